@@ -1,0 +1,145 @@
+/*
+ * flow.h - the flow table: fixed pool, two hash indexes, LRU order.
+ *
+ * All memory is allocated by flow_table_init(); inserting, looking up and
+ * evicting never allocate. A flow is named by its index (1..capacity, 0 is
+ * "none"), which the timer wheel shares.
+ *
+ * Two indexes: by 5-tuple (every packet), and by "service" = protocol +
+ * client address + server address + server port, which finds the earlier
+ * flows of a client that reconnects from a new port.
+ */
+#ifndef GAPWATCH_FLOW_H
+#define GAPWATCH_FLOW_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+enum flow_side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
+
+struct flow_key {
+	struct in6_addr client;
+	struct in6_addr server;
+	uint16_t client_port;
+	uint16_t server_port;
+	uint8_t proto;
+	uint8_t pad[3];		/* zero: keys are hashed and compared whole */
+};
+
+/*
+ * Counters over a window that restarts at a side's new data. win[WIN_OWN]
+ * restarts when this side sends new data, win[WIN_PEER] when the peer
+ * does: at any moment they describe "since the last heartbeat" on either
+ * side, which is exactly the window of a gap. 16 bits, saturating.
+ */
+enum { WIN_OWN = 0, WIN_PEER = 1 };
+
+struct flow_window {
+	uint16_t packets;
+	uint16_t retransmits;
+	uint16_t dup_acks;
+	uint16_t zero_windows;
+};
+
+/* Per-direction flags. */
+#define DIR_SEQ_KNOWN	0x01
+#define DIR_ACK_KNOWN	0x02
+#define DIR_SYN		0x04
+#define DIR_FIN		0x08
+#define DIR_RST		0x10
+
+struct flow_dir {
+	uint64_t last_us;	/* any packet */
+	uint64_t data_us;	/* last new payload (liveness) */
+	uint32_t interval_us;	/* learned heartbeat interval */
+	uint32_t next_seq;	/* TCP: highest seq + len + SYN/FIN */
+	uint32_t last_ack;
+	uint32_t packets;
+	struct flow_window win[2];
+	uint16_t last_window;
+	uint16_t mss;
+	uint8_t samples;	/* intervals learned, saturating */
+	uint8_t ttl;		/* last TTL / hop limit */
+	uint8_t flags;		/* DIR_* */
+	uint8_t pad;
+};
+
+/* Flow state bits. */
+#define FLOW_GAP_OPEN	0x01	/* a gap is open; gap_* fields valid */
+#define FLOW_CLOSED	0x02	/* RST seen, or FIN both ways */
+#define FLOW_SUPERSEDED	0x04	/* the client reconnected from a new port */
+
+struct flow {
+	struct flow_key key;
+	struct flow_dir dir[2];		/* [SIDE_CLIENT], [SIDE_SERVER] */
+	uint64_t created_us;
+	uint64_t gap_opened_us;		/* when the gap was detected */
+	uint32_t gap_seq;		/* per-engine gap number */
+	uint32_t gap_threshold_us;
+	uint32_t hash_next;		/* 5-tuple chain */
+	uint32_t svc_next;		/* service chain */
+	uint32_t lru_prev;
+	uint32_t lru_next;
+	uint8_t state;			/* FLOW_* */
+	uint8_t gap_side;		/* the side that went silent */
+	uint8_t gap_ttl_before[2];
+};
+
+struct flow_table {
+	struct flow *flows;		/* [capacity + 1]; [0] unused */
+	uint32_t *buckets;		/* 5-tuple index */
+	uint32_t *svc_buckets;		/* service index */
+	uint32_t mask;			/* buckets - 1 */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t free_head;		/* free list through hash_next */
+	uint32_t lru_head;		/* most recently used */
+	uint32_t lru_tail;		/* least recently used */
+	uint32_t seed;
+};
+
+/*
+ * flow_table_init - allocate a table for up to capacity flows.
+ * Returns 0, or -1 with errno ENOMEM or EINVAL (capacity 0 or too big).
+ */
+int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed);
+void flow_table_fini(struct flow_table *t);
+
+/* flow_lookup - index of the flow with this key, or 0. */
+uint32_t flow_lookup(const struct flow_table *t, const struct flow_key *k);
+
+/*
+ * flow_insert - take a free slot, zero it, set its key and link it in both
+ * indexes at the head of the LRU. Returns its index, or 0 when the table
+ * is full (the caller evicts flow_lru_oldest() and tries again).
+ */
+uint32_t flow_insert(struct flow_table *t, const struct flow_key *k);
+
+/* flow_remove - unlink flow i from every index and free its slot. */
+void flow_remove(struct flow_table *t, uint32_t i);
+
+/* flow_touch - move flow i to the head of the LRU. */
+void flow_touch(struct flow_table *t, uint32_t i);
+
+/* flow_lru_oldest - the least recently used flow, or 0 if empty. */
+static inline uint32_t flow_lru_oldest(const struct flow_table *t)
+{
+	return t->lru_tail;
+}
+
+static inline struct flow *flow_get(const struct flow_table *t, uint32_t i)
+{
+	return &t->flows[i];
+}
+
+/*
+ * flow_service_first / flow_service_next - walk the flows sharing k's
+ * service (proto, client address, server address, server port), k's own
+ * flow included. Returns 0 at the end.
+ */
+uint32_t flow_service_first(const struct flow_table *t,
+			    const struct flow_key *k);
+uint32_t flow_service_next(const struct flow_table *t, uint32_t i,
+			   const struct flow_key *k);
+
+#endif

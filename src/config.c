@@ -1,0 +1,422 @@
+/*
+ * config.c - defaults, config file, command line.
+ *
+ * One table describes every option; the config file uses the same names
+ * as the long options ("gap-min = 2000"), so there is one set of
+ * spellings, one validator per option and one place to document them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "queue.h"
+
+enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE };
+
+struct opt {
+	const char *name;
+	int short_name;
+	enum opt_type type;
+	size_t offset;
+	uint32_t min, max;
+	const char *unit;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct opt opts[] = {
+	{ "foreground", 'f', OPT_FLAG, OFF(foreground), 0, 1, NULL },
+	{ "queue", 'q', OPT_QUEUE, 0, 0, 0, NULL },
+	{ "ports", 'p', OPT_PORTS, 0, 0, 0, NULL },
+	{ "output", 'o', OPT_STRING, OFF(output), 0, 0, NULL },
+	{ "read", 'r', OPT_STRING, OFF(read_file), 0, 0, NULL },
+	{ "pidfile", 'P', OPT_STRING, OFF(pidfile), 0, 0, NULL },
+	{ "gap-min", 1000, OPT_UINT, OFF(gap_min_ms), 1, 3600000, "milliseconds" },
+	{ "gap-factor", 1001, OPT_UINT, OFF(gap_factor), 1, 100, "times the interval" },
+	{ "max-flows", 1002, OPT_UINT, OFF(max_flows), 16, 1U << 26, "flows" },
+	{ "flow-timeout", 1003, OPT_UINT, OFF(flow_timeout_s), 1, 86400, "seconds" },
+	{ "reconnect-window", 1004, OPT_UINT, OFF(reconnect_window_s), 1, 3600, "seconds" },
+	{ "stats-interval", 1005, OPT_UINT, OFF(stats_interval_s), 0, 86400, "seconds" },
+	{ "queue-maxlen", 1006, OPT_UINT, OFF(queue_maxlen), 16, 1U << 20, "packets" },
+	{ "copy-range", 1007, OPT_UINT, OFF(copy_range), 64, 0xffff, "bytes" },
+	{ "rcvbuf", 1008, OPT_UINT, OFF(rcvbuf), 0, 1U << 30, "bytes" },
+	{ "syslog", 1009, OPT_FLAG, OFF(use_syslog), 0, 1, NULL },
+	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
+	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: gapwatchd [-f|--foreground] [-q|--queue N|N-M] [-p|--ports LIST]\n"
+"                 [-o|--output FILE|-] [--gap-min MS] [--gap-factor K]\n"
+"                 [--max-flows N] [--read FILE.pcap] [--stats-interval S]\n"
+"                 [-c|--config FILE] [--pidfile FILE] [--flow-timeout S]\n"
+"                 [--reconnect-window S] [--queue-maxlen N] [--copy-range B]\n"
+"                 [--rcvbuf B] [--syslog] [-v|--verbose] [-n|--check]\n"
+"                 [-h|--help] [-V|--version]\n"
+"\n"
+"Watches game flows on NFQUEUE (or in a capture with --read) and reports\n"
+"every silent gap as a JSON line. See gapwatchd(8).\n"
+"\n"
+"  -p, --ports LIST        server ports, e.g. 7781,7000-7010 (required)\n"
+"  -q, --queue N|N-M       NFQUEUE number(s), one thread each (default 0)\n"
+"  -o, --output FILE|-     gap records (default /var/log/gapwatch/gaps.jsonl,\n"
+"                          stdout with --read)\n"
+"      --gap-min MS        smallest silence reported as a gap (default %u)\n"
+"      --gap-factor K      a gap is K missed heartbeats (default %u)\n"
+"      --max-flows N       flow table size, LRU beyond (default %u)\n"
+"      --read FILE.pcap    analyse a capture instead of a queue, then exit\n"
+"      --stats-interval S  stats record every S seconds, 0 = off (default 60)\n"
+"  -f, --foreground        do not detach; log to stderr\n"
+"  -n, --check             check the configuration and exit\n",
+		ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR, ENGINE_MAX_FLOWS);
+}
+
+int portset_parse(struct portset *s, const char *list, char *err,
+		  size_t errlen)
+{
+	const char *p = list;
+	unsigned long lo, hi, port;
+	char *end;
+
+	memset(s, 0, sizeof(*s));
+	if (*p == '\0') {
+		snprintf(err, errlen, "empty port list");
+		return -1;
+	}
+	for (;;) {
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		errno = 0;
+		lo = strtoul(p, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			if (!isdigit((unsigned char)*p))
+				goto bad;
+			hi = strtoul(p, &end, 10);
+		}
+		if (errno || lo == 0 || hi > 65535 || lo > hi) {
+			snprintf(err, errlen,
+				 "port range '%.*s' is not within 1-65535 or "
+				 "runs backwards", (int)(end - p + (p - list)),
+				 list);
+			return -1;
+		}
+		for (port = lo; port <= hi; port++) {
+			if (!portset_has(s, (uint16_t)port))
+				s->count++;
+			s->bits[port >> 6] |= 1ULL << (port & 63);
+		}
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			goto bad;
+		p = end + 1;
+	}
+bad:
+	snprintf(err, errlen,
+		 "bad port list '%s' (expected e.g. 7781,7000-7010)", list);
+	return -1;
+}
+
+int queue_range_parse(const char *s, uint16_t *first, uint16_t *count,
+		      char *err, size_t errlen)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (*end == '-') {
+		if (!isdigit((unsigned char)end[1]))
+			goto bad;
+		hi = strtoul(end + 1, &end, 10);
+	}
+	if (*end != '\0' || errno)
+		goto bad;
+	if (hi > 65535 || lo > hi) {
+		snprintf(err, errlen, "queue '%s' is not within 0-65535 or runs "
+			 "backwards", s);
+		return -1;
+	}
+	if (hi - lo + 1 > QUEUES_MAX) {
+		snprintf(err, errlen, "queue range '%s' has %lu queues; at most %d",
+			 s, hi - lo + 1, QUEUES_MAX);
+		return -1;
+	}
+	*first = (uint16_t)lo;
+	*count = (uint16_t)(hi - lo + 1);
+	return 0;
+bad:
+	snprintf(err, errlen, "bad queue '%s' (expected N or N-M)", s);
+	return -1;
+}
+
+static int parse_flag(const char *value, int *out)
+{
+	if (value == NULL || !strcmp(value, "yes") || !strcmp(value, "true") ||
+	    !strcmp(value, "on") || !strcmp(value, "1"))
+		*out = 1;
+	else if (!strcmp(value, "no") || !strcmp(value, "false") ||
+		 !strcmp(value, "off") || !strcmp(value, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Apply one option. "where" names its source for messages; "store" keeps
+ * string values from a config file alive (argv's live anyway). */
+static int apply(struct config *cfg, const struct opt *o, const char *value,
+		 const char *where, char *store, size_t storelen)
+{
+	char err[200];
+	unsigned long long v;
+	char *end;
+	void *field = (char *)cfg + o->offset;
+
+	switch (o->type) {
+	case OPT_FLAG:
+		if (parse_flag(value, field) < 0) {
+			fprintf(stderr, "gapwatchd: %s: '%s' is not yes or no\n",
+				where, value);
+			return -1;
+		}
+		return 0;
+	case OPT_UINT:
+		errno = 0;
+		v = strtoull(value, &end, 10);
+		if (!isdigit((unsigned char)*value) || *end != '\0' || errno ||
+		    v < o->min || v > o->max) {
+			fprintf(stderr, "gapwatchd: %s: '%s' is not a number of "
+				"%s in %u..%u\n", where, value, o->unit, o->min,
+				o->max);
+			return -1;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		return 0;
+	case OPT_STRING:
+		if (*value == '\0') {
+			fprintf(stderr, "gapwatchd: %s: empty value\n", where);
+			return -1;
+		}
+		if (store) {
+			snprintf(store, storelen, "%s", value);
+			value = store;
+		}
+		*(const char **)field = value;
+		return 0;
+	case OPT_PORTS:
+		if (portset_parse(&cfg->ports, value, err, sizeof(err)) < 0) {
+			fprintf(stderr, "gapwatchd: %s: %s\n", where, err);
+			return -1;
+		}
+		return 0;
+	case OPT_QUEUE:
+		if (queue_range_parse(value, &cfg->queue_first, &cfg->queue_count,
+				      err, sizeof(err)) < 0) {
+			fprintf(stderr, "gapwatchd: %s: %s\n", where, err);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const struct opt *find_opt(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < GW_ARRAY_SIZE(opts); k++)
+		if (!strcmp(opts[k].name, name))
+			return &opts[k];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct config *cfg, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], where[600], *key, *value, *eq;
+	const struct opt *o;
+	unsigned int lineno = 0, nstrings = 0;
+	int rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "gapwatchd: cannot open config file %s: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "gapwatchd: %s: line too long\n", where);
+			rc = -1;
+			break;
+		}
+		if ((eq = strchr(line, '#')) != NULL)
+			*eq = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			fprintf(stderr, "gapwatchd: %s: expected 'name = value'\n",
+				where);
+			rc = -1;
+			continue;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		o = find_opt(key);
+		snprintf(where, sizeof(where), "%s:%u: %s", path, lineno, key);
+		if (o == NULL || !strcmp(key, "check")) {
+			fprintf(stderr, "gapwatchd: %s: unknown option '%s'\n",
+				where, key);
+			rc = -1;
+			continue;
+		}
+		if (o->type == OPT_STRING && nstrings == GW_ARRAY_SIZE(cfg->strings)) {
+			fprintf(stderr, "gapwatchd: %s: too many path options\n",
+				where);
+			rc = -1;
+			continue;
+		}
+		if (apply(cfg, o, value, where,
+			  o->type == OPT_STRING ? cfg->strings[nstrings] : NULL,
+			  sizeof(cfg->strings[0])) < 0)
+			rc = -1;
+		else if (o->type == OPT_STRING)
+			nstrings++;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "gapwatchd: cannot read config file %s: %s\n",
+			path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->queue_count = 1;
+	cfg->gap_min_ms = ENGINE_GAP_MIN_MS;
+	cfg->gap_factor = ENGINE_GAP_FACTOR;
+	cfg->flow_timeout_s = ENGINE_FLOW_TIMEOUT_S;
+	cfg->reconnect_window_s = ENGINE_RECONNECT_WINDOW_S;
+	cfg->max_flows = ENGINE_MAX_FLOWS;
+	cfg->stats_interval_s = 60;
+	cfg->queue_maxlen = QUEUE_MAXLEN;
+	cfg->copy_range = QUEUE_COPY_RANGE;
+}
+
+int config_load(struct config *cfg, int argc, char **argv)
+{
+	struct option longopts[GW_ARRAY_SIZE(opts) + 4];
+	char shortopts[64] = "+c:hV", *sp = shortopts + strlen(shortopts);
+	const struct opt *o;
+	char where[64];
+	size_t k, n = 0;
+	int c, rc = 0;
+
+	defaults(cfg);
+	for (k = 0; k < GW_ARRAY_SIZE(opts); k++) {
+		longopts[n].name = opts[k].name;
+		longopts[n].has_arg = opts[k].type == OPT_FLAG ? no_argument :
+								 required_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = opts[k].short_name;
+		n++;
+		if (opts[k].short_name < 256) {
+			*sp++ = (char)opts[k].short_name;
+			if (opts[k].type != OPT_FLAG)
+				*sp++ = ':';
+		}
+	}
+	longopts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	*sp = '\0';
+
+	/* First pass: only -c, --help and --version, so that the command
+	 * line can override the file whatever their order. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			printf("gapwatchd %s\n", PACKAGE_VERSION);
+			return 1;
+		}
+		if (c == 'c')
+			cfg->config_file = optarg;
+	}
+	if (cfg->config_file && load_file(cfg, cfg->config_file) < 0)
+		return -1;
+
+	optind = 0;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'c')
+			continue;
+		if (c == '?') {
+			usage(stderr);
+			return -1;
+		}
+		o = NULL;
+		for (k = 0; k < GW_ARRAY_SIZE(opts); k++)
+			if (opts[k].short_name == c)
+				o = &opts[k];
+		snprintf(where, sizeof(where), "--%s", o->name);
+		if (apply(cfg, o, o->type == OPT_FLAG ? NULL : optarg, where,
+			  NULL, 0) < 0)
+			rc = -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gapwatchd: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	if (cfg->ports.count == 0) {
+		fprintf(stderr, "gapwatchd: no server ports: give --ports LIST "
+			"(e.g. --ports 7781) or 'ports = ...' in the config file\n");
+		return -1;
+	}
+	if (cfg->read_file)
+		cfg->foreground = 1;
+	if (cfg->output == NULL)
+		cfg->output = cfg->read_file ? "-" : "/var/log/gapwatch/gaps.jsonl";
+	return 0;
+}

@@ -1,0 +1,647 @@
+/*
+ * gap.c - the engine: flow liveness, heartbeat learning, gaps and their
+ * outcomes.
+ *
+ * Liveness is measured on new data, not on packets: a heartbeat is data,
+ * and a side whose TCP still ACKs but whose application sends nothing is
+ * silent in the sense that matters to a game. Each side learns its own
+ * heartbeat interval; a gap opens when a side's data has been missing for
+ * max(gap_min, factor x interval). Sides that have not learned an interval
+ * yet never open a gap: a flow's first seconds say too little.
+ *
+ * Timers are lazy. A packet only moves a flow's timer when it brings the
+ * deadline forward (rare: the interval shrank); the usual packet pushes
+ * the deadline back and leaves the timer where it is, and the timer, when
+ * it fires early, recomputes and re-arms. That keeps the packet path O(1)
+ * and the tick proportional to the flows that are actually due.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cause.h"
+#include "config.h"
+#include "engine.h"
+#include "tcp.h"
+#include "timer.h"
+
+/* 16.4 ms slots x 16384 = a 268 s horizon; see timer.h. */
+#define WHEEL_SLOT_BITS	14
+#define WHEEL_SHIFT	14
+
+/* Samples of the inspector's loss counters, oldest overwritten. */
+#define INSPECTOR_HISTORY 4096
+
+struct inspector_sample {
+	uint64_t mono_us;
+	struct inspector_counters c;
+};
+
+struct engine {
+	struct engine_config cfg;
+	struct flow_table flows;
+	struct timer_wheel wheel;
+	uint64_t *due_us;		/* [capacity + 1]: armed deadline */
+	engine_gap_cb cb;
+	void *cb_ctx;
+	int64_t wall_offset_us;		/* wall - mono, from the last call */
+	uint64_t now_us;		/* mono of the last call */
+	uint32_t gap_seq;
+	uint32_t open_gaps;
+	struct inspector_sample *history;
+	uint32_t history_len;
+	uint32_t history_next;
+	uint64_t counters[EC_MAX];
+};
+
+static const char *const counter_names[EC_MAX] = {
+	[EC_PACKETS] = "packets",
+	[EC_BYTES] = "bytes",
+	[EC_PARSE_TRUNCATED] = "parse_truncated",
+	[EC_PARSE_MALFORMED] = "parse_malformed",
+	[EC_PARSE_NOT_TCP_UDP] = "parse_not_tcp_udp",
+	[EC_PARSE_FRAGMENT] = "parse_fragment",
+	[EC_PARSE_EXT_LIMIT] = "parse_ext_limit",
+	[EC_UNMATCHED] = "unmatched",
+	[EC_FLOWS_CREATED] = "flows_created",
+	[EC_FLOWS_EXPIRED] = "flows_expired",
+	[EC_FLOWS_EVICTED] = "flows_evicted",
+	[EC_GAPS_OPENED] = "gaps_opened",
+	[EC_GAPS_CLOSED] = "gaps_closed",
+	[EC_RECONNECTS] = "reconnects",
+	[EC_RETRANSMITS] = "retransmits",
+	[EC_TIMERS_FIRED] = "timers_fired",
+};
+
+const char *engine_counter_name(enum engine_counter c)
+{
+	return counter_names[c];
+}
+
+const uint64_t *engine_counters(const struct engine *e)
+{
+	return e->counters;
+}
+
+uint32_t engine_flow_count(const struct engine *e)
+{
+	return e->flows.count;
+}
+
+uint32_t engine_open_gaps(const struct engine *e)
+{
+	return e->open_gaps;
+}
+
+static void set_time(struct engine *e, const struct gw_time *now)
+{
+	e->now_us = now->mono_us;
+	e->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
+}
+
+static uint64_t to_wall(const struct engine *e, uint64_t mono_us)
+{
+	return mono_us ? mono_us + (uint64_t)e->wall_offset_us : 0;
+}
+
+static uint32_t threshold_us(const struct engine *e, const struct flow_dir *d)
+{
+	uint64_t t = (uint64_t)d->interval_us * e->cfg.gap_factor;
+
+	if (t < e->cfg.gap_min_us)
+		t = e->cfg.gap_min_us;
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+static int side_learned(const struct flow_dir *d)
+{
+	return d->samples >= ENGINE_LEARN_SAMPLES;
+}
+
+static uint64_t flow_deadline(const struct engine *e, const struct flow *f)
+{
+	uint64_t last = f->dir[0].last_us > f->dir[1].last_us ?
+				f->dir[0].last_us : f->dir[1].last_us;
+	uint64_t due, d;
+	int s;
+
+	if (f->state & FLOW_CLOSED)
+		return last + e->cfg.closed_linger_us;
+	due = last + e->cfg.flow_timeout_us;
+	if (f->state & (FLOW_GAP_OPEN | FLOW_SUPERSEDED))
+		return due;
+	for (s = 0; s < 2; s++) {
+		if (!side_learned(&f->dir[s]))
+			continue;
+		d = f->dir[s].data_us + threshold_us(e, &f->dir[s]);
+		if (d < due)
+			due = d;
+	}
+	return due;
+}
+
+static void schedule(struct engine *e, uint32_t i, uint64_t due)
+{
+	e->due_us[i] = due;
+	timer_arm(&e->wheel, i, due);
+}
+
+/* Loss counters as they stood at mono time t: the last sample at or
+ * before t, or the oldest one kept. */
+static const struct inspector_counters *inspector_at(const struct engine *e,
+						     uint64_t t)
+{
+	static const struct inspector_counters zero;
+	const struct inspector_sample *best = NULL;
+	uint32_t n = e->history_len, k, idx;
+
+	for (k = 0; k < n; k++) {
+		/* Newest first: stop at the first sample not after t. */
+		idx = (e->history_next + INSPECTOR_HISTORY - 1 - k) %
+		      INSPECTOR_HISTORY;
+		best = &e->history[idx];
+		if (best->mono_us <= t)
+			break;
+	}
+	return best ? &best->c : &zero;
+}
+
+void engine_inspector_sample(struct engine *e, const struct gw_time *now,
+			     const struct inspector_counters *c)
+{
+	struct inspector_sample *s = &e->history[e->history_next];
+
+	set_time(e, now);
+	s->mono_us = now->mono_us;
+	s->c = *c;
+	e->history_next = (e->history_next + 1) % INSPECTOR_HISTORY;
+	if (e->history_len < INSPECTOR_HISTORY)
+		e->history_len++;
+}
+
+static void inspector_delta(const struct engine *e, uint64_t from, uint64_t to,
+			    struct inspector_counters *out)
+{
+	const struct inspector_counters *a = inspector_at(e, from);
+	const struct inspector_counters *b = inspector_at(e, to);
+
+	out->queue_dropped = b->queue_dropped - a->queue_dropped;
+	out->user_dropped = b->user_dropped - a->user_dropped;
+	out->enobufs = b->enobufs - a->enobufs;
+	out->truncated = b->truncated - a->truncated;
+}
+
+/*
+ * Fill the facts of a gap on flow f. The quiet side's counters are those
+ * since its own last data, the other side's those since the quiet side's
+ * last data: both are exactly the gap's window. pkt, when given, is the
+ * packet that ends the gap; it is not yet accounted in the flow.
+ */
+static void gap_fill(const struct engine *e, const struct flow *f,
+		     struct gap_record *rec, const struct packet *pkt,
+		     int pkt_side)
+{
+	int s = f->gap_side, side;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = f->gap_seq;
+	rec->queue = e->cfg.queue;
+	rec->key = f->key;
+	rec->start_us = to_wall(e, f->dir[s].data_us);
+	rec->detected_us = to_wall(e, f->gap_opened_us);
+	rec->end_us = to_wall(e, e->now_us);
+	rec->threshold_us = f->gap_threshold_us;
+	rec->expected_interval_us = f->dir[s].interval_us;
+	for (side = 0; side < 2; side++) {
+		const struct flow_dir *d = &f->dir[side];
+		const struct flow_window *w = &d->win[side == s ? WIN_OWN : WIN_PEER];
+		struct gap_side_facts *g = &rec->side[side];
+
+		g->last_packet_us = to_wall(e, d->last_us);
+		g->packets = w->packets;
+		g->retransmits = w->retransmits;
+		g->dup_acks = w->dup_acks;
+		g->zero_windows = w->zero_windows;
+		g->bytes_in_flight = tcp_in_flight(d, &f->dir[!side]);
+		g->ttl_before = f->gap_ttl_before[side];
+		g->ttl_after = pkt && pkt_side == side ? pkt->ttl : d->ttl;
+		g->fin = !!(d->flags & DIR_FIN);
+		g->rst = !!(d->flags & DIR_RST);
+	}
+	if (pkt) {
+		rec->side[pkt_side].fin |= !!(pkt->tcp_flags & PKT_TCP_FIN);
+		rec->side[pkt_side].rst |= !!(pkt->tcp_flags & PKT_TCP_RST);
+	}
+	rec->silent = rec->side[!s].packets ? (enum gap_silent)s : SILENT_BOTH;
+	inspector_delta(e, f->dir[s].data_us, e->now_us, &rec->inspector);
+}
+
+static void gap_emit(struct engine *e, struct gap_record *rec)
+{
+	cause_classify(rec);
+	e->cb(e->cb_ctx, rec);
+}
+
+static void gap_open(struct engine *e, struct flow *f, int side)
+{
+	struct gap_record rec;
+
+	f->state |= FLOW_GAP_OPEN;
+	f->gap_side = (uint8_t)side;
+	f->gap_opened_us = e->now_us;
+	f->gap_threshold_us = threshold_us(e, &f->dir[side]);
+	f->gap_seq = ++e->gap_seq;
+	f->gap_ttl_before[SIDE_CLIENT] = f->dir[SIDE_CLIENT].ttl;
+	f->gap_ttl_before[SIDE_SERVER] = f->dir[SIDE_SERVER].ttl;
+	e->open_gaps++;
+	e->counters[EC_GAPS_OPENED]++;
+
+	gap_fill(e, f, &rec, NULL, 0);
+	rec.is_open_event = 1;
+	gap_emit(e, &rec);
+}
+
+static void gap_close(struct engine *e, struct flow *f,
+		      enum gap_outcome outcome, const struct packet *pkt,
+		      int pkt_side, const struct flow *successor)
+{
+	struct gap_record rec;
+
+	gap_fill(e, f, &rec, pkt, pkt_side);
+	rec.outcome = outcome;
+	if (successor) {
+		rec.reconnect_port = successor->key.client_port;
+		rec.reconnect_delay_us = successor->created_us -
+					 f->dir[f->gap_side].data_us;
+	}
+	f->state &= ~FLOW_GAP_OPEN;
+	e->open_gaps--;
+	e->counters[EC_GAPS_CLOSED]++;
+	gap_emit(e, &rec);
+}
+
+static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
+{
+	struct flow *f = flow_get(&e->flows, i);
+
+	if (f->state & FLOW_GAP_OPEN)
+		gap_close(e, f, outcome, NULL, 0, NULL);
+	timer_cancel(&e->wheel, i);
+	flow_remove(&e->flows, i);
+}
+
+/* The side whose data has been missing past its threshold the longest,
+ * or -1 if neither is due. */
+static int silent_side(const struct engine *e, const struct flow *f)
+{
+	int s, pick = -1;
+
+	for (s = 0; s < 2; s++) {
+		const struct flow_dir *d = &f->dir[s];
+
+		if (!side_learned(d) ||
+		    e->now_us < d->data_us + threshold_us(e, d))
+			continue;
+		if (pick < 0 || d->data_us < f->dir[pick].data_us)
+			pick = s;
+	}
+	return pick;
+}
+
+static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
+{
+	struct engine *e = ctx;
+	struct flow *f = flow_get(&e->flows, i);
+	uint64_t last = f->dir[0].last_us > f->dir[1].last_us ?
+				f->dir[0].last_us : f->dir[1].last_us;
+	uint64_t idle_max = f->state & FLOW_CLOSED ? e->cfg.closed_linger_us :
+						     e->cfg.flow_timeout_us;
+	int side;
+
+	e->counters[EC_TIMERS_FIRED]++;
+	if (now_us >= last + idle_max) {
+		e->counters[EC_FLOWS_EXPIRED]++;
+		flow_forget(e, i, OUTCOME_EXPIRED);
+		return;
+	}
+	if (!(f->state & (FLOW_GAP_OPEN | FLOW_CLOSED | FLOW_SUPERSEDED))) {
+		side = silent_side(e, f);
+		if (side >= 0)
+			gap_open(e, f, side);
+	}
+	schedule(e, i, flow_deadline(e, f));
+}
+
+void engine_tick(struct engine *e, const struct gw_time *now)
+{
+	set_time(e, now);
+	timer_advance(&e->wheel, now->mono_us, on_timer, e);
+}
+
+/*
+ * A client that gives up on a dead flow reconnects at once from a new
+ * port (the seed's Windows client, error 10053). A new flow of the same
+ * client address to the same service closes the gap of an older flow that
+ * is silent: open, or overdue by half an interval, so a client faster to
+ * give up than our threshold is still seen.
+ */
+static void reconnect_check(struct engine *e, uint32_t fresh)
+{
+	struct flow *nf = flow_get(&e->flows, fresh), *best = NULL, *f;
+	uint32_t i;
+
+	for (i = flow_service_first(&e->flows, &nf->key); i;
+	     i = flow_service_next(&e->flows, i, &nf->key)) {
+		const struct flow_dir *c;
+		uint64_t quiet, overdue;
+
+		if (i == fresh)
+			continue;
+		f = flow_get(&e->flows, i);
+		if (f->state & (FLOW_CLOSED | FLOW_SUPERSEDED))
+			continue;
+		c = &f->dir[SIDE_CLIENT];
+		quiet = e->now_us - c->data_us;
+		if (!(f->state & FLOW_GAP_OPEN)) {
+			overdue = side_learned(c) ?
+				  (uint64_t)c->interval_us * 3 / 2 :
+				  e->cfg.gap_min_us;
+			if (c->data_us == 0 || quiet < overdue)
+				continue;
+		}
+		if (quiet > e->cfg.reconnect_window_us)
+			continue;
+		if (best == NULL || c->data_us > best->dir[SIDE_CLIENT].data_us)
+			best = f;
+	}
+	if (best == NULL)
+		return;
+	if (!(best->state & FLOW_GAP_OPEN))
+		gap_open(e, best, SIDE_CLIENT);
+	best->state |= FLOW_SUPERSEDED;
+	e->counters[EC_RECONNECTS]++;
+	gap_close(e, best, OUTCOME_RECONNECTED, NULL, 0, nf);
+}
+
+static uint32_t flow_create(struct engine *e, const struct flow_key *k)
+{
+	uint32_t i = flow_insert(&e->flows, k);
+
+	if (i == 0) {
+		e->counters[EC_FLOWS_EVICTED]++;
+		flow_forget(e, flow_lru_oldest(&e->flows), OUTCOME_EVICTED);
+		i = flow_insert(&e->flows, k);
+	}
+	flow_get(&e->flows, i)->created_us = e->now_us;
+	e->counters[EC_FLOWS_CREATED]++;
+	return i;
+}
+
+static inline void window_count(struct flow_window *w, unsigned int seg)
+{
+	/* Saturate: a window that long is not a heartbeat gap any more. */
+	if (w->packets != UINT16_MAX)
+		w->packets++;
+	if ((seg & SEG_RETRANSMIT) && w->retransmits != UINT16_MAX)
+		w->retransmits++;
+	if ((seg & SEG_DUP_ACK) && w->dup_acks != UINT16_MAX)
+		w->dup_acks++;
+	if ((seg & SEG_ZERO_WINDOW) && w->zero_windows != UINT16_MAX)
+		w->zero_windows++;
+}
+
+/* Asymmetric average: quick to follow a longer interval (fewer false
+ * gaps), slow to believe a shorter one (a burst within a heartbeat). */
+static void learn_interval(struct flow_dir *d, uint64_t sample_us)
+{
+	if (sample_us > UINT32_MAX)
+		sample_us = UINT32_MAX;
+	if (d->samples == 0)
+		d->interval_us = (uint32_t)sample_us;
+	else if (sample_us > d->interval_us)
+		d->interval_us += (uint32_t)((sample_us - d->interval_us) / 2);
+	else
+		d->interval_us -= (uint32_t)((d->interval_us - sample_us) / 16);
+	if (d->samples != UINT8_MAX)
+		d->samples++;
+}
+
+static void account(struct engine *e, struct flow *f, int side,
+		    const struct packet *pkt, unsigned int seg, int gap_ended)
+{
+	struct flow_dir *d = &f->dir[side], *peer = &f->dir[!side];
+
+	window_count(&d->win[WIN_OWN], seg);
+	window_count(&d->win[WIN_PEER], seg);
+	if (seg & SEG_RETRANSMIT)
+		e->counters[EC_RETRANSMITS]++;
+	if (seg & SEG_NEW_DATA) {
+		/* The interval that spanned a gap is the gap, not a
+		 * heartbeat: learning it would raise the threshold. */
+		if (d->data_us && !gap_ended)
+			learn_interval(d, e->now_us - d->data_us);
+		d->data_us = e->now_us;
+		memset(&d->win[WIN_OWN], 0, sizeof(d->win[WIN_OWN]));
+		memset(&peer->win[WIN_PEER], 0, sizeof(peer->win[WIN_PEER]));
+	}
+	d->last_us = e->now_us;
+	d->ttl = pkt->ttl;
+	d->packets++;
+	tcp_apply(d, pkt);
+	if ((d->flags & DIR_RST) ||
+	    ((d->flags & DIR_FIN) && (peer->flags & DIR_FIN)))
+		f->state |= FLOW_CLOSED;
+}
+
+static int flow_orient(const struct engine *e, const struct packet *pkt,
+		       struct flow_key *k)
+{
+	int side;
+
+	if (portset_has(e->cfg.ports, pkt->dport))
+		side = SIDE_CLIENT;
+	else if (portset_has(e->cfg.ports, pkt->sport))
+		side = SIDE_SERVER;
+	else
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->proto = pkt->proto;
+	if (side == SIDE_CLIENT) {
+		k->client = pkt->src;
+		k->server = pkt->dst;
+		k->client_port = pkt->sport;
+		k->server_port = pkt->dport;
+	} else {
+		k->client = pkt->dst;
+		k->server = pkt->src;
+		k->client_port = pkt->dport;
+		k->server_port = pkt->sport;
+	}
+	return side;
+}
+
+/* Does this packet start a flow: a client's SYN, or any UDP datagram? */
+static int opens_flow(const struct packet *pkt, int side)
+{
+	if (pkt->proto == IPPROTO_UDP)
+		return 1;
+	return side == SIDE_CLIENT &&
+	       (pkt->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
+}
+
+void engine_packet_parsed(struct engine *e, const struct packet *pkt,
+			  size_t wirelen, const struct gw_time *now)
+{
+	struct flow_key k;
+	struct flow *f;
+	unsigned int seg;
+	uint32_t i;
+	int side, fresh = 0, gap_ended = 0;
+	uint64_t due;
+
+	set_time(e, now);
+	e->counters[EC_PACKETS]++;
+	e->counters[EC_BYTES] += wirelen;
+	side = flow_orient(e, pkt, &k);
+	if (side < 0) {
+		e->counters[EC_UNMATCHED]++;
+		return;
+	}
+	i = flow_lookup(&e->flows, &k);
+	if (i && (flow_get(&e->flows, i)->state & FLOW_CLOSED) &&
+	    opens_flow(pkt, side) && pkt->proto == IPPROTO_TCP) {
+		/* The client reused the port of a closed connection. */
+		flow_forget(e, i, OUTCOME_EXPIRED);
+		i = 0;
+	}
+	if (i == 0) {
+		i = flow_create(e, &k);
+		fresh = 1;
+	} else {
+		flow_touch(&e->flows, i);
+	}
+	f = flow_get(&e->flows, i);
+	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt);
+
+	if (f->state & FLOW_GAP_OPEN) {
+		if (pkt->tcp_flags & PKT_TCP_RST) {
+			gap_close(e, f, side == SIDE_CLIENT ? OUTCOME_CLIENT_RST :
+							      OUTCOME_SERVER_RST,
+				  pkt, side, NULL);
+			gap_ended = 1;
+		} else if (pkt->tcp_flags & PKT_TCP_FIN) {
+			gap_close(e, f, OUTCOME_FIN, pkt, side, NULL);
+			gap_ended = 1;
+		} else if ((seg & SEG_NEW_DATA) && side == f->gap_side) {
+			gap_close(e, f, OUTCOME_RESUMED, pkt, side, NULL);
+			gap_ended = 1;
+		}
+	}
+	account(e, f, side, pkt, seg, gap_ended);
+
+	if (fresh) {
+		if (opens_flow(pkt, side) && side == SIDE_CLIENT)
+			reconnect_check(e, i);
+		schedule(e, i, flow_deadline(e, f));
+		return;
+	}
+	due = flow_deadline(e, f);
+	if (due < e->due_us[i] || !timer_armed(&e->wheel, i))
+		schedule(e, i, due);
+}
+
+void engine_packet(struct engine *e, const uint8_t *buf, size_t caplen,
+		   size_t wirelen, const struct gw_time *now)
+{
+	static const enum engine_counter parse_counter[PARSE_RESULT_MAX] = {
+		[PARSE_TRUNCATED] = EC_PARSE_TRUNCATED,
+		[PARSE_MALFORMED] = EC_PARSE_MALFORMED,
+		[PARSE_NOT_TCP_UDP] = EC_PARSE_NOT_TCP_UDP,
+		[PARSE_FRAGMENT] = EC_PARSE_FRAGMENT,
+		[PARSE_EXT_LIMIT] = EC_PARSE_EXT_LIMIT,
+	};
+	struct packet pkt;
+	enum parse_result r;
+
+	r = parse_packet(buf, caplen, wirelen, &pkt);
+	if (r != PARSE_OK) {
+		e->counters[EC_PACKETS]++;
+		e->counters[EC_BYTES] += wirelen;
+		e->counters[parse_counter[r]]++;
+		return;
+	}
+	engine_packet_parsed(e, &pkt, wirelen, now);
+}
+
+static void close_all(struct engine *e, enum gap_outcome outcome)
+{
+	uint32_t i;
+
+	for (i = 1; i <= e->flows.capacity && e->open_gaps; i++) {
+		struct flow *f = flow_get(&e->flows, i);
+
+		/* Free slots were zeroed at insert or never used; only a
+		 * live flow can carry FLOW_GAP_OPEN. */
+		if (f->state & FLOW_GAP_OPEN)
+			gap_close(e, f, outcome, NULL, 0, NULL);
+	}
+}
+
+void engine_finish(struct engine *e, const struct gw_time *now)
+{
+	set_time(e, now);
+	close_all(e, OUTCOME_OPEN_AT_EXIT);
+}
+
+struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
+			  void *ctx, const struct gw_time *now)
+{
+	struct engine *e;
+
+	if (cfg->ports == NULL || cfg->max_flows == 0 || cfg->gap_factor == 0 ||
+	    cb == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->cfg = *cfg;
+	e->cb = cb;
+	e->cb_ctx = ctx;
+	set_time(e, now);
+	if (flow_table_init(&e->flows, cfg->max_flows, cfg->seed) < 0)
+		goto err_engine;
+	if (timer_init(&e->wheel, cfg->max_flows, WHEEL_SLOT_BITS, WHEEL_SHIFT,
+		       now->mono_us) < 0)
+		goto err_flows;
+	e->due_us = calloc((size_t)cfg->max_flows + 1, sizeof(*e->due_us));
+	if (e->due_us == NULL)
+		goto err_wheel;
+	e->history = calloc(INSPECTOR_HISTORY, sizeof(*e->history));
+	if (e->history == NULL)
+		goto err_due;
+	return e;
+
+err_due:
+	free(e->due_us);
+err_wheel:
+	timer_fini(&e->wheel);
+err_flows:
+	flow_table_fini(&e->flows);
+err_engine:
+	free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	free(e->history);
+	free(e->due_us);
+	timer_fini(&e->wheel);
+	flow_table_fini(&e->flows);
+	free(e);
+}

@@ -1,0 +1,443 @@
+/*
+ * main.c - gapwatchd: start-up, one thread per queue, signals, shutdown.
+ *
+ * Start-up order: options, queues (fail fast, on the terminal), detach,
+ * report writer, workers. Signals are blocked in every thread and taken
+ * synchronously by the main thread with sigtimedwait(), so no handler
+ * ever runs: the main thread sets flags, the workers read them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "queue.h"
+#include "replay.h"
+#include "report.h"
+
+/* The engine's timers are looked at this often: a gap is reported at
+ * most one tick plus one wheel slot (16 ms) after its threshold. */
+#define TICK_US		(20 * USEC_PER_MSEC)
+/* The inspector's loss counters are sampled this often. */
+#define SAMPLE_US	(200 * USEC_PER_MSEC)
+/* Packets handled per wake-up before timers get their turn. */
+#define RECEIVE_BUDGET	4096
+
+struct snapshot {
+	uint64_t counters[EC_MAX];
+	uint32_t flows;
+	uint32_t open_gaps;
+	struct queue_stats qs;
+	struct inspector_counters loss;
+};
+
+struct worker {
+	pthread_t thread;
+	struct queue *queue;
+	struct engine *engine;
+	struct report *report;
+	const struct config *cfg;
+	volatile sig_atomic_t *stop;
+	pthread_mutex_t lock;		/* guards snap, shared with main only */
+	struct snapshot snap;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_gap(void *ctx, const struct gap_record *rec)
+{
+	struct report *report = ctx;
+
+	report_gap(report, rec);
+}
+
+static void on_packet(void *ctx, const uint8_t *pkt, size_t caplen,
+		      size_t wirelen, const struct gw_time *now)
+{
+	engine_packet(ctx, pkt, caplen, wirelen, now);
+}
+
+static void sample_loss(struct worker *w, const struct gw_time *now)
+{
+	const struct queue_stats *qs = queue_stats(w->queue);
+	struct inspector_counters c;
+
+	memset(&c, 0, sizeof(c));
+	/* A missing /proc line leaves the kernel's counters at zero; ours
+	 * still count. */
+	queue_proc_counters(queue_num(w->queue), &c.queue_dropped,
+			    &c.user_dropped);
+	c.enobufs = qs->enobufs;
+	c.truncated = qs->truncated;
+	engine_inspector_sample(w->engine, now, &c);
+
+	pthread_mutex_lock(&w->lock);
+	memcpy(w->snap.counters, engine_counters(w->engine),
+	       sizeof(w->snap.counters));
+	w->snap.flows = engine_flow_count(w->engine);
+	w->snap.open_gaps = engine_open_gaps(w->engine);
+	w->snap.qs = *qs;
+	w->snap.loss = c;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pollfd pfd = { .fd = queue_fd(w->queue), .events = POLLIN };
+	struct gw_time now;
+	uint64_t next_tick, next_sample;
+
+	gw_clock_read(&now);
+	next_tick = now.mono_us + TICK_US;
+	next_sample = now.mono_us;
+	while (!*w->stop) {
+		int timeout = (int)((next_tick > now.mono_us ?
+				     next_tick - now.mono_us : 0) / 1000);
+
+		if (poll(&pfd, 1, timeout) > 0)
+			queue_receive(w->queue, RECEIVE_BUDGET, on_packet,
+				      w->engine);
+		gw_clock_read(&now);
+		if (now.mono_us >= next_tick) {
+			engine_tick(w->engine, &now);
+			next_tick = now.mono_us + TICK_US;
+		}
+		if (now.mono_us >= next_sample) {
+			sample_loss(w, &now);
+			next_sample = now.mono_us + SAMPLE_US;
+		}
+	}
+	/* Drain what the kernel already queued, then report open gaps. */
+	queue_receive(w->queue, UINT_MAX, on_packet, w->engine);
+	gw_clock_read(&now);
+	sample_loss(w, &now);
+	engine_finish(w->engine, &now);
+	return NULL;
+}
+
+static json_t *stats_record(struct worker *ws, unsigned int n,
+			    struct report *report, const struct gw_time *now,
+			    uint64_t started_us)
+{
+	struct snapshot sum;
+	unsigned int k, c;
+	char when[40];
+	json_t *o, *parse;
+
+	memset(&sum, 0, sizeof(sum));
+	for (k = 0; k < n; k++) {
+		pthread_mutex_lock(&ws[k].lock);
+		for (c = 0; c < EC_MAX; c++)
+			sum.counters[c] += ws[k].snap.counters[c];
+		sum.flows += ws[k].snap.flows;
+		sum.open_gaps += ws[k].snap.open_gaps;
+		sum.qs.received += ws[k].snap.qs.received;
+		sum.qs.verdict_batches += ws[k].snap.qs.verdict_batches;
+		sum.qs.verdict_errors += ws[k].snap.qs.verdict_errors;
+		sum.qs.enobufs += ws[k].snap.qs.enobufs;
+		sum.qs.truncated += ws[k].snap.qs.truncated;
+		sum.qs.recv_errors += ws[k].snap.qs.recv_errors;
+		sum.qs.bad_messages += ws[k].snap.qs.bad_messages;
+		sum.loss.queue_dropped += ws[k].snap.loss.queue_dropped;
+		sum.loss.user_dropped += ws[k].snap.loss.user_dropped;
+		pthread_mutex_unlock(&ws[k].lock);
+	}
+	parse = json_object();
+	for (c = EC_PARSE_TRUNCATED; c <= EC_PARSE_EXT_LIMIT; c++)
+		json_object_set_new(parse, engine_counter_name(c) + 6,
+				    json_integer((json_int_t)sum.counters[c]));
+	o = json_pack("{s:s,s:s,s:I,s:i}",
+		"type", "stats",
+		"time", report_time(now->wall_us, when, sizeof(when)),
+		"uptime_s", (json_int_t)((now->mono_us - started_us) / USEC_PER_SEC),
+		"queues", (int)n);
+	for (c = 0; c < EC_MAX; c++) {
+		if (c >= EC_PARSE_TRUNCATED && c <= EC_PARSE_EXT_LIMIT)
+			continue;
+		json_object_set_new(o, engine_counter_name(c),
+				    json_integer((json_int_t)sum.counters[c]));
+	}
+	json_object_set_new(o, "parse_errors", parse);
+	json_object_set_new(o, "flows", json_integer(sum.flows));
+	json_object_set_new(o, "gaps_open", json_integer(sum.open_gaps));
+	json_object_set_new(o, "queue_received", json_integer((json_int_t)sum.qs.received));
+	json_object_set_new(o, "verdict_batches", json_integer((json_int_t)sum.qs.verdict_batches));
+	json_object_set_new(o, "verdict_errors", json_integer((json_int_t)sum.qs.verdict_errors));
+	json_object_set_new(o, "enobufs", json_integer((json_int_t)sum.qs.enobufs));
+	json_object_set_new(o, "truncated", json_integer((json_int_t)sum.qs.truncated));
+	json_object_set_new(o, "recv_errors", json_integer((json_int_t)sum.qs.recv_errors));
+	json_object_set_new(o, "bad_messages", json_integer((json_int_t)sum.qs.bad_messages));
+	json_object_set_new(o, "queue_dropped", json_integer((json_int_t)sum.loss.queue_dropped));
+	json_object_set_new(o, "user_dropped", json_integer((json_int_t)sum.loss.user_dropped));
+	json_object_set_new(o, "report_dropped", json_integer((json_int_t)report_dropped(report)));
+	json_object_set_new(o, "report_write_errors",
+			    json_integer((json_int_t)report_write_errors(report)));
+	log_info("stats: packets %llu, flows %u, gaps %u open/%llu closed, "
+		 "verdict errors %llu, enobufs %llu, parse errors %llu, "
+		 "queue_dropped %llu, user_dropped %llu",
+		 (unsigned long long)sum.counters[EC_PACKETS], sum.flows,
+		 sum.open_gaps, (unsigned long long)sum.counters[EC_GAPS_CLOSED],
+		 (unsigned long long)sum.qs.verdict_errors,
+		 (unsigned long long)sum.qs.enobufs,
+		 (unsigned long long)(sum.counters[EC_PARSE_TRUNCATED] +
+				      sum.counters[EC_PARSE_MALFORMED]),
+		 (unsigned long long)sum.loss.queue_dropped,
+		 (unsigned long long)sum.loss.user_dropped);
+	return o;
+}
+
+static void engine_config_from(const struct config *cfg, uint16_t queue,
+			       struct engine_config *ec)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->ports = &cfg->ports;
+	ec->queue = queue;
+	ec->max_flows = cfg->max_flows;
+	ec->gap_min_us = cfg->gap_min_ms * USEC_PER_MSEC;
+	ec->gap_factor = cfg->gap_factor;
+	ec->flow_timeout_us = cfg->flow_timeout_s * USEC_PER_SEC;
+	ec->closed_linger_us = ENGINE_CLOSED_LINGER_S * USEC_PER_SEC;
+	ec->reconnect_window_us = cfg->reconnect_window_s * USEC_PER_SEC;
+	ec->seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ queue;
+}
+
+static int run_replay(const struct config *cfg, const char *run_id)
+{
+	struct engine_config ec;
+	struct replay_stats st;
+	struct report *report;
+	struct engine *e;
+	struct gw_time start = { 0, 0 };
+	char err[512];
+	int rc;
+
+	report = report_open(cfg->output, run_id, err, sizeof(err));
+	if (report == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	engine_config_from(cfg, 0, &ec);
+	e = engine_new(&ec, on_gap, report, &start);
+	if (e == NULL)
+		fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
+		      cfg->max_flows);
+	rc = replay_run(cfg->read_file, e, &st, err, sizeof(err));
+	if (rc < 0)
+		log_warnx("%s", err);
+	start.mono_us = start.wall_us = st.last_us;
+	engine_finish(e, &start);
+	log_info("replay: %llu packets (%llu not IP), %llu flows, %llu gaps, "
+		 "%llu parse errors",
+		 (unsigned long long)st.packets, (unsigned long long)st.not_ip,
+		 (unsigned long long)engine_counters(e)[EC_FLOWS_CREATED],
+		 (unsigned long long)engine_counters(e)[EC_GAPS_CLOSED],
+		 (unsigned long long)(engine_counters(e)[EC_PARSE_TRUNCATED] +
+				      engine_counters(e)[EC_PARSE_MALFORMED]));
+	engine_free(e);
+	report_close(report);
+	return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32], old[32];
+	ssize_t n;
+	long pid;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_warn("cannot open pid file %s", path);
+		return -1;
+	}
+	n = read(fd, old, sizeof(old) - 1);
+	if (n > 0) {
+		old[n] = '\0';
+		pid = strtol(old, NULL, 10);
+		if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
+			log_warnx("already running as pid %ld (pid file %s)",
+				  pid, path);
+			close(fd);
+			return -1;
+		}
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		log_warn("cannot write pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The report directory may not exist on a fresh install. */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_warn("cannot create %s", dir);
+}
+
+static int run_live(const struct config *cfg, const char *run_id)
+{
+	struct queue_params qp = {
+		.copy_range = cfg->copy_range,
+		.maxlen = cfg->queue_maxlen,
+		.rcvbuf = cfg->rcvbuf,
+	};
+	struct worker *ws;
+	struct report *report;
+	struct engine_config ec;
+	struct gw_time now, started;
+	struct timespec wait = { 1, 0 };
+	sigset_t sigs;
+	uint64_t next_stats;
+	const char *pidfile = cfg->pidfile;
+	char err[512];
+	unsigned int k, n = cfg->queue_count;
+	int sig, rc;
+
+	ws = calloc(n, sizeof(*ws));
+	if (ws == NULL)
+		fatal(EXIT_RUNTIME, "cannot allocate %u workers", n);
+	for (k = 0; k < n; k++) {
+		ws[k].queue = queue_open((uint16_t)(cfg->queue_first + k), &qp,
+					 err, sizeof(err));
+		if (ws[k].queue == NULL)
+			fatalx(EXIT_RUNTIME, "%s", err);
+	}
+	if (strcmp(cfg->output, "-") != 0) {
+		FILE *f;
+
+		make_parent_dir(cfg->output);
+		f = fopen(cfg->output, "a");
+		if (f == NULL)
+			fatal(EXIT_RUNTIME, "cannot open report file %s",
+			      cfg->output);
+		fclose(f);
+	}
+	if (!cfg->foreground) {
+		if (pidfile == NULL)
+			pidfile = "/run/gapwatchd.pid";
+		if (daemon(0, 0) < 0)
+			fatal(EXIT_RUNTIME, "cannot detach");
+		log_init("gapwatchd", 1);
+	}
+	if (pidfile && write_pidfile(pidfile) < 0)
+		exit(EXIT_RUNTIME);
+
+	/* Block before any thread exists so that every thread inherits
+	 * the mask and only sigtimedwait() below sees these signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	report = report_open(cfg->output, run_id, err, sizeof(err));
+	if (report == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	gw_clock_read(&started);
+	for (k = 0; k < n; k++) {
+		engine_config_from(cfg, queue_num(ws[k].queue), &ec);
+		ws[k].engine = engine_new(&ec, on_gap, report, &started);
+		if (ws[k].engine == NULL)
+			fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
+			      cfg->max_flows);
+		ws[k].report = report;
+		ws[k].cfg = cfg;
+		ws[k].stop = &stop_flag;
+		pthread_mutex_init(&ws[k].lock, NULL);
+		rc = pthread_create(&ws[k].thread, NULL, worker_main, &ws[k]);
+		if (rc != 0)
+			fatalx(EXIT_RUNTIME, "cannot start the thread of queue %u: %s",
+			       queue_num(ws[k].queue), strerror(rc));
+	}
+	if (n > 1)
+		log_info("watching queues %u-%u, %u server ports, report %s",
+			 cfg->queue_first, cfg->queue_first + n - 1,
+			 cfg->ports.count, cfg->output);
+	else
+		log_info("watching queue %u, %u server ports, report %s",
+			 cfg->queue_first, cfg->ports.count, cfg->output);
+
+	next_stats = started.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
+	while (!stop_flag) {
+		sig = sigtimedwait(&sigs, NULL, &wait);
+		if (sig == SIGTERM || sig == SIGINT) {
+			stop_flag = 1;
+		} else if (sig == SIGHUP) {
+			log_info("SIGHUP: reopening %s", cfg->output);
+			report_reopen(report);
+		}
+		gw_clock_read(&now);
+		if (cfg->stats_interval_s && now.mono_us >= next_stats) {
+			report_json(report, stats_record(ws, n, report, &now,
+							 started.mono_us));
+			next_stats = now.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
+		}
+	}
+
+	for (k = 0; k < n; k++)
+		pthread_join(ws[k].thread, NULL);
+	gw_clock_read(&now);
+	report_json(report, stats_record(ws, n, report, &now, started.mono_us));
+	for (k = 0; k < n; k++) {
+		queue_close(ws[k].queue);
+		engine_free(ws[k].engine);
+		pthread_mutex_destroy(&ws[k].lock);
+	}
+	report_close(report);
+	free(ws);
+	if (pidfile)
+		unlink(pidfile);
+	log_info("stopped");
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct gw_time now;
+	char run_id[32];
+	int rc;
+
+	rc = config_load(&cfg, argc, argv);
+	if (rc > 0)
+		return EXIT_OK;
+	if (rc < 0)
+		return EXIT_USAGE;
+	if (cfg.check_only) {
+		printf("gapwatchd: configuration OK\n");
+		return EXIT_OK;
+	}
+	/* stderr until detached: start-up errors belong on the terminal. */
+	log_init("gapwatchd", cfg.use_syslog);
+	log_set_verbose(cfg.verbose);
+	/* Gap ids stay unique across restarts: the run id is the start
+	 * time, in seconds, in hex. */
+	gw_clock_read(&now);
+	snprintf(run_id, sizeof(run_id), "%llx",
+		 (unsigned long long)(now.wall_us / USEC_PER_SEC));
+	if (cfg.read_file)
+		return run_replay(&cfg, run_id);
+	return run_live(&cfg, run_id);
+}

@@ -1,0 +1,90 @@
+/*
+ * tcp.c - per-direction TCP segment analysis.
+ *
+ * This is the inspector's view, not a TCP state machine: it sees each
+ * segment once, early in netfilter, and wants to know "new data, the same
+ * data again, the same ACK again, a closed window". Sequence numbers use
+ * serial arithmetic so wrap-around needs no special case.
+ */
+#include "tcp.h"
+
+unsigned int tcp_classify(const struct flow_dir *self,
+			  const struct flow_dir *peer, const struct packet *p)
+{
+	unsigned int seg = 0;
+	uint32_t seglen, end;
+
+	if (p->proto != IPPROTO_TCP)
+		return p->payload_len ? SEG_NEW_DATA : 0;
+
+	seglen = p->payload_len + !!(p->tcp_flags & PKT_TCP_SYN) +
+		 !!(p->tcp_flags & PKT_TCP_FIN);
+	if (p->window == 0 && !(p->tcp_flags & PKT_TCP_RST))
+		seg |= SEG_ZERO_WINDOW;
+
+	if (!(self->flags & DIR_SEQ_KNOWN)) {
+		/* Joined mid-stream (daemon started late): all data is new. */
+		if (p->payload_len)
+			seg |= SEG_NEW_DATA;
+	} else if (p->payload_len <= 1 && p->seq == self->next_seq - 1 &&
+		   !(p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST))) {
+		/* A keep-alive probe: the transport is alive, no data. */
+		seg |= SEG_KEEPALIVE;
+	} else if (seglen) {
+		end = p->seq + seglen;
+		if (seq_gt(end, self->next_seq))
+			seg |= p->payload_len ? SEG_NEW_DATA : 0;
+		else
+			seg |= SEG_RETRANSMIT;
+	} else if ((p->tcp_flags & (PKT_TCP_ACK | PKT_TCP_RST | PKT_TCP_SYN)) ==
+			   PKT_TCP_ACK &&
+		   (self->flags & DIR_ACK_KNOWN) && p->ack == self->last_ack &&
+		   p->window == self->last_window &&
+		   (peer->flags & DIR_SEQ_KNOWN) && seq_gt(peer->next_seq, p->ack)) {
+		/* RFC 5681's duplicate ACK: no data, same ack and window,
+		 * while the peer has data outstanding. */
+		seg |= SEG_DUP_ACK;
+	}
+	return seg;
+}
+
+void tcp_apply(struct flow_dir *self, const struct packet *p)
+{
+	uint32_t end;
+
+	if (p->proto != IPPROTO_TCP)
+		return;
+	if (p->tcp_flags & PKT_TCP_RST) {
+		self->flags |= DIR_RST;
+		return;
+	}
+	end = p->seq + p->payload_len + !!(p->tcp_flags & PKT_TCP_SYN) +
+	      !!(p->tcp_flags & PKT_TCP_FIN);
+	if (!(self->flags & DIR_SEQ_KNOWN) || seq_gt(end, self->next_seq)) {
+		self->next_seq = end;
+		self->flags |= DIR_SEQ_KNOWN;
+	}
+	if (p->tcp_flags & PKT_TCP_ACK) {
+		if (!(self->flags & DIR_ACK_KNOWN) ||
+		    seq_gt(p->ack, self->last_ack))
+			self->last_ack = p->ack;
+		self->flags |= DIR_ACK_KNOWN;
+	}
+	self->last_window = p->window;
+	if (p->tcp_flags & PKT_TCP_SYN) {
+		self->flags |= DIR_SYN;
+		if (p->mss)
+			self->mss = p->mss;
+	}
+	if (p->tcp_flags & PKT_TCP_FIN)
+		self->flags |= DIR_FIN;
+}
+
+uint32_t tcp_in_flight(const struct flow_dir *self, const struct flow_dir *peer)
+{
+	if (!(self->flags & DIR_SEQ_KNOWN) || !(peer->flags & DIR_ACK_KNOWN))
+		return 0;
+	if (!seq_gt(self->next_seq, peer->last_ack))
+		return 0;
+	return self->next_seq - peer->last_ack;
+}
