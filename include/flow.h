@@ -93,6 +93,7 @@ struct flow_table {
 	uint32_t capacity;
 	uint32_t count;
 	uint32_t free_head;		/* free list through hash_next */
+	uint32_t next_unused;		/* first slot never handed out */
 	uint32_t lru_head;		/* most recently used */
 	uint32_t lru_tail;		/* least recently used */
 	uint32_t seed;

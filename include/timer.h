@@ -19,14 +19,14 @@
 struct timer_node {
 	uint32_t prev;
 	uint32_t next;
-	uint32_t slot;		/* TIMER_UNARMED when not in the wheel */
+	uint32_t slot;		/* slot index + 1; TIMER_UNARMED (0) if idle */
 };
 
-#define TIMER_UNARMED UINT32_MAX
+#define TIMER_UNARMED 0
 
 struct timer_wheel {
 	struct timer_node *nodes;	/* [capacity + 1], owned */
-	uint32_t *slots;		/* list heads, owned */
+	uint32_t *slots;		/* nslots list heads + the firing list */
 	uint32_t nslots;		/* power of two */
 	uint32_t capacity;
 	unsigned int shift;		/* a slot spans 1 << shift us */

@@ -81,7 +81,7 @@ static inline int same_service(const struct flow_key *a,
 
 int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed)
 {
-	uint32_t nbuckets = 1, i;
+	uint32_t nbuckets = 1;
 
 	memset(t, 0, sizeof(*t));
 	if (capacity == 0 || capacity > FLOW_CAPACITY_MAX) {
@@ -103,12 +103,10 @@ int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed)
 	t->mask = nbuckets - 1;
 	t->capacity = capacity;
 	t->seed = seed;
-	/* Free list in descending order so that index 1 is taken first
-	 * and the pool fills from its start. */
-	for (i = capacity; i >= 1; i--) {
-		t->flows[i].hash_next = t->free_head;
-		t->free_head = i;
-	}
+	/* Slots never used are handed out in order (next_unused) before
+	 * the free list: the pool's pages are touched only as the number
+	 * of live flows grows, not all at start-up. */
+	t->next_unused = 1;
 	return 0;
 }
 
@@ -171,10 +169,14 @@ uint32_t flow_insert(struct flow_table *t, const struct flow_key *k)
 	uint32_t i = t->free_head, b;
 	struct flow *f;
 
-	if (i == 0)
+	if (i != 0) {
+		t->free_head = t->flows[i].hash_next;
+	} else if (t->next_unused <= t->capacity) {
+		i = t->next_unused++;
+	} else {
 		return 0;
+	}
 	f = &t->flows[i];
-	t->free_head = f->hash_next;
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	b = tuple_hash(t, k);

@@ -537,6 +537,12 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 			gap_ended = 1;
 		}
 	}
+	if ((f->state & FLOW_SUPERSEDED) && side == SIDE_CLIENT &&
+	    (seg & SEG_NEW_DATA)) {
+		/* The old flow talks again: the "reconnect" was another
+		 * client behind the same address (CGNAT). Watch it again. */
+		f->state &= ~FLOW_SUPERSEDED;
+	}
 	account(e, f, side, pkt, seg, gap_ended);
 
 	if (fresh) {
@@ -577,11 +583,11 @@ static void close_all(struct engine *e, enum gap_outcome outcome)
 {
 	uint32_t i;
 
-	for (i = 1; i <= e->flows.capacity && e->open_gaps; i++) {
+	for (i = 1; i < e->flows.next_unused && e->open_gaps; i++) {
 		struct flow *f = flow_get(&e->flows, i);
 
-		/* Free slots were zeroed at insert or never used; only a
-		 * live flow can carry FLOW_GAP_OPEN. */
+		/* A freed slot keeps its state bits, but a flow is freed
+		 * only after its gap is closed: FLOW_GAP_OPEN means live. */
 		if (f->state & FLOW_GAP_OPEN)
 			gap_close(e, f, outcome, NULL, 0, NULL);
 	}

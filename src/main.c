@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,6 +217,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 {
 	struct engine_config ec;
 	struct replay_stats st;
+	struct rusage ru;
 	struct report *report;
 	struct engine *e;
 	struct gw_time start = { 0, 0 };
@@ -235,13 +237,15 @@ static int run_replay(const struct config *cfg, const char *run_id)
 		log_warnx("%s", err);
 	start.mono_us = start.wall_us = st.last_us;
 	engine_finish(e, &start);
+	getrusage(RUSAGE_SELF, &ru);
 	log_info("replay: %llu packets (%llu not IP), %llu flows, %llu gaps, "
-		 "%llu parse errors",
+		 "%llu parse errors, max RSS %ld KiB",
 		 (unsigned long long)st.packets, (unsigned long long)st.not_ip,
 		 (unsigned long long)engine_counters(e)[EC_FLOWS_CREATED],
 		 (unsigned long long)engine_counters(e)[EC_GAPS_CLOSED],
 		 (unsigned long long)(engine_counters(e)[EC_PARSE_TRUNCATED] +
-				      engine_counters(e)[EC_PARSE_MALFORMED]));
+				      engine_counters(e)[EC_PARSE_MALFORMED]),
+		 ru.ru_maxrss);
 	engine_free(e);
 	report_close(report);
 	return rc < 0 ? EXIT_RUNTIME : EXIT_OK;

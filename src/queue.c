@@ -142,11 +142,8 @@ static int config_request(struct queue *q, struct nlmsghdr *nlh)
 		rc = mnl_cb_run(buf, (size_t)n, q->seq, q->portid, NULL, NULL);
 		if (rc == MNL_CB_STOP)
 			return 0;
-		if (rc == MNL_CB_ERROR) {
-			if (errno == ESRCH)
-				continue;	/* a packet: seq 0, not ours */
+		if (rc == MNL_CB_ERROR)
 			return -errno;
-		}
 		/* A queued packet (seq 0) came in between: note its id. */
 		mnl_cb_run(buf, (size_t)n, 0, q->portid, packet_cb, q);
 	}

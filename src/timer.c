@@ -15,15 +15,15 @@
 int timer_init(struct timer_wheel *w, uint32_t capacity, unsigned int slot_bits,
 	       unsigned int shift, uint64_t now_us)
 {
-	uint32_t i;
-
 	w->nslots = 1U << slot_bits;
 	w->capacity = capacity;
 	w->shift = shift;
 	w->tick = now_us >> shift;
 	w->armed = 0;
 	w->slots = calloc((size_t)w->nslots + 1, sizeof(*w->slots));
-	w->nodes = malloc(((size_t)capacity + 1) * sizeof(*w->nodes));
+	/* calloc: a zeroed node is unarmed, so the array's pages are only
+	 * touched as handles are used. */
+	w->nodes = calloc((size_t)capacity + 1, sizeof(*w->nodes));
 	if (w->slots == NULL || w->nodes == NULL) {
 		free(w->slots);
 		free(w->nodes);
@@ -32,8 +32,6 @@ int timer_init(struct timer_wheel *w, uint32_t capacity, unsigned int slot_bits,
 		errno = ENOMEM;
 		return -1;
 	}
-	for (i = 0; i <= capacity; i++)
-		w->nodes[i].slot = TIMER_UNARMED;
 	return 0;
 }
 
@@ -49,7 +47,7 @@ static void slot_link(struct timer_wheel *w, uint32_t slot, uint32_t h)
 {
 	struct timer_node *n = &w->nodes[h];
 
-	n->slot = slot;
+	n->slot = slot + 1;
 	n->prev = 0;
 	n->next = w->slots[slot];
 	if (n->next)
@@ -67,7 +65,7 @@ void timer_cancel(struct timer_wheel *w, uint32_t h)
 	if (n->prev)
 		w->nodes[n->prev].next = n->next;
 	else
-		w->slots[n->slot] = n->next;
+		w->slots[n->slot - 1] = n->next;
 	if (n->next)
 		w->nodes[n->next].prev = n->prev;
 	n->slot = TIMER_UNARMED;
@@ -109,7 +107,7 @@ static uint64_t fire_slot(struct timer_wheel *w, uint32_t slot, uint64_t now_us,
 	w->slots[firing] = w->slots[slot];
 	w->slots[slot] = 0;
 	for (h = w->slots[firing]; h; h = w->nodes[h].next)
-		w->nodes[h].slot = firing;
+		w->nodes[h].slot = firing + 1;
 	while ((h = w->slots[firing]) != 0) {
 		timer_cancel(w, h);
 		cb(ctx, h, now_us);
