@@ -33,10 +33,10 @@
 
 #define NEVER		INT64_MAX
 #define MAX_MSG		65507	/* largest UDP payload over IPv4 */
-#define RETRY_MS	200	/* client: wait before retrying a failed connect */
+#define RETRY_MS	200	/* client: wait before connecting again */
 #define UDP_IDLE_MS	60000	/* server: forget a UDP client silent this long */
 #define MAX_EVENTS	100000	/* client: events kept for the stats line */
-#define BATCH		64	/* epoll, sendmmsg and recvmmsg batch size */
+#define BATCH		64	/* epoll, read, sendmmsg and recvmmsg batch */
 #define SINK_BUF	2048	/* sink: bytes kept of each datagram */
 
 #define container_of(p, type, member) \
@@ -45,26 +45,24 @@
 enum mode { M_SERVER, M_CLIENT, M_FLOOD, M_SINK };
 static const char *const mode_names[] = { "server", "client", "flood", "sink" };
 
-/* Options; fixed once parsed.  Times are in ms unless named otherwise. */
+/* Options; fixed once parsed.  Times in ms; -1: not given. */
 static struct {
-	int mode, tcp;
-	const char *addr_str;		/* --listen or --connect as given */
+	int mode, tcp, echo, no_reconnect;
+	const char *addr_str, *stats;	/* --listen/--connect as given */
 	struct sockaddr_storage addr, bind;
 	socklen_t addr_len, bind_len;	/* bind_len 0: no --bind */
 	long flows, ping_interval, ping_size, timeout;
-	long pause_at, pause_for, rebind_at, size, rate; /* -1: not given */
-	int echo, no_reconnect;
+	long pause_at, pause_for, rebind_at, size, rate;
 	double duration;		/* seconds; 0: until a signal */
-	const char *stats;
 } opt;
 
-/* Counters for the stats line; each mode prints the ones it uses. */
+/* Counters for the stats line; each mode prints those it uses. */
 static struct {
-	unsigned long long sent, received, send_skipped, send_errors;
-	unsigned long long recv_errors, connects, reconnects, timeouts;
-	unsigned long long disconnects, connect_failures, rebinds;
+	unsigned long long sent, received, send_skipped, send_errors, recv_errors;
+	unsigned long long connects, reconnects, timeouts, disconnects;
+	unsigned long long connect_failures, rebinds, events_dropped;
 	unsigned long long clients_seen, clients_dropped, clients_closed;
-	unsigned long long accept_errors, events_dropped;
+	unsigned long long accept_errors;
 	long long max_silence_ms;
 } cnt;
 
@@ -75,7 +73,7 @@ static int64_t t0_ns;			/* CLOCK_MONOTONIC at start */
 static uint8_t msgbuf[MAX_MSG];		/* outgoing message: size + zeros */
 static uint8_t rxbuf[65536];
 
-/* ---- diagnostics, time, signals ---- */
+/* ---- diagnostics, time, signals, limits ---- */
 
 __attribute__((format(printf, 1, 0)))
 static void vmsg(const char *fmt, va_list ap)
@@ -106,7 +104,7 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-/* Nanoseconds since program start (CLOCK_MONOTONIC). */
+/* Nanoseconds since program start. */
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -133,10 +131,9 @@ static void on_signal(int sig)
 }
 
 /*
- * Install the SIGTERM/SIGINT handlers (no SA_RESTART, so blocking calls
- * return EINTR).  With block set, the signals stay blocked except while
- * waiting in epoll_pwait()/ppoll() with wait_mask, which closes the race
- * between testing the flag and going to sleep.
+ * SIGTERM/SIGINT set stop (no SA_RESTART: blocking calls return EINTR).
+ * With block set they stay blocked except inside epoll_pwait()/ppoll()
+ * with wait_mask, so no signal slips in between testing stop and sleeping.
  */
 static void setup_signals(int block)
 {
@@ -170,7 +167,7 @@ static void raise_nofile(void)
 
 /*
  * Parse "a.b.c.d:port" or "[v6]:port" (with_port), or a bare address
- * "a.b.c.d", "v6" or "[v6]".  Returns 0, or -1 if s is not such a form.
+ * "a.b.c.d", "v6" or "[v6]".  Returns 0, or -1 if s is none of these.
  */
 static int parse_addr(const char *s, int with_port, struct sockaddr_storage *ss,
 		      socklen_t *len)
@@ -181,7 +178,7 @@ static int parse_addr(const char *s, int with_port, struct sockaddr_storage *ss,
 	int bracketed = s[0] == '[';
 	unsigned long pnum = 0;
 	char buf[INET6_ADDRSTRLEN], *end;
-	size_t hlen;
+	size_t hlen = strlen(s);
 
 	if (bracketed) {
 		const char *rb = strchr(s, ']');
@@ -193,8 +190,6 @@ static int parse_addr(const char *s, int with_port, struct sockaddr_storage *ss,
 		port = rb[1] ? rb + 2 : NULL;
 	} else if (with_port && (port = strrchr(s, ':'))) {
 		hlen = (size_t)(port++ - s);
-	} else {
-		hlen = strlen(s);
 	}
 	if ((port != NULL) != with_port || hlen >= sizeof(buf))
 		return -1;
@@ -203,7 +198,7 @@ static int parse_addr(const char *s, int with_port, struct sockaddr_storage *ss,
 	if (port) {
 		errno = 0;
 		pnum = strtoul(port, &end, 10);
-		if (port[0] < '0' || port[0] > '9' || *end || errno || pnum == 0 ||
+		if (port[0] < '0' || port[0] > '9' || *end || errno || !pnum ||
 		    pnum > 65535)
 			return -1;
 	}
@@ -286,7 +281,7 @@ static void heap_fix(size_t i)
 	}
 }
 
-static void timer_add(struct timer *t, int64_t due)
+static void timer_add(struct timer *t)
 {
 	if (heap_len == heap_cap) {
 		size_t cap = heap_cap ? 2 * heap_cap : 64;
@@ -297,10 +292,9 @@ static void timer_add(struct timer *t, int64_t due)
 		heap = h;
 		heap_cap = cap;
 	}
-	t->due = due;
+	t->due = NEVER;
 	t->pos = heap_len;
 	heap[heap_len++] = t;
-	heap_fix(t->pos);
 }
 
 static void timer_set(struct timer *t, int64_t due)
@@ -324,10 +318,7 @@ static int64_t timer_next(void)
 	return heap_len ? heap[0]->due : NEVER;
 }
 
-/*
- * Wait for events until due (ms since start).  Returns the number of
- * events, 0 on a timeout or a signal (the caller tests stop).
- */
+/* Wait for events until due; returns their number, 0 on timeout or signal. */
 static int wait_events(int ep, struct epoll_event *ev, int64_t due)
 {
 	int64_t now = now_ms();
@@ -340,15 +331,13 @@ static int wait_events(int ep, struct epoll_event *ev, int64_t due)
 	return n < 0 ? 0 : n;
 }
 
-/* ---- messages ---- */
+/* ---- messages and stats ---- */
 
-/* A TCP connection's framing state (see the top of the file). */
+/* A TCP connection's framing state. */
 struct conn {
 	size_t in_size, in_got;		/* message being received */
 	size_t out_size, out_off;	/* message being sent; out_size 0: none */
 };
-
-enum { SENT, SKIPPED, FAILED };
 
 static const uint8_t *msg_make(size_t size)
 {
@@ -358,9 +347,9 @@ static const uint8_t *msg_make(size_t size)
 }
 
 /*
- * Consume received bytes from *p (*n of them) up to the end of a message.
- * Returns the size of the message completed, 0 if the input ran out first.
- * A size field below 2 (not a gamesim peer) counts as a 2-byte message.
+ * Consume received bytes (*n at *p) up to the end of a message.  Returns
+ * the size of the message completed, 0 if the input ran out first.  A size
+ * field below 2 (not a gamesim peer) counts as a 2-byte message.
  */
 static size_t conn_feed(struct conn *c, const uint8_t **p, size_t *n)
 {
@@ -369,10 +358,8 @@ static size_t conn_feed(struct conn *c, const uint8_t **p, size_t *n)
 
 		if (c->in_got < 2)
 			c->in_size = c->in_size << 8 | **p;
-		else if (c->in_size - c->in_got < *n)
-			k = c->in_size - c->in_got;
 		else
-			k = *n;
+			k = c->in_size - c->in_got < *n ? c->in_size - c->in_got : *n;
 		c->in_got += k;
 		*p += k;
 		*n -= k;
@@ -402,46 +389,37 @@ static int conn_flush(int fd, struct conn *c)
 }
 
 /*
- * Send one message of size bytes: on TCP (c set) after finishing any
- * message the socket buffer had no room for (while that one is stuck, new
- * ones are skipped), on UDP as one datagram to the connected peer or to.
- * Counts the outcome.  Returns -1 (errno set) only when a TCP connection
- * failed; UDP failures are counted and otherwise ignored.
+ * Send and count one message of size bytes.  TCP (c set): first finish a
+ * message the socket buffer had no room for; while that is stuck, skip new
+ * ones.  UDP: one datagram, to the connected peer or to to.  Returns -1
+ * (errno set) only when a TCP connection failed.
  */
 static int msg_send(int fd, struct conn *c, size_t size,
 		    const struct sockaddr_storage *to, socklen_t to_len)
 {
-	int r;
-
-	if (c) {
-		if (conn_flush(fd, c) < 0)
-			return -1;
-		if (c->out_size) {
-			r = SKIPPED;
-		} else {
-			c->out_size = size;
-			c->out_off = 0;
-			r = conn_flush(fd, c) < 0 ? FAILED : SENT;
-		}
-	} else if (sendto(fd, msg_make(size), size, 0, (const struct sockaddr *)to,
-			  to_len) >= 0) {
-		r = SENT;
-	} else {
-		r = errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ?
-		    SKIPPED : FAILED;
+	if (!c) {
+		if (sendto(fd, msg_make(size), size, 0, (const struct sockaddr *)to,
+			   to_len) >= 0)
+			cnt.sent++;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			cnt.send_skipped++;
+		else
+			cnt.send_errors++;	/* e.g. ECONNREFUSED from an ICMP error */
+		return 0;
 	}
-	if (r == SENT)
-		cnt.sent++;
-	else if (r == SKIPPED)
-		cnt.send_skipped++;
-	else if (c)
+	if (conn_flush(fd, c) < 0)
 		return -1;
-	else
-		cnt.send_errors++;
-	return 0;
+	if (c->out_size) {
+		cnt.send_skipped++;
+		return 0;
+	}
+	c->out_size = size;
+	c->out_off = 0;
+	cnt.sent++;
+	return conn_flush(fd, c);
 }
 
-/* Open the stats destination now, so that a bad path fails at start-up. */
+/* Open the stats destination at start-up, so that a bad path fails early. */
 static FILE *stats_open(void)
 {
 	FILE *f = opt.stats ? fopen(opt.stats, "w") : stdout;
@@ -453,10 +431,9 @@ static FILE *stats_open(void)
 
 static void stats_close(FILE *f)
 {
-	const char *name = opt.stats ? opt.stats : "standard output";
-
 	if (ferror(f) | fclose(f)) {
-		msg("cannot write stats to %s: %s", name, strerror(errno));
+		msg("cannot write stats to %s: %s",
+		    opt.stats ? opt.stats : "standard output", strerror(errno));
 		exit_status = 1;
 	}
 }
@@ -479,11 +456,15 @@ static size_t n_events;
 static void event_add(int64_t now, int type, int flow, uint16_t old_port,
 		      uint16_t port, int err)
 {
-	if (n_events == MAX_EVENTS) {
+	if (n_events == MAX_EVENTS)
 		cnt.events_dropped++;
-		return;
-	}
-	events[n_events++] = (struct event){ now, type, flow, err, old_port, port };
+	else
+		events[n_events++] = (struct event){ now, type, flow, err, old_port, port };
+}
+
+static const char *err_str(int err)
+{
+	return err > 0 ? strerror(err) : "end of stream";
 }
 
 struct flow {
@@ -503,30 +484,21 @@ struct flow {
 static struct flow *flows;
 static int client_ep, live_flows, paused;
 
-static const char *err_str(int err)
-{
-	return err > 0 ? strerror(err) : "end of stream";
-}
-
 /* Schedule the flow's timer at its earliest deadline. */
 static void flow_arm(struct flow *f)
 {
 	int64_t due = NEVER;
 
-	if (f->state == F_DEAD) {
-		timer_set(&f->tm, NEVER);
-		return;
-	}
 	if (f->state == F_WAIT)
 		due = f->retry_at;
-	else if (opt.timeout)
+	else if (f->state != F_DEAD && opt.timeout)
 		due = f->last_rx + opt.timeout;
-	if (opt.ping_interval && f->next_ping < due)
+	if (f->state != F_DEAD && opt.ping_interval && f->next_ping < due)
 		due = f->next_ping;
 	timer_set(&f->tm, due);
 }
 
-/* Close the flow's socket; rst: abort with SO_LINGER {1, 0} (TCP RST). */
+/* Close the flow's socket; rst: abort it with SO_LINGER {1, 0} (TCP RST). */
 static void flow_close(struct flow *f, int rst)
 {
 	struct linger lg = { 1, 0 };
@@ -565,33 +537,64 @@ static int flow_socket(struct flow *f)
 	return r < 0;
 fail:
 	e = errno;
-	close(fd);	/* a failure to close is no news next to errno e */
+	close(fd);	/* its own failure would add nothing to errno e */
 	errno = e;
 	return -1;
 }
 
-/* A connect failed: retry in RETRY_MS, or end the run with --no-reconnect. */
-static void flow_fail(struct flow *f, int64_t now, int err)
+static void flow_connect(struct flow *f, int64_t now);
+
+/*
+ * The flow lost its socket: EV_CONNECT_FAILED, EV_TIMEOUT (ours: abort with
+ * a RST and reconnect at once) or EV_CLOSED (by the server or the network).
+ * Otherwise reconnect in RETRY_MS; with --no-reconnect the flow ends, and a
+ * failed connect ends the run with status 1.
+ */
+static void flow_down(struct flow *f, int64_t now, int type, int err)
 {
-	cnt.connect_failures++;
-	event_add(now, EV_CONNECT_FAILED, f->id, 0, 0, err);
-	if (opt.no_reconnect) {
-		msg("cannot connect to %s: %s", opt.addr_str, strerror(err));
-		f->state = F_DEAD;
-		exit_status = 1;
-		stop = 1;
-	} else {
-		if (!f->failing)
+	char next[40] = "giving up";
+
+	if (!opt.no_reconnect && type == EV_TIMEOUT)
+		strcpy(next, "reconnecting from a new port");
+	else if (!opt.no_reconnect)
+		snprintf(next, sizeof(next), "reconnecting in %d ms", RETRY_MS);
+	event_add(now, type, f->id, type == EV_CONNECT_FAILED ? 0 : f->port, 0, err);
+	if (f->fd >= 0)
+		flow_close(f, type == EV_TIMEOUT && opt.tcp);
+	if (type == EV_CONNECT_FAILED) {
+		cnt.connect_failures++;
+		if (opt.no_reconnect) {
+			msg("cannot connect to %s: %s", opt.addr_str, strerror(err));
+			exit_status = 1;
+		} else if (!f->failing) {
 			msg("flow %d: cannot connect to %s: %s; retrying every %d ms",
 			    f->id, opt.addr_str, strerror(err), RETRY_MS);
+		}
 		f->failing = 1;
+	} else if (type == EV_TIMEOUT) {
+		cnt.timeouts++;
+		msg("flow %d: timeout after %ld ms without data, %s", f->id,
+		    opt.timeout, next);
+	} else {
+		cnt.disconnects++;
+		msg("flow %d: connection closed by server (%s), %s", f->id,
+		    err_str(err), next);
+	}
+	if (opt.no_reconnect) {
+		f->state = F_DEAD;
+		if (--live_flows == 0 || exit_status)
+			stop = 1;
+	} else if (type == EV_TIMEOUT) {
+		flow_connect(f, now);
+		return;
+	} else {
 		f->state = F_WAIT;
 		f->retry_at = now + RETRY_MS;
 	}
 	flow_arm(f);
 }
 
-/* The socket is connected (old_port 0) or was replaced by a rebind. */
+/* The socket is connected (old_port 0) or replaced a rebound one. */
 static void flow_up(struct flow *f, int64_t now, uint16_t old_port)
 {
 	struct sockaddr_storage ss;
@@ -599,10 +602,7 @@ static void flow_up(struct flow *f, int64_t now, uint16_t old_port)
 	char buf[INET6_ADDRSTRLEN + 8];
 
 	if (getsockname(f->fd, (struct sockaddr *)&ss, &len) < 0) {
-		int e = errno;
-
-		flow_close(f, 0);
-		flow_fail(f, now, e);
+		flow_down(f, now, EV_CONNECT_FAILED, errno);
 		return;
 	}
 	f->port = addr_port(&ss);
@@ -617,7 +617,7 @@ static void flow_up(struct flow *f, int64_t now, uint16_t old_port)
 		msg("flow %d: rebound from port %u to %s", f->id, old_port, buf);
 	} else {
 		cnt.connects++;
-		cnt.reconnects += f->connected_before;
+		cnt.reconnects += (unsigned)f->connected_before;
 		event_add(now, EV_CONNECT, f->id, 0, f->port, 0);
 		if (f->connected_before || f->failing)
 			msg("flow %d: connected from %s", f->id, buf);
@@ -632,50 +632,12 @@ static void flow_connect(struct flow *f, int64_t now)
 	int r = flow_socket(f);
 
 	if (r < 0) {
-		flow_fail(f, now, errno);
+		flow_down(f, now, EV_CONNECT_FAILED, errno);
 	} else if (r == 0) {
 		flow_up(f, now, 0);
 	} else {
 		f->state = F_CONNECTING;
 		f->last_rx = now;	/* --timeout bounds the connect too */
-		flow_arm(f);
-	}
-}
-
-/*
- * The connection ended: type EV_TIMEOUT (we abort it; reconnect at once)
- * or EV_CLOSED (the server or the network did; reconnect in RETRY_MS).
- */
-static void flow_lost(struct flow *f, int64_t now, int type, int err)
-{
-	char next[48] = "giving up";
-
-	if (!opt.no_reconnect)
-		snprintf(next, sizeof(next), type == EV_TIMEOUT ?
-			 "reconnecting from a new port" : "reconnecting in %d ms",
-			 RETRY_MS);
-
-	flow_close(f, type == EV_TIMEOUT && opt.tcp);
-	event_add(now, type, f->id, f->port, 0, err);
-	if (type == EV_TIMEOUT) {
-		cnt.timeouts++;
-		msg("flow %d: timeout after %ld ms without data, %s", f->id,
-		    opt.timeout, next);
-	} else {
-		cnt.disconnects++;
-		msg("flow %d: connection closed by server (%s), %s", f->id,
-		    err_str(err), next);
-	}
-	if (opt.no_reconnect) {
-		f->state = F_DEAD;
-		if (--live_flows == 0)
-			stop = 1;
-		flow_arm(f);
-	} else if (type == EV_TIMEOUT) {
-		flow_connect(f, now);
-	} else {
-		f->state = F_WAIT;
-		f->retry_at = now + RETRY_MS;
 		flow_arm(f);
 	}
 }
@@ -700,15 +662,14 @@ static void flow_read(struct flow *f, int64_t now)
 			return;
 		if (!opt.tcp) {
 			if (n < 0) {
-				/* an ICMP error (server gone?): the timeout decides */
-				cnt.recv_errors++;
+				cnt.recv_errors++;	/* ICMP error: the timeout decides */
 				return;
 			}
 			flow_msg(f, now);
 			continue;
 		}
 		if (n <= 0) {
-			flow_lost(f, now, EV_CLOSED, n < 0 ? errno : -1);
+			flow_down(f, now, EV_CLOSED, n < 0 ? errno : -1);
 			return;
 		}
 		while (conn_feed(&f->c, &p, &left))
@@ -730,32 +691,27 @@ static void flow_event(struct flow *f, int64_t now)
 		err = errno;
 	else if (!err && epoll_ctl(client_ep, EPOLL_CTL_MOD, f->fd, &ev) < 0)
 		err = errno;
-	if (err) {
-		flow_close(f, 0);
-		flow_fail(f, now, err);
-	} else {
+	if (err)
+		flow_down(f, now, EV_CONNECT_FAILED, err);
+	else
 		flow_up(f, now, 0);
-	}
 }
 
 static void flow_tick(struct flow *f, int64_t now)
 {
-	if (f->state == F_WAIT && now >= f->retry_at) {
+	int expired = opt.timeout && now - f->last_rx >= opt.timeout;
+
+	if (f->state == F_WAIT && now >= f->retry_at)
 		flow_connect(f, now);
-	} else if (opt.timeout && (f->state == F_CONNECTING || f->state == F_UP) &&
-		   now - f->last_rx >= opt.timeout) {
-		if (f->state == F_UP) {
-			flow_lost(f, now, EV_TIMEOUT, 0);
-		} else {
-			flow_close(f, 0);
-			flow_fail(f, now, ETIMEDOUT);
-		}
-	}
+	else if (f->state == F_UP && expired)
+		flow_down(f, now, EV_TIMEOUT, 0);
+	else if (f->state == F_CONNECTING && expired)
+		flow_down(f, now, EV_CONNECT_FAILED, ETIMEDOUT);
 	if (opt.ping_interval && f->state != F_DEAD && now >= f->next_ping) {
 		if (f->state == F_UP && !paused &&
 		    msg_send(f->fd, opt.tcp ? &f->c : NULL, (size_t)opt.ping_size,
 			     NULL, 0) < 0)
-			flow_lost(f, now, EV_CLOSED, errno);
+			flow_down(f, now, EV_CLOSED, errno);
 		f->next_ping += ((now - f->next_ping) / opt.ping_interval + 1) *
 				opt.ping_interval;
 	}
@@ -773,7 +729,7 @@ static void client_rebind(int64_t now)
 			continue;
 		flow_close(f, 0);
 		if (flow_socket(f) < 0)
-			flow_fail(f, now, errno);
+			flow_down(f, now, EV_CONNECT_FAILED, errno);
 		else
 			flow_up(f, now, old);
 	}
@@ -827,14 +783,14 @@ static void run_client(void)
 	srandom((unsigned)(getpid() ^ now_ns()));
 	live_flows = (int)opt.flows;
 	for (long i = 0; i < opt.flows; i++) {
-		struct flow *f = &flows[i];
-
-		f->id = (int)i;
-		f->fd = -1;
-		f->next_ping = opt.ping_interval ? now + random() % opt.ping_interval : 0;
-		timer_add(&f->tm, NEVER);
-		flow_connect(f, now);
+		flows[i].id = (int)i;
+		flows[i].fd = -1;
+		flows[i].next_ping = opt.ping_interval ?
+				     now + random() % opt.ping_interval : 0;
+		timer_add(&flows[i].tm);
 	}
+	for (long i = 0; i < opt.flows && !stop; i++)
+		flow_connect(&flows[i], now);
 	while (!stop) {
 		int64_t due;
 		int n;
@@ -851,6 +807,10 @@ static void run_client(void)
 			paused = 0;
 			pause_end = NEVER;
 			event_add(now, EV_RESUME, -1, 0, 0, 0);
+			for (long i = 0; i < opt.flows; i++) {
+				flows[i].next_ping = now;	/* catch up at once */
+				flow_arm(&flows[i]);
+			}
 		}
 		if (now >= rebind) {
 			rebind = NEVER;
@@ -858,6 +818,8 @@ static void run_client(void)
 		}
 		while (!stop && timer_next() <= now)
 			flow_tick(container_of(heap[0], struct flow, tm), now);
+		if (stop)	/* set by a flow: --no-reconnect */
+			break;
 		due = timer_next();
 		due = pause_start < due ? pause_start : due;
 		due = pause_end < due ? pause_end : due;
@@ -927,7 +889,7 @@ static struct peer *peer_new(int64_t now, int fd, const struct sockaddr_storage 
 	p->next_ping = now + opt.ping_interval;
 	p->last_rx = now;
 	cnt.clients_seen++;
-	timer_add(&p->tm, NEVER);
+	timer_add(&p->tm);
 	peer_arm(p);
 	return p;
 }
@@ -944,16 +906,16 @@ static void peer_free(struct peer *p)
 
 static void peer_tick(struct peer *p, int64_t now)
 {
-	if (p->fd < 0 && now - p->last_rx >= UDP_IDLE_MS) {
+	int tcp = p->fd >= 0;
+
+	if (!tcp && now - p->last_rx >= UDP_IDLE_MS) {
 		cnt.clients_dropped++;
 		peer_free(p);
 		return;
 	}
 	if (opt.ping_interval && now >= p->next_ping) {
-		int fd = p->fd >= 0 ? p->fd : server_fd;
-
-		if (msg_send(fd, p->fd >= 0 ? &p->c : NULL, (size_t)opt.ping_size,
-			     p->fd >= 0 ? NULL : &p->addr, p->addr_len) < 0) {
+		if (msg_send(tcp ? p->fd : server_fd, tcp ? &p->c : NULL,
+			     (size_t)opt.ping_size, &p->addr, p->addr_len) < 0) {
 			cnt.clients_closed++;
 			peer_free(p);
 			return;
@@ -1007,7 +969,7 @@ static void server_accept(int ep, int64_t now)
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
 			cnt.accept_errors++;
 			msg("cannot set TCP_NODELAY: %s", strerror(errno));
-			close(fd);	/* already failed; the client sees it */
+			close(fd);	/* its own failure would add nothing */
 			continue;
 		}
 		ev.data.ptr = peer_new(now, fd, NULL, 0);
@@ -1100,21 +1062,10 @@ static void run_server(void)
 
 /* ---- flood and sink (UDP benchmark) ---- */
 
-/* Sleep until t (ns since start) or a signal. */
-static void sleep_until(int64_t t)
-{
-	int64_t abs = t + t0_ns;
-	struct timespec ts = { abs / 1000000000, abs % 1000000000 };
-	int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-
-	if (r && r != EINTR)
-		die("clock_nanosleep: %s", strerror(r));
-}
-
 /*
- * One connected UDP socket per flow gives N distinct source ports; each
- * sendmmsg() call sends a batch on one socket, then the next socket has its
- * turn.  With --rate, batches shrink to what is due, down to one datagram.
+ * One connected UDP socket per flow gives N distinct source ports.  Each
+ * sendmmsg() sends a batch on one socket, then the next socket has its
+ * turn; with --rate, a batch holds only what is due, down to one datagram.
  */
 static void run_flood(void)
 {
@@ -1147,13 +1098,16 @@ static void run_flood(void)
 		int n;
 
 		if (opt.rate > 0) {
-			unsigned long long due =
-				(unsigned long long)((double)(now - start) * 1e-9 * opt.rate) + 1;
+			unsigned long long due = (unsigned long long)
+				((double)(now - start) * 1e-9 * (double)opt.rate) + 1;
+			int64_t next = start + (int64_t)((double)sent * 1e9 / (double)opt.rate);
+			int64_t abs = (next < end ? next : end) + t0_ns;
+			struct timespec ts = { abs / 1000000000, abs % 1000000000 };
 
-			if (due <= sent) {
-				int64_t next = start + (int64_t)((double)sent * 1e9 / opt.rate);
-
-				sleep_until(next < end ? next : end);
+			if (due <= sent) {	/* sleep until the next one is due */
+				n = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+				if (n && n != EINTR)
+					die("clock_nanosleep: %s", strerror(n));
 				now = now_ns();
 				continue;
 			}
@@ -1164,7 +1118,7 @@ static void run_flood(void)
 		if (n > 0)
 			sent += (unsigned long long)n;
 		else if (n < 0 && errno != EINTR)
-			errors++;	/* e.g. ECONNREFUSED: no sink yet */
+			errors++;	/* e.g. ECONNREFUSED: no sink (yet) */
 		cur = (cur + 1) % opt.flows;
 		now = now_ns();
 	}
