@@ -60,7 +60,7 @@ struct config {
 	uint32_t copy_range;
 	uint32_t rcvbuf;		/* bytes; 0: sized from maxlen */
 	int foreground;
-	int use_syslog;			/* -1: decide from foreground */
+	int use_syslog;			/* also in the foreground */
 	int verbose;
 	int check_only;			/* -n: validate and exit */
 	char strings[4][4096];		/* storage for values from a file */

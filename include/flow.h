@@ -83,6 +83,7 @@ struct flow {
 	uint8_t state;			/* FLOW_* */
 	uint8_t gap_side;		/* the side that went silent */
 	uint8_t gap_ttl_before[2];
+	uint64_t gap_end_us;		/* when the last gap closed */
 };
 
 struct flow_table {

@@ -21,6 +21,7 @@ struct queue_params {
 	uint32_t copy_range;
 	uint32_t maxlen;
 	uint32_t rcvbuf;		/* 0: sized from maxlen and copy range */
+	uint32_t wait_ms;		/* longest a waiting receive blocks */
 };
 
 /* Optional kernel features, as found at bind time: 1 on, 0 not here. */
@@ -65,12 +66,13 @@ const struct queue_stats *queue_stats(const struct queue *q);
 
 /*
  * queue_receive - receive what is waiting (at most max_packets), hand each
- * packet to cb, and accept them. Never blocks. Returns the number of
- * packets received; errors are counted in queue_stats, never returned,
+ * packet to cb, and accept them. With wait, block up to the queue's
+ * wait_ms for the first packet; without, never block. Returns the number
+ * of packets received; errors are counted in queue_stats, never returned,
  * because a receive error must not stop the inspector.
  */
 unsigned int queue_receive(struct queue *q, unsigned int max_packets,
-			   queue_packet_cb cb, void *ctx);
+			   int wait, queue_packet_cb cb, void *ctx);
 
 /*
  * queue_proc_counters - read queue num's queue_dropped and user_dropped

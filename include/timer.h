@@ -6,8 +6,9 @@
  * needs no pointers into flows. Arming and cancelling are O(1); advancing
  * costs O(slots passed + timers fired).
  *
- * Timers are lazy: a timer may fire early (a deadline beyond the wheel's
- * horizon is parked in the last slot) or late by up to one slot. The
+ * Timers are lazy: a timer fires at the start of its slot, so up to one
+ * slot early, and a deadline beyond the wheel's horizon is parked in the
+ * farthest slot and fires long before it is due. The
  * callback is expected to look at its own deadline and re-arm when it is
  * not due yet.
  */

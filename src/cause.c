@@ -31,8 +31,8 @@ static const struct cause_text cause_texts[] = {
 		"that lost this flow's state; a quick reconnect from a new port confirms it" },
 	[CAUSE_PATH_LOSS_TO_CLIENT] = {
 		"path_loss_to_client",
-		"the server's packets go unanswered while the client keeps sending: "
-		"they are lost on the way to the client",
+		"the server's data goes unacknowledged while the client keeps "
+		"sending: it is lost on the way to the client",
 		"look at the path towards the client and the server's egress rules" },
 	[CAUSE_CLIENT_APP_STALL] = {
 		"client_app_stall",
@@ -89,16 +89,26 @@ void cause_classify(struct gap_record *rec)
 			 (unsigned long long)in->truncated);
 		return;
 	}
-	if (rec->key.proto == IPPROTO_TCP && other->retransmits > 0) {
-		/* The other side's data went unacknowledged: the quiet
-		 * side's TCP is not answering, whatever it sent before. */
-		rec->cause = s == SIDE_CLIENT ? CAUSE_PATH_LOSS_TO_SERVER :
-						CAUSE_PATH_LOSS_TO_CLIENT;
+	if (rec->key.proto == IPPROTO_TCP && other->retransmits > 0 &&
+	    s == SIDE_CLIENT) {
+		/* The server's data went unacknowledged: the client's TCP
+		 * is not reaching us, whatever it sent before. */
+		rec->cause = CAUSE_PATH_LOSS_TO_SERVER;
 		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "no %s data arrived while the %s retransmitted %u times "
-			 "(%u packets, %u bytes unacknowledged)",
-			 side_name(s), side_name(!s), other->retransmits,
-			 other->packets, other->bytes_in_flight);
+			 "no client data arrived while the server retransmitted "
+			 "%u times (%u packets, %u bytes unacknowledged)",
+			 other->retransmits, other->packets,
+			 other->bytes_in_flight);
+		return;
+	}
+	if (rec->key.proto == IPPROTO_TCP && other->retransmits > 0) {
+		/* The client's segments arrive here and go unanswered: the
+		 * server host is not answering, which is no path problem. */
+		rec->cause = CAUSE_UNKNOWN;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "the client retransmitted %u times and the server sent "
+			 "nothing: dropped on this host after the inspector, or "
+			 "the server stalled", other->retransmits);
 		return;
 	}
 	if (rec->key.proto == IPPROTO_TCP && quiet->packets > 0 &&

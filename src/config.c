@@ -367,6 +367,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 
 	/* First pass: only -c, --help and --version, so that the command
 	 * line can override the file whatever their order. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == 'h') {

@@ -128,12 +128,14 @@ static uint64_t flow_deadline(const struct engine *e, const struct flow *f)
 	if (f->state & FLOW_CLOSED)
 		return last + e->cfg.closed_linger_us;
 	due = last + e->cfg.flow_timeout_us;
-	if (f->state & (FLOW_GAP_OPEN | FLOW_SUPERSEDED))
+	if ((f->state & (FLOW_GAP_OPEN | FLOW_SUPERSEDED)) ||
+	    ((f->dir[0].flags | f->dir[1].flags) & DIR_FIN))
 		return due;
 	for (s = 0; s < 2; s++) {
 		if (!side_learned(&f->dir[s]))
 			continue;
-		d = f->dir[s].data_us + threshold_us(e, &f->dir[s]);
+		d = (f->dir[s].data_us > f->gap_end_us ? f->dir[s].data_us :
+		     f->gap_end_us) + threshold_us(e, &f->dir[s]);
 		if (d < due)
 			due = d;
 	}
@@ -232,7 +234,13 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 		rec->side[pkt_side].fin |= !!(pkt->tcp_flags & PKT_TCP_FIN);
 		rec->side[pkt_side].rst |= !!(pkt->tcp_flags & PKT_TCP_RST);
 	}
-	rec->silent = rec->side[!s].packets ? (enum gap_silent)s : SILENT_BOTH;
+	{
+		const struct flow_dir *o = &f->dir[!s];
+
+		rec->silent = rec->side[!s].packets == 0 ||
+			      e->now_us - o->last_us >= threshold_us(e, o) ?
+			      SILENT_BOTH : (enum gap_silent)s;
+	}
 	inspector_delta(e, f->dir[s].data_us, e->now_us, &rec->inspector);
 }
 
@@ -275,6 +283,7 @@ static void gap_close(struct engine *e, struct flow *f,
 					 f->dir[f->gap_side].data_us;
 	}
 	f->state &= ~FLOW_GAP_OPEN;
+	f->gap_end_us = e->now_us;
 	e->open_gaps--;
 	e->counters[EC_GAPS_CLOSED]++;
 	gap_emit(e, &rec);
@@ -299,8 +308,10 @@ static int silent_side(const struct engine *e, const struct flow *f)
 	for (s = 0; s < 2; s++) {
 		const struct flow_dir *d = &f->dir[s];
 
-		if (!side_learned(d) ||
-		    e->now_us < d->data_us + threshold_us(e, d))
+		uint64_t from = d->data_us > f->gap_end_us ? d->data_us :
+							      f->gap_end_us;
+
+		if (!side_learned(d) || e->now_us < from + threshold_us(e, d))
 			continue;
 		if (pick < 0 || d->data_us < f->dir[pick].data_us)
 			pick = s;
@@ -324,7 +335,8 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 		flow_forget(e, i, OUTCOME_EXPIRED);
 		return;
 	}
-	if (!(f->state & (FLOW_GAP_OPEN | FLOW_CLOSED | FLOW_SUPERSEDED))) {
+	if (!(f->state & (FLOW_GAP_OPEN | FLOW_CLOSED | FLOW_SUPERSEDED)) &&
+	    !((f->dir[0].flags | f->dir[1].flags) & DIR_FIN)) {
 		side = silent_side(e, f);
 		if (side >= 0)
 			gap_open(e, f, side);
@@ -438,7 +450,8 @@ static void account(struct engine *e, struct flow *f, int side,
 	if (seg & SEG_NEW_DATA) {
 		/* The interval that spanned a gap is the gap, not a
 		 * heartbeat: learning it would raise the threshold. */
-		if (d->data_us && !gap_ended)
+		if (d->data_us && !gap_ended && !(f->state & FLOW_GAP_OPEN) &&
+		    d->data_us >= f->gap_end_us)
 			learn_interval(d, e->now_us - d->data_us);
 		d->data_us = e->now_us;
 		memset(&d->win[WIN_OWN], 0, sizeof(d->win[WIN_OWN]));
@@ -511,6 +524,7 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	if (i && (flow_get(&e->flows, i)->state & FLOW_CLOSED) &&
 	    opens_flow(pkt, side) && pkt->proto == IPPROTO_TCP) {
 		/* The client reused the port of a closed connection. */
+		e->counters[EC_FLOWS_EXPIRED]++;
 		flow_forget(e, i, OUTCOME_EXPIRED);
 		i = 0;
 	}

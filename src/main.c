@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +94,6 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct pollfd pfd = { .fd = queue_fd(w->queue), .events = POLLIN };
 	struct gw_time now;
 	uint64_t next_tick, next_sample;
 
@@ -103,12 +101,9 @@ static void *worker_main(void *arg)
 	next_tick = now.mono_us + TICK_US;
 	next_sample = now.mono_us;
 	while (!*w->stop) {
-		int timeout = (int)((next_tick > now.mono_us ?
-				     next_tick - now.mono_us : 0) / 1000);
-
-		if (poll(&pfd, 1, timeout) > 0)
-			queue_receive(w->queue, RECEIVE_BUDGET, on_packet,
-				      w->engine);
+		/* Blocks at most TICK_US (the socket's receive timeout). */
+		queue_receive(w->queue, RECEIVE_BUDGET, 1, on_packet,
+			      w->engine);
 		gw_clock_read(&now);
 		if (now.mono_us >= next_tick) {
 			engine_tick(w->engine, &now);
@@ -120,10 +115,12 @@ static void *worker_main(void *arg)
 		}
 	}
 	/* Drain what the kernel already queued, then report open gaps. */
-	queue_receive(w->queue, UINT_MAX, on_packet, w->engine);
+	queue_receive(w->queue, UINT_MAX, 0, on_packet, w->engine);
 	gw_clock_read(&now);
 	sample_loss(w, &now);
 	engine_finish(w->engine, &now);
+	/* Once more, so that the final stats record counts those gaps. */
+	sample_loss(w, &now);
 	return NULL;
 }
 
@@ -305,6 +302,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 		.copy_range = cfg->copy_range,
 		.maxlen = cfg->queue_maxlen,
 		.rcvbuf = cfg->rcvbuf,
+		.wait_ms = TICK_US / USEC_PER_MSEC,
 	};
 	struct worker *ws;
 	struct report *report;

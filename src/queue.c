@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,6 +292,21 @@ struct queue *queue_open(uint16_t num, const struct queue_params *p,
 					 "socket owners unknown");
 	if (q->features.uid_gid && config_flag(q, NFQA_CFG_F_UID_GID, 0) < 0)
 		log_warn("queue %u: cannot turn UID/GID off again", num);
+	/* Set last: the answers to the config requests above are waited
+	 * for without a time limit. */
+	if (p->wait_ms) {
+		struct timeval tv = {
+			.tv_sec = p->wait_ms / 1000,
+			.tv_usec = (p->wait_ms % 1000) * 1000,
+		};
+
+		if (setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET,
+			       SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+			snprintf(err, errlen, "queue %u: cannot set receive "
+				 "timeout: %s", num, strerror(errno));
+			goto err_unbind;
+		}
+	}
 	/* Packets that came in during setup. */
 	send_verdict(q);
 	return q;
@@ -328,10 +344,13 @@ void queue_close(struct queue *q)
 }
 
 unsigned int queue_receive(struct queue *q, unsigned int max_packets,
-			   queue_packet_cb cb, void *ctx)
+			   int wait, queue_packet_cb cb, void *ctx)
 {
 	int fd = mnl_socket_get_fd(q->nl);
 	uint64_t before = q->stats.received;
+	/* MSG_WAITFORONE: block (up to SO_RCVTIMEO) for the first message
+	 * only, so one system call both waits and brings a batch. */
+	int flags = wait ? MSG_WAITFORONE : MSG_DONTWAIT;
 	int n, k;
 
 	q->cb = cb;
@@ -339,7 +358,8 @@ unsigned int queue_receive(struct queue *q, unsigned int max_packets,
 	while (q->stats.received - before < max_packets) {
 		for (k = 0; k < QUEUE_RECV_BATCH; k++)
 			q->msgs[k].msg_hdr.msg_flags = 0;
-		n = recvmmsg(fd, q->msgs, QUEUE_RECV_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, q->msgs, QUEUE_RECV_BATCH, flags, NULL);
+		flags = MSG_DONTWAIT;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -351,7 +371,7 @@ unsigned int queue_receive(struct queue *q, unsigned int max_packets,
 				continue;
 			}
 			if (errno == EINTR)
-				continue;
+				break;
 			q->stats.recv_errors++;
 			break;
 		}

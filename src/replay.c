@@ -111,7 +111,12 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 	p = pcap_open_offline_with_tstamp_precision(path,
 			PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
-		snprintf(err, errlen, "cannot read capture: %s", errbuf);
+		/* libpcap names the file in some messages, not in others. */
+		if (strstr(errbuf, path) != NULL)
+			snprintf(err, errlen, "cannot read capture %s", errbuf);
+		else
+			snprintf(err, errlen, "cannot read capture %s: %s", path,
+				 errbuf);
 		return -1;
 	}
 	dlt = pcap_datalink(p);

@@ -193,7 +193,7 @@ int report_json(struct report *r, json_t *obj)
 		return -1;
 	}
 	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-				       JSON_REAL_PRECISION(10));
+				       JSON_REAL_PRECISION(15));
 	json_decref(obj);
 	if (line == NULL) {
 		pthread_mutex_lock(&r->lock);

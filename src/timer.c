@@ -130,9 +130,20 @@ uint64_t timer_advance(struct timer_wheel *w, uint64_t now_us, timer_cb cb,
 		/* A jump longer than the wheel (a replay over a long quiet
 		 * spell, a suspended host): every timer is due or parked;
 		 * fire them all once and let them re-arm from here. */
+		uint32_t h;
+
 		w->tick = target;
-		for (s = 0; s < w->nslots; s++)
-			fired += fire_slot(w, s, now_us, cb, ctx);
+		for (s = 0; s < w->nslots; s++) {
+			while ((h = w->slots[s]) != 0) {
+				timer_cancel(w, h);
+				slot_link(w, w->nslots, h);
+			}
+		}
+		while ((h = w->slots[w->nslots]) != 0) {
+			timer_cancel(w, h);
+			cb(ctx, h, now_us);
+			fired++;
+		}
 		return fired;
 	}
 	while (w->tick < target) {

@@ -1,0 +1,595 @@
+/*
+ * test_report.c - JSON records and the report writer (src/report.c).
+ *
+ * Records are filled by hand, so every expected value is visible here;
+ * the file tests go through the writer thread and read the file back.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cause.h"
+#include "engine.h"
+#include "report.h"
+
+#define START_US	1700000000123456ULL	/* 2023-11-14T22:13:20.123456Z */
+
+static void v4(struct in6_addr *a, const char *text)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = 0xff;
+	a->s6_addr[11] = 0xff;
+	ck_assert_int_eq(inet_pton(AF_INET, text, &a->s6_addr[12]), 1);
+}
+
+/* A closed TCP gap that ended in a reconnect. */
+static void fill_closed(struct gap_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = 42;
+	r->queue = 3;
+	r->is_open_event = 0;
+	r->silent = SILENT_CLIENT;
+	r->outcome = OUTCOME_RECONNECTED;
+	r->cause = CAUSE_PATH_LOSS_TO_SERVER;
+	v4(&r->key.client, "198.18.0.1");
+	v4(&r->key.server, "198.18.2.2");
+	r->key.client_port = 40000;
+	r->key.server_port = 7781;
+	r->key.proto = IPPROTO_TCP;
+	r->start_us = START_US;
+	r->end_us = START_US + 9123456;		/* 9123.456 ms */
+	r->detected_us = START_US + 1500000;
+	r->threshold_us = 1500000;
+	r->expected_interval_us = 500000;
+	r->side[SIDE_CLIENT].last_packet_us = START_US;
+	r->side[SIDE_SERVER].last_packet_us = START_US + 2600000;
+	r->side[SIDE_CLIENT].packets = 0;
+	r->side[SIDE_SERVER].packets = 5;
+	r->side[SIDE_SERVER].retransmits = 3;
+	r->side[SIDE_CLIENT].dup_acks = 1;
+	r->side[SIDE_SERVER].dup_acks = 2;
+	r->side[SIDE_SERVER].zero_windows = 4;
+	r->side[SIDE_SERVER].bytes_in_flight = 30;
+	r->side[SIDE_CLIENT].ttl_before = 50;
+	r->side[SIDE_CLIENT].ttl_after = 51;
+	r->side[SIDE_SERVER].ttl_before = 60;
+	r->side[SIDE_SERVER].ttl_after = 60;
+	r->reconnect_port = 40001;
+	r->reconnect_delay_us = 3400000;
+	r->inspector.queue_dropped = 0;
+	r->inspector.user_dropped = 0;
+	snprintf(r->evidence, sizeof(r->evidence), "%s",
+		 "no client packets arrived while the server retransmitted 3 times");
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	ck_assert_msg(v != NULL, "no field %s", k);
+	ck_assert_msg(json_is_string(v), "field %s is not a string", k);
+	return json_string_value(v);
+}
+
+static json_int_t num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	ck_assert_msg(v != NULL, "no field %s", k);
+	ck_assert_msg(json_is_integer(v), "field %s is not an integer", k);
+	return json_integer_value(v);
+}
+
+static double real(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	ck_assert_msg(v != NULL, "no field %s", k);
+	ck_assert_msg(json_is_real(v), "field %s is not a real", k);
+	return json_real_value(v);
+}
+
+static void is_null(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	ck_assert_msg(v != NULL, "no field %s", k);
+	ck_assert_msg(json_is_null(v), "field %s is not null", k);
+}
+
+START_TEST(test_time_format)
+{
+	char buf[40];
+
+	ck_assert_str_eq(report_time(START_US, buf, sizeof(buf)),
+			 "2023-11-14T22:13:20.123456Z");
+	ck_assert_str_eq(report_time(1700000000000001ULL, buf, sizeof(buf)),
+			 "2023-11-14T22:13:20.000001Z");
+	ck_assert_str_eq(report_time(0, buf, sizeof(buf)),
+			 "1970-01-01T00:00:00.000000Z");
+	/* A leap day, and the last microsecond of a year. */
+	ck_assert_str_eq(report_time(951782400000000ULL, buf, sizeof(buf)),
+			 "2000-02-29T00:00:00.000000Z");
+	ck_assert_str_eq(report_time(1704067199999999ULL, buf, sizeof(buf)),
+			 "2023-12-31T23:59:59.999999Z");
+}
+END_TEST
+
+START_TEST(test_gap_json_closed)
+{
+	struct gap_record r;
+	json_t *o, *v;
+
+	static const char *const keys[] = {
+		"type", "id", "proto", "client", "server", "start", "end",
+		"detected", "duration_ms", "threshold_ms", "expected_interval_ms",
+		"silent", "last_client_packet", "last_server_packet",
+		"client_packets", "server_packets", "client_retransmits",
+		"server_retransmits", "dup_acks", "zero_windows",
+		"bytes_in_flight", "ttl", "outcome", "reconnect", "cause",
+		"evidence", "explanation", "next_step", "inspector", "queue",
+	};
+	size_t k;
+
+	fill_closed(&r);
+	o = report_gap_json(&r, "RUN");
+	ck_assert_ptr_nonnull(o);
+	/* The schema: exactly these fields. */
+	for (k = 0; k < GW_ARRAY_SIZE(keys); k++)
+		ck_assert_msg(json_object_get(o, keys[k]) != NULL, "no field %s",
+			      keys[k]);
+	ck_assert_uint_eq(json_object_size(o), GW_ARRAY_SIZE(keys));
+	ck_assert_str_eq(str(o, "type"), "gap");
+	ck_assert_str_eq(str(o, "id"), "RUN-3-42");
+	ck_assert_str_eq(str(o, "proto"), "tcp");
+	ck_assert_str_eq(str(o, "client"), "198.18.0.1:40000");
+	ck_assert_str_eq(str(o, "server"), "198.18.2.2:7781");
+	ck_assert_str_eq(str(o, "start"), "2023-11-14T22:13:20.123456Z");
+	ck_assert_str_eq(str(o, "end"), "2023-11-14T22:13:29.246912Z");
+	ck_assert_str_eq(str(o, "detected"), "2023-11-14T22:13:21.623456Z");
+	ck_assert(real(o, "duration_ms") == 9123.456);
+	ck_assert(real(o, "threshold_ms") == 1500.0);
+	ck_assert(real(o, "expected_interval_ms") == 500.0);
+	ck_assert_str_eq(str(o, "silent"), "client");
+	ck_assert_str_eq(str(o, "outcome"), "reconnected");
+	ck_assert_str_eq(str(o, "last_client_packet"), "2023-11-14T22:13:20.123456Z");
+	ck_assert_str_eq(str(o, "last_server_packet"), "2023-11-14T22:13:22.723456Z");
+	ck_assert_int_eq(num(o, "client_packets"), 0);
+	ck_assert_int_eq(num(o, "server_packets"), 5);
+	ck_assert_int_eq(num(o, "client_retransmits"), 0);
+	ck_assert_int_eq(num(o, "server_retransmits"), 3);
+	ck_assert_int_eq(num(o, "dup_acks"), 3);
+	ck_assert_int_eq(num(o, "zero_windows"), 4);
+	ck_assert_int_eq(num(o, "queue"), 3);
+
+	v = json_object_get(o, "bytes_in_flight");
+	ck_assert(json_is_object(v));
+	ck_assert_int_eq(num(v, "client"), 0);
+	ck_assert_int_eq(num(v, "server"), 30);
+
+	v = json_object_get(o, "reconnect");
+	ck_assert(json_is_object(v));
+	ck_assert_int_eq(num(v, "client_port"), 40001);
+	ck_assert(real(v, "delay_ms") == 3400.0);
+	ck_assert_uint_eq(json_object_size(v), 2);
+
+	ck_assert_str_eq(str(o, "cause"), "path_loss_to_server");
+	ck_assert_str_eq(str(o, "evidence"), r.evidence);
+	ck_assert_str_eq(str(o, "explanation"),
+			 cause_explanation(CAUSE_PATH_LOSS_TO_SERVER));
+	ck_assert_str_eq(str(o, "next_step"),
+			 cause_next_step(CAUSE_PATH_LOSS_TO_SERVER));
+	ck_assert_uint_gt(strlen(str(o, "explanation")), 0);
+	ck_assert_uint_gt(strlen(str(o, "next_step")), 0);
+
+	v = json_object_get(o, "inspector");
+	ck_assert(json_is_object(v));
+	ck_assert_int_eq(num(v, "queue_dropped"), 0);
+	ck_assert_int_eq(num(v, "user_dropped"), 0);
+	ck_assert_int_eq(num(v, "enobufs"), 0);
+	ck_assert_int_eq(num(v, "truncated"), 0);
+	ck_assert(json_is_false(json_object_get(v, "lost_packets")));
+
+	v = json_object_get(o, "ttl");
+	ck_assert(json_is_object(v));
+	ck_assert_int_eq(num(v, "client_before"), 50);
+	ck_assert_int_eq(num(v, "client_after"), 51);
+	ck_assert_int_eq(num(v, "server_before"), 60);
+	ck_assert_int_eq(num(v, "server_after"), 60);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_gap_json_ipv6_udp)
+{
+	struct gap_record r;
+	json_t *o, *v;
+
+	fill_closed(&r);
+	memset(&r.key.client, 0, sizeof(r.key.client));
+	memset(&r.key.server, 0, sizeof(r.key.server));
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &r.key.client), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:2::2", &r.key.server), 1);
+	r.key.proto = IPPROTO_UDP;
+	r.outcome = OUTCOME_RESUMED;
+	r.cause = CAUSE_UNKNOWN;
+	r.silent = SILENT_BOTH;
+	r.side[SIDE_SERVER].ttl_after = 0;	/* unknown */
+	o = report_gap_json(&r, "RUN");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(str(o, "client"), "[2001:db8::1]:40000");
+	ck_assert_str_eq(str(o, "server"), "[2001:db8:2::2]:7781");
+	ck_assert_str_eq(str(o, "proto"), "udp");
+	ck_assert_str_eq(str(o, "outcome"), "resumed");
+	ck_assert_str_eq(str(o, "silent"), "both");
+	ck_assert_str_eq(str(o, "cause"), "unknown");
+	is_null(o, "reconnect");
+	v = json_object_get(o, "ttl");
+	is_null(v, "server_after");
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_gap_json_open)
+{
+	struct gap_record r;
+	json_t *o, *v;
+
+	fill_closed(&r);
+	r.is_open_event = 1;
+	r.outcome = OUTCOME_NONE;
+	r.reconnect_port = 0;
+	r.reconnect_delay_us = 0;
+	r.end_us = r.detected_us;
+	o = report_gap_json(&r, "RUN");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(str(o, "type"), "gap_open");
+	ck_assert_str_eq(str(o, "id"), "RUN-3-42");
+	ck_assert_str_eq(str(o, "start"), "2023-11-14T22:13:20.123456Z");
+	is_null(o, "end");
+	is_null(o, "outcome");
+	is_null(o, "reconnect");
+	ck_assert_str_eq(str(o, "detected"), "2023-11-14T22:13:21.623456Z");
+	/* So far: from the start to the detection. */
+	ck_assert(real(o, "duration_ms") == 1500.0);
+	v = json_object_get(o, "ttl");
+	ck_assert_int_eq(num(v, "client_before"), 50);
+	is_null(v, "client_after");
+	is_null(v, "server_after");
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_gap_json_outcomes_causes)
+{
+	static const struct {
+		enum gap_outcome o;
+		const char *name;
+	} outcomes[] = {
+		{ OUTCOME_RESUMED, "resumed" },
+		{ OUTCOME_CLIENT_RST, "client_rst" },
+		{ OUTCOME_SERVER_RST, "server_rst" },
+		{ OUTCOME_FIN, "fin" },
+		{ OUTCOME_EXPIRED, "expired" },
+		{ OUTCOME_RECONNECTED, "reconnected" },
+		{ OUTCOME_EVICTED, "evicted" },
+		{ OUTCOME_OPEN_AT_EXIT, "open_at_exit" },
+	};
+	static const struct {
+		enum gap_cause c;
+		const char *name;
+	} causes[] = {
+		{ CAUSE_INSPECTOR_LOSS, "inspector_loss" },
+		{ CAUSE_PATH_LOSS_TO_SERVER, "path_loss_to_server" },
+		{ CAUSE_PATH_LOSS_TO_CLIENT, "path_loss_to_client" },
+		{ CAUSE_CLIENT_APP_STALL, "client_app_stall" },
+		{ CAUSE_SERVER_APP_STALL, "server_app_stall" },
+		{ CAUSE_UNKNOWN, "unknown" },
+	};
+	struct gap_record r;
+	json_t *o, *v;
+	size_t k;
+
+	fill_closed(&r);
+	for (k = 0; k < GW_ARRAY_SIZE(outcomes); k++) {
+		r.outcome = outcomes[k].o;
+		o = report_gap_json(&r, "R");
+		ck_assert_str_eq(str(o, "outcome"), outcomes[k].name);
+		v = json_object_get(o, "reconnect");
+		ck_assert(r.outcome == OUTCOME_RECONNECTED ? json_is_object(v) :
+							     json_is_null(v));
+		json_decref(o);
+	}
+	for (k = 0; k < GW_ARRAY_SIZE(causes); k++) {
+		r.cause = causes[k].c;
+		o = report_gap_json(&r, "R");
+		ck_assert_str_eq(str(o, "cause"), causes[k].name);
+		ck_assert_str_eq(cause_name(causes[k].c), causes[k].name);
+		ck_assert_uint_gt(strlen(str(o, "explanation")), 0);
+		ck_assert_uint_gt(strlen(str(o, "next_step")), 0);
+		v = json_object_get(o, "inspector");
+		ck_assert(json_is_boolean(json_object_get(v, "lost_packets")));
+		ck_assert_int_eq(json_is_true(json_object_get(v, "lost_packets")),
+				 causes[k].c == CAUSE_INSPECTOR_LOSS);
+		json_decref(o);
+	}
+}
+END_TEST
+
+START_TEST(test_gap_json_inspector)
+{
+	struct gap_record r;
+	json_t *o, *v;
+
+	fill_closed(&r);
+	r.inspector.queue_dropped = 7;
+	r.inspector.user_dropped = 1;
+	r.inspector.enobufs = 5000000000ULL;	/* beyond 32 bits */
+	r.inspector.truncated = 2;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	o = report_gap_json(&r, "RUN");
+	ck_assert_str_eq(str(o, "cause"), "inspector_loss");
+	v = json_object_get(o, "inspector");
+	ck_assert_int_eq(num(v, "queue_dropped"), 7);
+	ck_assert_int_eq(num(v, "user_dropped"), 1);
+	ck_assert_int_eq(num(v, "enobufs"), 5000000000LL);
+	ck_assert_int_eq(num(v, "truncated"), 2);
+	ck_assert(json_is_true(json_object_get(v, "lost_packets")));
+	ck_assert_ptr_nonnull(strstr(str(o, "evidence"), "queue_dropped 7"));
+	json_decref(o);
+}
+END_TEST
+
+/* --- the writer --- */
+
+static char *tmp_path(char *buf, size_t len, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(buf, len, "%s/gapwatch-test-report-%ld-%s",
+		 dir ? dir : "/tmp", (long)getpid(), name);
+	unlink(buf);
+	return buf;
+}
+
+/* Read path into lines; returns the number of lines. */
+static int read_lines(const char *path, char lines[][4096], int max)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	while (n < max && fgets(lines[n], 4096, f) != NULL) {
+		size_t l = strlen(lines[n]);
+
+		ck_assert_msg(l > 0 && lines[n][l - 1] == '\n',
+			      "line %d is not terminated", n + 1);
+		lines[n][l - 1] = '\0';
+		n++;
+	}
+	ck_assert(feof(f));
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_report_file)
+{
+	static char lines[8][4096];
+	char path[512], err[256];
+	struct report *rep;
+	struct gap_record r;
+	json_error_t jerr;
+	json_t *o;
+	int n, k;
+
+	tmp_path(path, sizeof(path), "gaps.jsonl");
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	fill_closed(&r);
+	r.is_open_event = 1;
+	r.outcome = OUTCOME_NONE;
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	r.is_open_event = 0;
+	r.outcome = OUTCOME_RECONNECTED;
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	r.seq = 43;
+	r.outcome = OUTCOME_RESUMED;
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_json(rep, json_pack("{s:s,s:i}", "type", "stats",
+						     "flows", 12)), 0);
+	ck_assert_uint_eq(report_dropped(rep), 0);
+	report_close(rep);
+
+	n = read_lines(path, lines, 8);
+	ck_assert_int_eq(n, 4);
+	for (k = 0; k < n; k++) {
+		o = json_loads(lines[k], 0, &jerr);
+		ck_assert_msg(o != NULL, "line %d: %s", k + 1, jerr.text);
+		ck_assert(json_is_object(o));
+		/* One object per line: nothing after it, no newline inside. */
+		ck_assert_ptr_null(strchr(lines[k], '\n'));
+		switch (k) {
+		case 0:
+			ck_assert_str_eq(str(o, "type"), "gap_open");
+			ck_assert_str_eq(str(o, "id"), "RUN-3-42");
+			break;
+		case 1:
+			ck_assert_str_eq(str(o, "type"), "gap");
+			ck_assert_str_eq(str(o, "id"), "RUN-3-42");
+			ck_assert_str_eq(str(o, "outcome"), "reconnected");
+			break;
+		case 2:
+			ck_assert_str_eq(str(o, "id"), "RUN-3-43");
+			ck_assert_str_eq(str(o, "outcome"), "resumed");
+			break;
+		case 3:
+			ck_assert_str_eq(str(o, "type"), "stats");
+			ck_assert_int_eq(num(o, "flows"), 12);
+			break;
+		}
+		json_decref(o);
+	}
+	/* The exact text of the numbers: milliseconds with 3 decimals. */
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"duration_ms\":9123.456"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"type\":\"gap\""));
+	/* Field order is stable: type and id first. */
+	ck_assert_int_eq(strncmp(lines[1], "{\"type\":\"gap\",\"id\":\"RUN-3-42\"", 29), 0);
+
+	/* Appends, never truncates. */
+	rep = report_open(path, "RUN2", err, sizeof(err));
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	report_close(rep);
+	n = read_lines(path, lines, 8);
+	ck_assert_int_eq(n, 5);
+	ck_assert_ptr_nonnull(strstr(lines[4], "\"id\":\"RUN2-3-43\""));
+	unlink(path);
+}
+END_TEST
+
+/*
+ * Long gaps keep their microseconds: a flow may be silent for up to
+ * --flow-timeout (86400 s at most) before it expires, and the writer's
+ * text must still say the duration to the microsecond.
+ */
+START_TEST(test_report_long_duration)
+{
+	static char lines[4][4096];
+	char path[512], err[256];
+	struct report *rep;
+	struct gap_record r;
+
+	tmp_path(path, sizeof(path), "long.jsonl");
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_ptr_nonnull(rep);
+	fill_closed(&r);
+	r.outcome = OUTCOME_EXPIRED;
+	r.end_us = r.start_us + 12345678901ULL;		/* 3 h 25 min */
+	r.threshold_us = 1500000;
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	r.end_us = r.start_us + 86400000001ULL;		/* a day and 1 us */
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	report_close(rep);
+	ck_assert_int_eq(read_lines(path, lines, 4), 2);
+	ck_assert_msg(strstr(lines[0], "\"duration_ms\":12345678.901,") != NULL,
+		      "got %.30s", strstr(lines[0], "\"duration_ms\""));
+	ck_assert_msg(strstr(lines[1], "\"duration_ms\":86400000.001,") != NULL,
+		      "got %.30s", strstr(lines[1], "\"duration_ms\""));
+	ck_assert_ptr_nonnull(strstr(lines[0], "\"threshold_ms\":1500.0,"));
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_report_reopen)
+{
+	static char lines[8][4096];
+	char path[512], old[512], err[256];
+	struct report *rep;
+	struct gap_record r;
+	struct stat st;
+	int n, tries;
+
+	tmp_path(path, sizeof(path), "rot.jsonl");
+	tmp_path(old, sizeof(old), "rot.jsonl.1");
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_ptr_nonnull(rep);
+	fill_closed(&r);
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	/* Wait for the writer to have written it. */
+	for (tries = 0; tries < 500; tries++) {
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_gt(st.st_size, 0);
+	ck_assert_int_eq(rename(path, old), 0);
+	report_reopen(rep);
+	for (tries = 0; tries < 500; tries++) {
+		if (stat(path, &st) == 0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_eq(stat(path, &st), 0);
+	r.seq = 43;
+	ck_assert_int_eq(report_gap(rep, &r), 0);
+	report_close(rep);
+
+	n = read_lines(old, lines, 8);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines[0], "\"id\":\"RUN-3-42\""));
+	n = read_lines(path, lines, 8);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines[0], "\"id\":\"RUN-3-43\""));
+	unlink(path);
+	unlink(old);
+}
+END_TEST
+
+START_TEST(test_report_open_fails)
+{
+	char path[512], err[256];
+	struct report *rep;
+
+	snprintf(path, sizeof(path), "/nonexistent-gapwatch-dir-%ld/gaps.jsonl",
+		 (long)getpid());
+	err[0] = '\0';
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_ptr_null(rep);
+	ck_assert_msg(strstr(err, path) != NULL, "message '%s' does not name %s",
+		      err, path);
+	ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
+
+	/* A directory is not a file either. */
+	err[0] = '\0';
+	rep = report_open("/", "RUN", err, sizeof(err));
+	ck_assert_ptr_null(rep);
+	ck_assert_ptr_nonnull(strstr(err, "/"));
+	ck_assert_uint_gt(strlen(err), 1);
+
+	report_close(NULL);
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc;
+
+	tc = tcase_create("json");
+	tcase_add_test(tc, test_time_format);
+	tcase_add_test(tc, test_gap_json_closed);
+	tcase_add_test(tc, test_gap_json_ipv6_udp);
+	tcase_add_test(tc, test_gap_json_open);
+	tcase_add_test(tc, test_gap_json_outcomes_causes);
+	tcase_add_test(tc, test_gap_json_inspector);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("writer");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_report_file);
+	tcase_add_test(tc, test_report_long_duration);
+	tcase_add_test(tc, test_report_reopen);
+	tcase_add_test(tc, test_report_open_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(report_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
