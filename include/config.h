@@ -59,6 +59,10 @@ struct config {
 	uint32_t queue_maxlen;
 	uint32_t copy_range;
 	uint32_t rcvbuf;		/* bytes; 0: sized from maxlen */
+	uint32_t invalid_mark;		/* packet mark bit the rules set */
+	uint32_t untracked_mark;
+	uint32_t connmark;		/* conntrack mark bit of game flows */
+	int no_conntrack;		/* no ctnetlink correlation */
 	int foreground;
 	int use_syslog;			/* also in the foreground */
 	int verbose;

@@ -33,13 +33,25 @@ enum gap_outcome {
 enum gap_silent { SILENT_CLIENT, SILENT_SERVER, SILENT_BOTH };
 
 enum gap_cause {
-	CAUSE_NONE = 0,			/* gap_open: not classified yet */
+	CAUSE_NONE = 0,			/* not classified yet */
 	CAUSE_INSPECTOR_LOSS,
 	CAUSE_PATH_LOSS_TO_SERVER,
 	CAUSE_PATH_LOSS_TO_CLIENT,
+	CAUSE_LOCAL_DROP_INVALID,
+	CAUSE_CONNTRACK_DESTROYED,
+	CAUSE_CONNTRACK_TABLE_FULL,
+	CAUSE_NAT_REBIND,
+	CAUSE_PMTU_BLACKHOLE,
 	CAUSE_CLIENT_APP_STALL,
 	CAUSE_SERVER_APP_STALL,
 	CAUSE_UNKNOWN,
+	CAUSE_MAX
+};
+
+/* What opened the gap. */
+enum gap_trigger {
+	TRIGGER_SILENCE = 0,	/* a side's data stopped */
+	TRIGGER_UNACKED,	/* a side's data went unacknowledged */
 };
 
 /* The inspector's own loss counters (cumulative, per queue). */
@@ -58,16 +70,73 @@ struct gap_side_facts {
 	uint32_t dup_acks;
 	uint32_t zero_windows;
 	uint32_t bytes_in_flight;	/* TCP: sent but not acked, at the end */
+	uint32_t invalid;		/* packets conntrack called INVALID */
+	uint32_t big_retransmits;	/* retransmitted near-MSS segments */
+	uint16_t mss;			/* this side's advertised MSS, 0 unknown */
 	uint8_t ttl_before;
 	uint8_t ttl_after;
 	uint8_t fin;
 	uint8_t rst;
 };
 
+/* Conntrack's view of a gap's flow, filled by the conntrack stage. */
+#define CT_EVENTS_MAX 8
+
+enum ct_event_type { CT_EV_NEW = 1, CT_EV_UPDATE, CT_EV_DESTROY };
+
+struct ct_event {
+	uint64_t wall_us;
+	uint32_t timeout_s;		/* at the event */
+	uint8_t type;			/* CT_EV_* */
+	uint8_t tcp_state;		/* TCP_CONNTRACK_*, 0 for UDP */
+	uint8_t by_timeout;		/* DESTROY: the entry timed out */
+};
+
+struct ct_entry {
+	uint8_t looked_up;		/* a GET was answered */
+	uint8_t found;
+	uint8_t tcp_state;
+	uint32_t timeout_s;
+	uint32_t mark;
+	uint32_t status;		/* IPS_* bits */
+	uint64_t packets[2];		/* [orig], [reply], with accounting */
+	uint64_t bytes[2];
+};
+
+/* Table health over the gap's window. */
+struct ct_health {
+	uint32_t count;			/* entries at the end */
+	uint32_t max;
+	uint64_t invalid;		/* growth of the per-CPU statistics */
+	uint64_t drop;
+	uint64_t early_drop;
+	uint64_t insert_failed;
+	uint64_t error;
+	uint64_t search_restart;
+};
+
+struct ct_facts {
+	uint8_t available;		/* ctnetlink answered */
+	uint8_t nevents;
+	uint16_t events_missed;		/* more than CT_EVENTS_MAX, or ENOBUFS */
+	struct ct_event events[CT_EVENTS_MAX];	/* in the gap's window */
+	struct ct_entry at_open;
+	struct ct_entry at_close;
+	struct ct_health health;
+};
+
+/* Gaps that started within about a second of each other: one event. */
+struct gap_cluster {
+	uint64_t id;			/* 0: not part of a cluster */
+	uint32_t size;
+	uint64_t first_start_us;
+};
+
 struct gap_record {
 	uint64_t seq;			/* unique within this engine */
 	uint16_t queue;
 	uint8_t is_open_event;		/* 1: "gap_open", 0: "gap" (closed) */
+	uint8_t trigger;		/* enum gap_trigger */
 	enum gap_silent silent;
 	enum gap_outcome outcome;
 	enum gap_cause cause;
@@ -81,7 +150,11 @@ struct gap_record {
 	uint16_t reconnect_port;	/* valid if outcome RECONNECTED */
 	uint64_t reconnect_delay_us;
 	struct inspector_counters inspector;	/* deltas over the window */
-	char evidence[192];		/* one human sentence */
+	uint64_t invalid_first_us;	/* wall: the run of INVALID packets */
+	uint64_t invalid_last_us;
+	struct ct_facts ct;
+	struct gap_cluster cluster;
+	char evidence[256];		/* one human sentence */
 };
 
 typedef void (*engine_gap_cb)(void *ctx, const struct gap_record *rec);
@@ -96,6 +169,8 @@ struct engine_config {
 	uint32_t closed_linger_us;	/* closed flow kept for late packets */
 	uint32_t reconnect_window_us;	/* old silent flow -> new flow */
 	uint32_t seed;			/* flow hash seed */
+	uint32_t invalid_mark;		/* packet mark bit: conntrack INVALID */
+	uint32_t untracked_mark;	/* packet mark bit: UNTRACKED */
 };
 
 /* Defaults (documented in gapwatchd(8)). */
@@ -105,6 +180,8 @@ struct engine_config {
 #define ENGINE_CLOSED_LINGER_S	10
 #define ENGINE_RECONNECT_WINDOW_S 120
 #define ENGINE_MAX_FLOWS	262144
+#define ENGINE_INVALID_MARK	0x20000000
+#define ENGINE_UNTRACKED_MARK	0x40000000
 
 /* Heartbeat learning: intervals needed before a side can open a gap. */
 #define ENGINE_LEARN_SAMPLES	3
@@ -125,6 +202,7 @@ enum engine_counter {
 	EC_GAPS_CLOSED,
 	EC_RECONNECTS,
 	EC_RETRANSMITS,
+	EC_INVALID,		/* packets marked INVALID by the rules */
 	EC_TIMERS_FIRED,
 	EC_MAX
 };
@@ -147,6 +225,15 @@ void engine_free(struct engine *e);
  */
 void engine_packet(struct engine *e, const uint8_t *buf, size_t caplen,
 		   size_t wirelen, const struct gw_time *now);
+
+/*
+ * engine_packet_marked - the same, for a packet that carries the mark the
+ * rules set (NFQA_MARK): the INVALID and UNTRACKED bits of the engine's
+ * configuration say what conntrack made of it.
+ */
+void engine_packet_marked(struct engine *e, const uint8_t *buf, size_t caplen,
+			  size_t wirelen, uint32_t mark,
+			  const struct gw_time *now);
 
 /* engine_packet_parsed - the same for a packet already parsed. */
 void engine_packet_parsed(struct engine *e, const struct packet *pkt,

@@ -37,8 +37,10 @@ enum { WIN_OWN = 0, WIN_PEER = 1 };
 struct flow_window {
 	uint16_t packets;
 	uint16_t retransmits;
+	uint16_t big_retransmits;	/* of near-MSS segments */
 	uint16_t dup_acks;
 	uint16_t zero_windows;
+	uint16_t invalid;		/* conntrack said INVALID */
 };
 
 /* Per-direction flags. */
@@ -51,17 +53,18 @@ struct flow_window {
 struct flow_dir {
 	uint64_t last_us;	/* any packet */
 	uint64_t data_us;	/* last new payload (liveness) */
+	uint64_t unacked_us;	/* TCP: our data waits for the peer since */
 	uint32_t interval_us;	/* learned heartbeat interval */
 	uint32_t next_seq;	/* TCP: highest seq + len + SYN/FIN */
 	uint32_t last_ack;
-	uint32_t packets;
 	struct flow_window win[2];
 	uint16_t last_window;
 	uint16_t mss;
+	uint16_t unacked_retx;	/* retransmissions since unacked_us */
+	uint16_t unacked_big_retx;
 	uint8_t samples;	/* intervals learned, saturating */
 	uint8_t ttl;		/* last TTL / hop limit */
 	uint8_t flags;		/* DIR_* */
-	uint8_t pad;
 };
 
 /* Flow state bits. */
@@ -72,7 +75,8 @@ struct flow_dir {
 struct flow {
 	struct flow_key key;
 	struct flow_dir dir[2];		/* [SIDE_CLIENT], [SIDE_SERVER] */
-	uint64_t created_us;
+	uint64_t invalid_first_us;	/* current run of INVALID packets */
+	uint64_t invalid_last_us;
 	uint64_t gap_opened_us;		/* when the gap was detected */
 	uint32_t gap_seq;		/* per-engine gap number */
 	uint32_t gap_threshold_us;
@@ -82,6 +86,7 @@ struct flow {
 	uint32_t lru_next;
 	uint8_t state;			/* FLOW_* */
 	uint8_t gap_side;		/* the side that went silent */
+	uint8_t gap_trigger;		/* GAP_TRIGGER_* */
 	uint8_t gap_ttl_before[2];
 	uint64_t gap_end_us;		/* when the last gap closed */
 };
@@ -106,6 +111,9 @@ struct flow_table {
  */
 int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed);
 void flow_table_fini(struct flow_table *t);
+
+/* flow_key_hash - a seeded 32-bit hash of the whole key. */
+uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed);
 
 /* flow_lookup - index of the flow with this key, or 0. */
 uint32_t flow_lookup(const struct flow_table *t, const struct flow_key *k);

@@ -49,7 +49,12 @@ struct packet {
 	uint8_t tcp_flags;	/* flags byte as is: PKT_TCP_*, ECE, CWR */
 	uint8_t wscale;		/* TCP window scale shift (<= 14), 0xff if absent */
 	uint8_t first_fragment;	/* 1 if offset 0 and MF (IPv4) or M (IPv6) */
+	uint8_t ct;		/* PKT_CT_*: set by the source, not the parser */
 };
+
+/* What conntrack said of the packet, from the marks the rules set. */
+#define PKT_CT_INVALID		0x01
+#define PKT_CT_UNTRACKED	0x02
 
 /*
  * parse_packet - parse the network-layer packet at buf.

@@ -42,9 +42,11 @@ struct queue_stats {
 	uint64_t bad_messages;
 };
 
-/* Called for each queued packet; now was read right after the receive. */
+/* Called for each queued packet, with its mark (NFQA_MARK, 0 if none);
+ * now was read right after the receive. */
 typedef void (*queue_packet_cb)(void *ctx, const uint8_t *pkt, size_t caplen,
-				size_t wirelen, const struct gw_time *now);
+				size_t wirelen, uint32_t mark,
+				const struct gw_time *now);
 
 struct queue;
 

@@ -16,6 +16,8 @@
 #define SEG_DUP_ACK	0x04	/* pure ACK repeating the last one */
 #define SEG_ZERO_WINDOW	0x08	/* receive window closed */
 #define SEG_KEEPALIVE	0x10	/* seq = next - 1, at most one byte */
+#define SEG_BIG		0x20	/* a near-MSS segment (with SEG_RETRANSMIT) */
+#define SEG_INVALID	0x40	/* conntrack said INVALID (from the mark) */
 
 /* Serial-number arithmetic (RFC 1982) on 32-bit sequence numbers. */
 static inline int seq_lt(uint32_t a, uint32_t b)
@@ -29,8 +31,9 @@ static inline int seq_gt(uint32_t a, uint32_t b)
 }
 
 /*
- * tcp_classify - SEG_* bits for segment p sent by self to peer.
- * For UDP every datagram with payload is SEG_NEW_DATA.
+ * tcp_classify - SEG_* bits for segment p sent by self to peer (all but
+ * SEG_INVALID, which the engine sets from the packet's mark). For UDP
+ * every datagram with payload is SEG_NEW_DATA.
  */
 unsigned int tcp_classify(const struct flow_dir *self,
 			  const struct flow_dir *peer, const struct packet *p);

@@ -1,12 +1,18 @@
 /*
- * cause.c - what the packets at the server say about a silent flow.
+ * cause.c - who dropped the flow: a classification from the packets at
+ * the server and, when the conntrack stage has added them, conntrack's
+ * facts.
  *
- * The order of the rules matters: the inspector's own losses come first,
- * because a packet the inspector lost looks exactly like a packet the
- * network lost, and blaming the network for our own drops would send an
- * operator hunting in the wrong place.
+ * The rules run in order, and the order is the argument. The inspector's
+ * own losses come first: a packet gapwatchd lost looks exactly like one
+ * the network lost. Then what happened on this host (a full or flushed
+ * conntrack table, packets conntrack called INVALID, which ufw drops),
+ * because a local cause explains a silence better than any path theory.
+ * Then the shapes the packets draw: a NAT that rebound, a path-MTU black
+ * hole, loss on the path in one direction, an application that stalled.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cause.h"
 
@@ -16,7 +22,7 @@ struct cause_text {
 	const char *next_step;
 };
 
-static const struct cause_text cause_texts[] = {
+static const struct cause_text cause_texts[CAUSE_MAX] = {
 	[CAUSE_NONE] = { "none", "", "" },
 	[CAUSE_INSPECTOR_LOSS] = {
 		"inspector_loss",
@@ -26,14 +32,47 @@ static const struct cause_text cause_texts[] = {
 	[CAUSE_PATH_LOSS_TO_SERVER] = {
 		"path_loss_to_server",
 		"the client's packets stopped arriving while the server kept sending "
-		"(retransmitting): they are lost on the way to the server",
+		"(retransmitting) and conntrack's entry stayed healthy: they are lost "
+		"on the way to the server",
 		"look at the path from the client: middleboxes (stateful firewalls, CGNAT) "
 		"that lost this flow's state; a quick reconnect from a new port confirms it" },
 	[CAUSE_PATH_LOSS_TO_CLIENT] = {
 		"path_loss_to_client",
-		"the server's data goes unacknowledged while the client keeps "
-		"sending: it is lost on the way to the client",
+		"the server's data goes unacknowledged while the client keeps sending: "
+		"it is lost on the way to the client",
 		"look at the path towards the client and the server's egress rules" },
+	[CAUSE_LOCAL_DROP_INVALID] = {
+		"local_drop_invalid",
+		"the client's packets reached this host but conntrack called them INVALID, "
+		"and the firewall drops INVALID packets (ufw's before.rules does by default)",
+		"find the rule: iptables -S | grep INVALID (ufw: /etc/ufw/before.rules); "
+		"see why with sysctl net.netfilter.nf_conntrack_log_invalid=255, and check "
+		"nf_conntrack_tcp_loose and nf_conntrack_tcp_be_liberal" },
+	[CAUSE_CONNTRACK_DESTROYED] = {
+		"conntrack_destroyed",
+		"conntrack's entry for this live flow was destroyed (a flush, a ruleset "
+		"reload, a script, or its timeout) and the flow did not survive it",
+		"look for conntrack -F / -D, ufw reload or iptables-restore at that time; "
+		"with nf_conntrack_tcp_loose=0 a flushed TCP flow cannot be picked up again" },
+	[CAUSE_CONNTRACK_TABLE_FULL] = {
+		"conntrack_table_full",
+		"the conntrack table was full or refused entries (drop, early_drop, "
+		"insert_failed rose) during the gap",
+		"raise net.netfilter.nf_conntrack_max (and the hash size), shorten idle "
+		"timeouts, and look for what fills the table (conntrack -L | sort)" },
+	[CAUSE_NAT_REBIND] = {
+		"nat_rebind",
+		"the client address came back from a new source port without a handshake: "
+		"a NAT on the path (home router, CGNAT) lost the mapping and made a new one",
+		"nothing on this server is at fault; the client's NAT timeout is shorter "
+		"than its silence: send UDP keep-alives more often than ~30 s" },
+	[CAUSE_PMTU_BLACKHOLE] = {
+		"pmtu_blackhole",
+		"only full-size segments go unacknowledged while small packets keep "
+		"flowing: a path-MTU black hole (a tunnel or PPPoE link that drops big "
+		"packets and its ICMP 'fragmentation needed')",
+		"clamp the MSS (iptables -t mangle ... TCPMSS --clamp-mss-to-pmtu), enable "
+		"net.ipv4.tcp_mtu_probing=1, and look for ICMP being filtered on the path" },
 	[CAUSE_CLIENT_APP_STALL] = {
 		"client_app_stall",
 		"the client's TCP still acknowledges but its application sends no data",
@@ -69,6 +108,71 @@ static const char *side_name(int side)
 	return side == SIDE_CLIENT ? "client" : "server";
 }
 
+/* The conntrack DESTROY in or just before the gap, if any. */
+static const struct ct_event *ct_destroy(const struct gap_record *rec)
+{
+	unsigned int k;
+
+	for (k = 0; k < rec->ct.nevents; k++)
+		if (rec->ct.events[k].type == CT_EV_DESTROY)
+			return &rec->ct.events[k];
+	return NULL;
+}
+
+/* A NEW event after the DESTROY: conntrack picked the flow up again. */
+static int ct_new_after(const struct gap_record *rec, uint64_t t)
+{
+	unsigned int k;
+
+	for (k = 0; k < rec->ct.nevents; k++)
+		if (rec->ct.events[k].type == CT_EV_NEW &&
+		    rec->ct.events[k].wall_us >= t)
+			return 1;
+	return 0;
+}
+
+static int classify_local(struct gap_record *rec, int s)
+{
+	const struct ct_health *h = &rec->ct.health;
+	const struct gap_side_facts *quiet = &rec->side[s];
+	const struct ct_event *destroy = ct_destroy(rec);
+	uint32_t invalid = rec->side[0].invalid + rec->side[1].invalid;
+
+	if (rec->ct.available &&
+	    (h->drop || h->early_drop || h->insert_failed ||
+	     (h->max && h->count >= h->max))) {
+		rec->cause = CAUSE_CONNTRACK_TABLE_FULL;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "conntrack table %u/%u entries; in the gap: drop %llu, "
+			 "early_drop %llu, insert_failed %llu",
+			 h->count, h->max, (unsigned long long)h->drop,
+			 (unsigned long long)h->early_drop,
+			 (unsigned long long)h->insert_failed);
+		return 1;
+	}
+	/* A timeout that ends a silence is its consequence, not its cause,
+	 * unless what followed shows the flow still wanted to talk. */
+	if (destroy && (!destroy->by_timeout || invalid)) {
+		rec->cause = CAUSE_CONNTRACK_DESTROYED;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "conntrack entry destroyed (%s) while the flow was live; "
+			 "then %u INVALID packets%s",
+			 destroy->by_timeout ? "timed out" : "deleted: flush or reload",
+			 invalid, ct_new_after(rec, destroy->wall_us) ?
+			 " and a mid-stream NEW entry" : "");
+		return 1;
+	}
+	if (quiet->invalid) {
+		rec->cause = CAUSE_LOCAL_DROP_INVALID;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "%u %s packets arrived but conntrack called them INVALID "
+			 "(%u from the %s)", quiet->invalid, side_name(s),
+			 rec->side[!s].invalid, side_name(!s));
+		return 1;
+	}
+	return 0;
+}
+
 void cause_classify(struct gap_record *rec)
 {
 	const struct inspector_counters *in = &rec->inspector;
@@ -77,6 +181,7 @@ void cause_classify(struct gap_record *rec)
 	const struct gap_side_facts *other = &rec->side[!s];
 	uint64_t lost = in->queue_dropped + in->user_dropped + in->enobufs +
 			in->truncated;
+	int tcp = rec->key.proto == IPPROTO_TCP;
 
 	if (lost) {
 		rec->cause = CAUSE_INSPECTOR_LOSS;
@@ -89,19 +194,51 @@ void cause_classify(struct gap_record *rec)
 			 (unsigned long long)in->truncated);
 		return;
 	}
-	if (rec->key.proto == IPPROTO_TCP && other->retransmits > 0 &&
-	    s == SIDE_CLIENT) {
+	if (classify_local(rec, s))
+		return;
+	if (!tcp && rec->outcome == OUTCOME_RECONNECTED) {
+		rec->cause = CAUSE_NAT_REBIND;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "the client came back from port %u after %.1f ms without a "
+			 "handshake; its old port %u fell silent",
+			 rec->reconnect_port,
+			 (double)rec->reconnect_delay_us / 1000.0,
+			 rec->key.client_port);
+		return;
+	}
+	if (tcp && rec->trigger == TRIGGER_UNACKED && other->retransmits &&
+	    other->big_retransmits == other->retransmits && quiet->packets) {
+		rec->cause = CAUSE_PMTU_BLACKHOLE;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "all %u %s retransmissions were near-MSS segments (MSS %u) "
+			 "while %u smaller %s packets passed",
+			 other->retransmits, side_name(!s), quiet->mss,
+			 quiet->packets, side_name(s));
+		return;
+	}
+	if (tcp && rec->trigger == TRIGGER_UNACKED && s == SIDE_CLIENT &&
+	    other->retransmits && quiet->packets) {
+		rec->cause = CAUSE_PATH_LOSS_TO_CLIENT;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "the server retransmitted %u times, %u bytes unacknowledged, "
+			 "while %u client packets kept arriving",
+			 other->retransmits, other->bytes_in_flight,
+			 quiet->packets);
+		return;
+	}
+	if (tcp && other->retransmits > 0 && s == SIDE_CLIENT) {
 		/* The server's data went unacknowledged: the client's TCP
 		 * is not reaching us, whatever it sent before. */
 		rec->cause = CAUSE_PATH_LOSS_TO_SERVER;
 		snprintf(rec->evidence, sizeof(rec->evidence),
 			 "no client data arrived while the server retransmitted "
-			 "%u times (%u packets, %u bytes unacknowledged)",
-			 other->retransmits, other->packets,
-			 other->bytes_in_flight);
+			 "%u times (%u bytes unacknowledged)%s",
+			 other->retransmits, other->bytes_in_flight,
+			 rec->ct.at_open.looked_up && rec->ct.at_open.found ?
+			 "; conntrack entry present and healthy" : "");
 		return;
 	}
-	if (rec->key.proto == IPPROTO_TCP && other->retransmits > 0) {
+	if (tcp && other->retransmits > 0) {
 		/* The client's segments arrive here and go unanswered: the
 		 * server host is not answering, which is no path problem. */
 		rec->cause = CAUSE_UNKNOWN;
@@ -111,7 +248,18 @@ void cause_classify(struct gap_record *rec)
 			 "the server stalled", other->retransmits);
 		return;
 	}
-	if (rec->key.proto == IPPROTO_TCP && quiet->packets > 0 &&
+	if (!tcp && s == SIDE_CLIENT && quiet->packets == 0 && other->packets) {
+		/* UDP has no acknowledgements: a lost path and a paused
+		 * client look alike here; conntrack's healthy entry and a
+		 * later reconnect tell them apart. */
+		rec->cause = CAUSE_PATH_LOSS_TO_SERVER;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "no client datagram arrived while the server sent %u; "
+			 "UDP gives no acknowledgements, so a paused client looks "
+			 "the same", other->packets);
+		return;
+	}
+	if (tcp && rec->trigger == TRIGGER_SILENCE && quiet->packets > 0 &&
 	    quiet->last_packet_us > rec->start_us + rec->expected_interval_us) {
 		/* Segments kept coming from the quiet side after its next
 		 * heartbeat was due, none with new data: its TCP is alive,

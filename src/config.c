@@ -14,10 +14,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "conntrack.h"
 #include "engine.h"
 #include "queue.h"
 
-enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE };
+enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE, OPT_MARK };
 
 struct opt {
 	const char *name;
@@ -47,6 +48,10 @@ static const struct opt opts[] = {
 	{ "copy-range", 1007, OPT_UINT, OFF(copy_range), 64, 0xffff, "bytes" },
 	{ "rcvbuf", 1008, OPT_UINT, OFF(rcvbuf), 0, 1U << 30, "bytes" },
 	{ "syslog", 1009, OPT_FLAG, OFF(use_syslog), 0, 1, NULL },
+	{ "invalid-mark", 1010, OPT_MARK, OFF(invalid_mark), 0, 0, NULL },
+	{ "untracked-mark", 1011, OPT_MARK, OFF(untracked_mark), 0, 0, NULL },
+	{ "connmark", 1012, OPT_MARK, OFF(connmark), 0, 0, NULL },
+	{ "no-conntrack", 1013, OPT_FLAG, OFF(no_conntrack), 0, 1, NULL },
 	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
 	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
 };
@@ -59,7 +64,9 @@ static void usage(FILE *f)
 "                 [--max-flows N] [--read FILE.pcap] [--stats-interval S]\n"
 "                 [-c|--config FILE] [--pidfile FILE] [--flow-timeout S]\n"
 "                 [--reconnect-window S] [--queue-maxlen N] [--copy-range B]\n"
-"                 [--rcvbuf B] [--syslog] [-v|--verbose] [-n|--check]\n"
+"                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
+"                 [--connmark BIT] [--no-conntrack] [--syslog] [-v|--verbose]\n"
+"                 [-n|--check]\n"
 "                 [-h|--help] [-V|--version]\n"
 "\n"
 "Watches game flows on NFQUEUE (or in a capture with --read) and reports\n"
@@ -217,6 +224,19 @@ static int apply(struct config *cfg, const struct opt *o, const char *value,
 		}
 		*(const char **)field = value;
 		return 0;
+	case OPT_MARK:
+		/* One bit, so that ours can live beside the operator's own
+		 * marks; 0 turns the feature off. */
+		errno = 0;
+		v = strtoull(value, &end, 0);
+		if (!isdigit((unsigned char)*value) || *end != '\0' || errno ||
+		    v > UINT32_MAX || (v & (v - 1)) != 0) {
+			fprintf(stderr, "gapwatchd: %s: '%s' is not a single mark "
+				"bit (e.g. 0x20000000) or 0\n", where, value);
+			return -1;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		return 0;
 	case OPT_PORTS:
 		if (portset_parse(&cfg->ports, value, err, sizeof(err)) < 0) {
 			fprintf(stderr, "gapwatchd: %s: %s\n", where, err);
@@ -334,6 +354,9 @@ static void defaults(struct config *cfg)
 	cfg->stats_interval_s = 60;
 	cfg->queue_maxlen = QUEUE_MAXLEN;
 	cfg->copy_range = QUEUE_COPY_RANGE;
+	cfg->invalid_mark = ENGINE_INVALID_MARK;
+	cfg->untracked_mark = ENGINE_UNTRACKED_MARK;
+	cfg->connmark = CT_CONNMARK;
 }
 
 int config_load(struct config *cfg, int argc, char **argv)

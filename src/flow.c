@@ -60,15 +60,20 @@ static uint32_t service_hash(const struct flow_table *t,
 	return finish(h) & t->mask;
 }
 
-static uint32_t tuple_hash(const struct flow_table *t, const struct flow_key *k)
+uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed)
 {
-	uint32_t h = t->seed;
+	uint32_t h = seed;
 
 	h = addr_mix(h, &k->client);
 	h = addr_mix(h, &k->server);
 	h = mix(h, ((uint32_t)k->client_port << 16) | k->server_port);
 	h = mix(h, k->proto);
-	return finish(h) & t->mask;
+	return finish(h);
+}
+
+static uint32_t tuple_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	return flow_key_hash(k, t->seed) & t->mask;
 }
 
 static inline int same_service(const struct flow_key *a,

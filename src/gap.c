@@ -70,6 +70,7 @@ static const char *const counter_names[EC_MAX] = {
 	[EC_GAPS_CLOSED] = "gaps_closed",
 	[EC_RECONNECTS] = "reconnects",
 	[EC_RETRANSMITS] = "retransmits",
+	[EC_INVALID] = "invalid",
 	[EC_TIMERS_FIRED] = "timers_fired",
 };
 
@@ -118,6 +119,46 @@ static int side_learned(const struct flow_dir *d)
 	return d->samples >= ENGINE_LEARN_SAMPLES;
 }
 
+static uint64_t since_gap(const struct flow *f, uint64_t t)
+{
+	/* A silence that a closed gap already covered is not new. */
+	return t > f->gap_end_us ? t : f->gap_end_us;
+}
+
+/* When side s's data silence becomes a gap; UINT64_MAX for never. */
+static uint64_t silence_due(const struct engine *e, const struct flow *f,
+			    int s)
+{
+	const struct flow_dir *d = &f->dir[s];
+
+	if (!side_learned(d))
+		return UINT64_MAX;
+	return since_gap(f, d->data_us) + threshold_us(e, d);
+}
+
+/*
+ * When the other side's data, unacknowledged by side s, becomes a gap of
+ * s: the partial silence of a flow whose small packets pass and whose
+ * acknowledgements do not (path loss towards s, a path-MTU black hole).
+ */
+static uint64_t unacked_due(const struct engine *e, const struct flow *f,
+			    int s)
+{
+	const struct flow_dir *w = &f->dir[!s];
+
+	if (f->key.proto != IPPROTO_TCP || w->unacked_us == 0 ||
+	    tcp_in_flight(w, &f->dir[s]) == 0)
+		return UINT64_MAX;
+	return since_gap(f, w->unacked_us) + threshold_us(e, &f->dir[s]);
+}
+
+static uint64_t gap_start(const struct flow *f)
+{
+	return f->gap_trigger == TRIGGER_UNACKED ?
+		       f->dir[!f->gap_side].unacked_us :
+		       f->dir[f->gap_side].data_us;
+}
+
 static uint64_t flow_deadline(const struct engine *e, const struct flow *f)
 {
 	uint64_t last = f->dir[0].last_us > f->dir[1].last_us ?
@@ -132,10 +173,10 @@ static uint64_t flow_deadline(const struct engine *e, const struct flow *f)
 	    ((f->dir[0].flags | f->dir[1].flags) & DIR_FIN))
 		return due;
 	for (s = 0; s < 2; s++) {
-		if (!side_learned(&f->dir[s]))
-			continue;
-		d = (f->dir[s].data_us > f->gap_end_us ? f->dir[s].data_us :
-		     f->gap_end_us) + threshold_us(e, &f->dir[s]);
+		d = silence_due(e, f, s);
+		if (d < due)
+			due = d;
+		d = unacked_due(e, f, s);
 		if (d < due)
 			due = d;
 	}
@@ -209,7 +250,8 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	rec->seq = f->gap_seq;
 	rec->queue = e->cfg.queue;
 	rec->key = f->key;
-	rec->start_us = to_wall(e, f->dir[s].data_us);
+	rec->trigger = f->gap_trigger;
+	rec->start_us = to_wall(e, gap_start(f));
 	rec->detected_us = to_wall(e, f->gap_opened_us);
 	rec->end_us = to_wall(e, e->now_us);
 	rec->threshold_us = f->gap_threshold_us;
@@ -224,6 +266,16 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 		g->retransmits = w->retransmits;
 		g->dup_acks = w->dup_acks;
 		g->zero_windows = w->zero_windows;
+		g->invalid = w->invalid;
+		g->big_retransmits = w->big_retransmits;
+		if (f->gap_trigger == TRIGGER_UNACKED && side != s) {
+			/* The waiting side's windows restart at the other
+			 * side's data, which keeps coming: count from the
+			 * moment its data started waiting instead. */
+			g->retransmits = d->unacked_retx;
+			g->big_retransmits = d->unacked_big_retx;
+		}
+		g->mss = d->mss;
 		g->bytes_in_flight = tcp_in_flight(d, &f->dir[!side]);
 		g->ttl_before = f->gap_ttl_before[side];
 		g->ttl_after = pkt && pkt_side == side ? pkt->ttl : d->ttl;
@@ -241,7 +293,11 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 			      e->now_us - o->last_us >= threshold_us(e, o) ?
 			      SILENT_BOTH : (enum gap_silent)s;
 	}
-	inspector_delta(e, f->dir[s].data_us, e->now_us, &rec->inspector);
+	if (f->invalid_first_us) {
+		rec->invalid_first_us = to_wall(e, f->invalid_first_us);
+		rec->invalid_last_us = to_wall(e, f->invalid_last_us);
+	}
+	inspector_delta(e, gap_start(f), e->now_us, &rec->inspector);
 }
 
 static void gap_emit(struct engine *e, struct gap_record *rec)
@@ -250,12 +306,14 @@ static void gap_emit(struct engine *e, struct gap_record *rec)
 	e->cb(e->cb_ctx, rec);
 }
 
-static void gap_open(struct engine *e, struct flow *f, int side)
+static void gap_open(struct engine *e, struct flow *f, int side,
+		     enum gap_trigger trigger)
 {
 	struct gap_record rec;
 
 	f->state |= FLOW_GAP_OPEN;
 	f->gap_side = (uint8_t)side;
+	f->gap_trigger = (uint8_t)trigger;
 	f->gap_opened_us = e->now_us;
 	f->gap_threshold_us = threshold_us(e, &f->dir[side]);
 	f->gap_seq = ++e->gap_seq;
@@ -279,8 +337,8 @@ static void gap_close(struct engine *e, struct flow *f,
 	rec.outcome = outcome;
 	if (successor) {
 		rec.reconnect_port = successor->key.client_port;
-		rec.reconnect_delay_us = successor->created_us -
-					 f->dir[f->gap_side].data_us;
+		/* The successor's first packet is the one being handled. */
+		rec.reconnect_delay_us = e->now_us - gap_start(f);
 	}
 	f->state &= ~FLOW_GAP_OPEN;
 	f->gap_end_us = e->now_us;
@@ -299,22 +357,31 @@ static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
 	flow_remove(&e->flows, i);
 }
 
-/* The side whose data has been missing past its threshold the longest,
- * or -1 if neither is due. */
-static int silent_side(const struct engine *e, const struct flow *f)
+/* The side that is due to open a gap, and why; the longest silence
+ * first. Returns -1 if none is due. */
+static int due_side(const struct engine *e, const struct flow *f,
+		    enum gap_trigger *trigger)
 {
+	uint64_t best = UINT64_MAX, start;
 	int s, pick = -1;
 
 	for (s = 0; s < 2; s++) {
-		const struct flow_dir *d = &f->dir[s];
-
-		uint64_t from = d->data_us > f->gap_end_us ? d->data_us :
-							      f->gap_end_us;
-
-		if (!side_learned(d) || e->now_us < from + threshold_us(e, d))
-			continue;
-		if (pick < 0 || d->data_us < f->dir[pick].data_us)
-			pick = s;
+		if (e->now_us >= silence_due(e, f, s)) {
+			start = f->dir[s].data_us;
+			if (start < best) {
+				best = start;
+				pick = s;
+				*trigger = TRIGGER_SILENCE;
+			}
+		}
+		if (e->now_us >= unacked_due(e, f, s)) {
+			start = f->dir[!s].unacked_us;
+			if (start < best) {
+				best = start;
+				pick = s;
+				*trigger = TRIGGER_UNACKED;
+			}
+		}
 	}
 	return pick;
 }
@@ -327,6 +394,7 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 				f->dir[0].last_us : f->dir[1].last_us;
 	uint64_t idle_max = f->state & FLOW_CLOSED ? e->cfg.closed_linger_us :
 						     e->cfg.flow_timeout_us;
+	enum gap_trigger trigger = TRIGGER_SILENCE;
 	int side;
 
 	e->counters[EC_TIMERS_FIRED]++;
@@ -337,9 +405,9 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 	}
 	if (!(f->state & (FLOW_GAP_OPEN | FLOW_CLOSED | FLOW_SUPERSEDED)) &&
 	    !((f->dir[0].flags | f->dir[1].flags) & DIR_FIN)) {
-		side = silent_side(e, f);
+		side = due_side(e, f, &trigger);
 		if (side >= 0)
-			gap_open(e, f, side);
+			gap_open(e, f, side, trigger);
 	}
 	schedule(e, i, flow_deadline(e, f));
 }
@@ -389,7 +457,7 @@ static void reconnect_check(struct engine *e, uint32_t fresh)
 	if (best == NULL)
 		return;
 	if (!(best->state & FLOW_GAP_OPEN))
-		gap_open(e, best, SIDE_CLIENT);
+		gap_open(e, best, SIDE_CLIENT, TRIGGER_SILENCE);
 	best->state |= FLOW_SUPERSEDED;
 	e->counters[EC_RECONNECTS]++;
 	gap_close(e, best, OUTCOME_RECONNECTED, NULL, 0, nf);
@@ -404,7 +472,6 @@ static uint32_t flow_create(struct engine *e, const struct flow_key *k)
 		flow_forget(e, flow_lru_oldest(&e->flows), OUTCOME_EVICTED);
 		i = flow_insert(&e->flows, k);
 	}
-	flow_get(&e->flows, i)->created_us = e->now_us;
 	e->counters[EC_FLOWS_CREATED]++;
 	return i;
 }
@@ -420,6 +487,37 @@ static inline void window_count(struct flow_window *w, unsigned int seg)
 		w->dup_acks++;
 	if ((seg & SEG_ZERO_WINDOW) && w->zero_windows != UINT16_MAX)
 		w->zero_windows++;
+	if ((seg & SEG_INVALID) && w->invalid != UINT16_MAX)
+		w->invalid++;
+	if ((seg & (SEG_RETRANSMIT | SEG_BIG)) == (SEG_RETRANSMIT | SEG_BIG) &&
+	    w->big_retransmits != UINT16_MAX)
+		w->big_retransmits++;
+}
+
+/*
+ * Follow how long each side's data has waited for the other's ACK. The
+ * clock restarts whenever the ACK moves: a flow that acknowledges slowly
+ * is fine, one whose acknowledgements stop while data waits is not.
+ */
+static void track_unacked(struct engine *e, struct flow_dir *d,
+			  struct flow_dir *peer, const struct packet *pkt,
+			  unsigned int seg)
+{
+	if ((pkt->tcp_flags & PKT_TCP_ACK) && (peer->flags & DIR_SEQ_KNOWN) &&
+	    (!(d->flags & DIR_ACK_KNOWN) || seq_gt(pkt->ack, d->last_ack))) {
+		peer->unacked_us = seq_gt(peer->next_seq, pkt->ack) ?
+					   e->now_us : 0;
+		peer->unacked_retx = 0;
+		peer->unacked_big_retx = 0;
+	}
+	if ((seg & SEG_NEW_DATA) && d->unacked_us == 0)
+		d->unacked_us = e->now_us;
+	if ((seg & SEG_RETRANSMIT) && d->unacked_us) {
+		if (d->unacked_retx != UINT16_MAX)
+			d->unacked_retx++;
+		if ((seg & SEG_BIG) && d->unacked_big_retx != UINT16_MAX)
+			d->unacked_big_retx++;
+	}
 }
 
 /* Asymmetric average: quick to follow a longer interval (fewer false
@@ -447,7 +545,18 @@ static void account(struct engine *e, struct flow *f, int side,
 	window_count(&d->win[WIN_PEER], seg);
 	if (seg & SEG_RETRANSMIT)
 		e->counters[EC_RETRANSMITS]++;
+	if (seg & SEG_INVALID) {
+		e->counters[EC_INVALID]++;
+		if (f->invalid_first_us == 0)
+			f->invalid_first_us = e->now_us;
+		f->invalid_last_us = e->now_us;
+	}
+	if (pkt->proto == IPPROTO_TCP)
+		track_unacked(e, d, peer, pkt, seg);
 	if (seg & SEG_NEW_DATA) {
+		/* Valid data again: a run of INVALID packets has ended. */
+		f->invalid_first_us = 0;
+		f->invalid_last_us = 0;
 		/* The interval that spanned a gap is the gap, not a
 		 * heartbeat: learning it would raise the threshold. */
 		if (d->data_us && !gap_ended && !(f->state & FLOW_GAP_OPEN) &&
@@ -459,7 +568,6 @@ static void account(struct engine *e, struct flow *f, int side,
 	}
 	d->last_us = e->now_us;
 	d->ttl = pkt->ttl;
-	d->packets++;
 	tcp_apply(d, pkt);
 	if ((d->flags & DIR_RST) ||
 	    ((d->flags & DIR_FIN) && (peer->flags & DIR_FIN)))
@@ -502,6 +610,19 @@ static int opens_flow(const struct packet *pkt, int side)
 	       (pkt->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
 }
 
+/* Does a packet from the gap's side end it? New data ends a silence; an
+ * acknowledgement that moves ends a wait for one. */
+static int resumes(const struct flow *f, const struct packet *pkt,
+		   unsigned int seg)
+{
+	const struct flow_dir *d = &f->dir[f->gap_side];
+
+	if (f->gap_trigger == TRIGGER_SILENCE)
+		return !!(seg & SEG_NEW_DATA);
+	return !(seg & SEG_INVALID) && (pkt->tcp_flags & PKT_TCP_ACK) &&
+	       (d->flags & DIR_ACK_KNOWN) && seq_gt(pkt->ack, d->last_ack);
+}
+
 void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 			  size_t wirelen, const struct gw_time *now)
 {
@@ -536,6 +657,11 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	}
 	f = flow_get(&e->flows, i);
 	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt);
+	if (pkt->ct & PKT_CT_INVALID) {
+		/* It reached us, but the filter table (ufw drops INVALID by
+		 * default) will likely drop it: evidence, not liveness. */
+		seg = (seg & ~SEG_NEW_DATA) | SEG_INVALID;
+	}
 
 	if (f->state & FLOW_GAP_OPEN) {
 		if (pkt->tcp_flags & PKT_TCP_RST) {
@@ -546,7 +672,7 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 		} else if (pkt->tcp_flags & PKT_TCP_FIN) {
 			gap_close(e, f, OUTCOME_FIN, pkt, side, NULL);
 			gap_ended = 1;
-		} else if ((seg & SEG_NEW_DATA) && side == f->gap_side) {
+		} else if (side == f->gap_side && resumes(f, pkt, seg)) {
 			gap_close(e, f, OUTCOME_RESUMED, pkt, side, NULL);
 			gap_ended = 1;
 		}
@@ -573,6 +699,13 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 void engine_packet(struct engine *e, const uint8_t *buf, size_t caplen,
 		   size_t wirelen, const struct gw_time *now)
 {
+	engine_packet_marked(e, buf, caplen, wirelen, 0, now);
+}
+
+void engine_packet_marked(struct engine *e, const uint8_t *buf, size_t caplen,
+			  size_t wirelen, uint32_t mark,
+			  const struct gw_time *now)
+{
 	static const enum engine_counter parse_counter[PARSE_RESULT_MAX] = {
 		[PARSE_TRUNCATED] = EC_PARSE_TRUNCATED,
 		[PARSE_MALFORMED] = EC_PARSE_MALFORMED,
@@ -590,6 +723,10 @@ void engine_packet(struct engine *e, const uint8_t *buf, size_t caplen,
 		e->counters[parse_counter[r]]++;
 		return;
 	}
+	if (mark & e->cfg.invalid_mark)
+		pkt.ct |= PKT_CT_INVALID;
+	if (mark & e->cfg.untracked_mark)
+		pkt.ct |= PKT_CT_UNTRACKED;
 	engine_packet_parsed(e, &pkt, wirelen, now);
 }
 

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conntrack.h"
+#include "correlate.h"
 #include "engine.h"
 #include "log.h"
 #include "queue.h"
@@ -54,17 +56,10 @@ struct worker {
 
 static volatile sig_atomic_t stop_flag;
 
-static void on_gap(void *ctx, const struct gap_record *rec)
-{
-	struct report *report = ctx;
-
-	report_gap(report, rec);
-}
-
 static void on_packet(void *ctx, const uint8_t *pkt, size_t caplen,
-		      size_t wirelen, const struct gw_time *now)
+		      size_t wirelen, uint32_t mark, const struct gw_time *now)
 {
-	engine_packet(ctx, pkt, caplen, wirelen, now);
+	engine_packet_marked(ctx, pkt, caplen, wirelen, mark, now);
 }
 
 static void sample_loss(struct worker *w, const struct gw_time *now)
@@ -124,9 +119,33 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+static json_t *conntrack_stats(struct correlator *corr)
+{
+	struct correlate_counters cc;
+	const struct ct_counters *ct = &cc.ct;
+
+	correlator_counters(corr, &cc);
+	if (!cc.conntrack)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:I}",
+		"events", (json_int_t)ct->events,
+		"events_ignored", (json_int_t)ct->events_ignored,
+		"enobufs", (json_int_t)ct->enobufs,
+		"resyncs", (json_int_t)ct->resyncs,
+		"queries", (json_int_t)ct->queries,
+		"query_errors", (json_int_t)ct->query_errors,
+		"tracked", (json_int_t)ct->tracked,
+		"evicted", (json_int_t)ct->evicted,
+		"count", (json_int_t)ct->count,
+		"max", (json_int_t)ct->max,
+		"fill", ct->max ? json_real((double)ct->count / ct->max) : json_null(),
+		"kernel_filter", ct->kernel_filter,
+		"correlate_queue_full", (json_int_t)cc.queue_full);
+}
+
 static json_t *stats_record(struct worker *ws, unsigned int n,
-			    struct report *report, const struct gw_time *now,
-			    uint64_t started_us)
+			    struct report *report, struct correlator *corr,
+			    const struct gw_time *now, uint64_t started_us)
 {
 	struct snapshot sum;
 	unsigned int k, c;
@@ -181,6 +200,7 @@ static json_t *stats_record(struct worker *ws, unsigned int n,
 	json_object_set_new(o, "report_dropped", json_integer((json_int_t)report_dropped(report)));
 	json_object_set_new(o, "report_write_errors",
 			    json_integer((json_int_t)report_write_errors(report)));
+	json_object_set_new(o, "conntrack", conntrack_stats(corr));
 	log_info("stats: packets %llu, flows %u, gaps %u open/%llu closed, "
 		 "verdict errors %llu, enobufs %llu, parse errors %llu, "
 		 "queue_dropped %llu, user_dropped %llu",
@@ -208,6 +228,8 @@ static void engine_config_from(const struct config *cfg, uint16_t queue,
 	ec->closed_linger_us = ENGINE_CLOSED_LINGER_S * USEC_PER_SEC;
 	ec->reconnect_window_us = cfg->reconnect_window_s * USEC_PER_SEC;
 	ec->seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ queue;
+	ec->invalid_mark = cfg->invalid_mark;
+	ec->untracked_mark = cfg->untracked_mark;
 }
 
 static int run_replay(const struct config *cfg, const char *run_id)
@@ -216,6 +238,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	struct replay_stats st;
 	struct rusage ru;
 	struct report *report;
+	struct correlator *corr;
 	struct engine *e;
 	struct gw_time start = { 0, 0 };
 	char err[512];
@@ -224,8 +247,12 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	report = report_open(cfg->output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
+	/* No conntrack in a capture: clusters and causes only. */
+	corr = correlator_new(NULL, report, 0, err, sizeof(err));
+	if (corr == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
 	engine_config_from(cfg, 0, &ec);
-	e = engine_new(&ec, on_gap, report, &start);
+	e = engine_new(&ec, correlator_submit, corr, &start);
 	if (e == NULL)
 		fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
 		      cfg->max_flows);
@@ -244,6 +271,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 				      engine_counters(e)[EC_PARSE_MALFORMED]),
 		 ru.ru_maxrss);
 	engine_free(e);
+	correlator_free(corr);
 	report_close(report);
 	return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
@@ -306,6 +334,8 @@ static int run_live(const struct config *cfg, const char *run_id)
 	};
 	struct worker *ws;
 	struct report *report;
+	struct correlator *corr;
+	struct ct *ct = NULL;
 	struct engine_config ec;
 	struct gw_time now, started;
 	struct timespec wait = { 1, 0 };
@@ -324,6 +354,19 @@ static int run_live(const struct config *cfg, const char *run_id)
 					 err, sizeof(err));
 		if (ws[k].queue == NULL)
 			fatalx(EXIT_RUNTIME, "%s", err);
+	}
+	if (!cfg->no_conntrack) {
+		struct ct_config cc = {
+			.ports = &cfg->ports,
+			.connmark = cfg->connmark,
+			.max_tracked = cfg->max_flows,
+		};
+
+		/* Without ctnetlink the packets still tell most of the
+		 * story: say so and go on. */
+		ct = ct_open(&cc, err, sizeof(err));
+		if (ct == NULL)
+			log_warnx("%s: gaps will carry no conntrack facts", err);
 	}
 	if (strcmp(cfg->output, "-") != 0) {
 		FILE *f;
@@ -357,10 +400,13 @@ static int run_live(const struct config *cfg, const char *run_id)
 	report = report_open(cfg->output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
+	corr = correlator_new(ct, report, 1, err, sizeof(err));
+	if (corr == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
 	gw_clock_read(&started);
 	for (k = 0; k < n; k++) {
 		engine_config_from(cfg, queue_num(ws[k].queue), &ec);
-		ws[k].engine = engine_new(&ec, on_gap, report, &started);
+		ws[k].engine = engine_new(&ec, correlator_submit, corr, &started);
 		if (ws[k].engine == NULL)
 			fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
 			      cfg->max_flows);
@@ -392,8 +438,8 @@ static int run_live(const struct config *cfg, const char *run_id)
 		}
 		gw_clock_read(&now);
 		if (cfg->stats_interval_s && now.mono_us >= next_stats) {
-			report_json(report, stats_record(ws, n, report, &now,
-							 started.mono_us));
+			report_json(report, stats_record(ws, n, report, corr,
+							 &now, started.mono_us));
 			next_stats = now.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
 		}
 	}
@@ -401,12 +447,15 @@ static int run_live(const struct config *cfg, const char *run_id)
 	for (k = 0; k < n; k++)
 		pthread_join(ws[k].thread, NULL);
 	gw_clock_read(&now);
-	report_json(report, stats_record(ws, n, report, &now, started.mono_us));
+	report_json(report, stats_record(ws, n, report, corr, &now,
+					 started.mono_us));
 	for (k = 0; k < n; k++) {
 		queue_close(ws[k].queue);
 		engine_free(ws[k].engine);
 		pthread_mutex_destroy(&ws[k].lock);
 	}
+	/* After the engines: their last records go through it. */
+	correlator_free(corr);
 	report_close(report);
 	free(ws);
 	if (pidfile)

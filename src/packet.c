@@ -202,6 +202,7 @@ static enum parse_result parse_ip4(const uint8_t *buf, size_t caplen,
 
 	pkt->family = AF_INET;
 	pkt->ttl = buf[8];
+	pkt->ct = 0;
 	memcpy(pkt->src.s6_addr, v4mapped_prefix, sizeof(v4mapped_prefix));
 	memcpy(pkt->src.s6_addr + 12, buf + 12, 4);
 	memcpy(pkt->dst.s6_addr, v4mapped_prefix, sizeof(v4mapped_prefix));
@@ -289,6 +290,7 @@ static enum parse_result parse_ip6(const uint8_t *buf, size_t caplen,
 transport:
 	pkt->family = AF_INET6;
 	pkt->ttl = buf[7];
+	pkt->ct = 0;
 	memcpy(&pkt->src, buf + 8, sizeof(pkt->src));
 	memcpy(&pkt->dst, buf + 24, sizeof(pkt->dst));
 

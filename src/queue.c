@@ -74,7 +74,7 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	struct queue *q = data;
 	struct nlattr *attr[NFQA_MAX + 1] = { NULL };
 	struct nfqnl_msg_packet_hdr *ph;
-	uint32_t id, caplen, wirelen;
+	uint32_t id, caplen, wirelen, mark = 0;
 
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
 	    mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(*ph)) {
@@ -95,8 +95,11 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	if (attr[NFQA_CAP_LEN] != NULL &&
 	    mnl_attr_validate(attr[NFQA_CAP_LEN], MNL_TYPE_U32) == 0)
 		wirelen = ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN]));
+	if (attr[NFQA_MARK] != NULL &&
+	    mnl_attr_validate(attr[NFQA_MARK], MNL_TYPE_U32) == 0)
+		mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 	q->cb(q->cb_ctx, mnl_attr_get_payload(attr[NFQA_PAYLOAD]), caplen,
-	      wirelen, &q->now);
+	      wirelen, mark, &q->now);
 	return MNL_CB_OK;
 }
 

@@ -93,6 +93,79 @@ static json_t *json_ttl(uint8_t ttl)
 	return ttl ? json_integer(ttl) : json_null();
 }
 
+static const char *const ct_event_names[] = {
+	[CT_EV_NEW] = "new",
+	[CT_EV_UPDATE] = "update",
+	[CT_EV_DESTROY] = "destroy",
+};
+
+/* Names of TCP_CONNTRACK_* states, as conntrack -L prints them. */
+static const char *const tcp_state_names[] = {
+	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+};
+
+static json_t *json_tcp_state(uint8_t state)
+{
+	if (state == 0 || state >= GW_ARRAY_SIZE(tcp_state_names))
+		return json_null();
+	return json_string(tcp_state_names[state]);
+}
+
+static json_t *json_ct_entry(const struct ct_entry *ce)
+{
+	if (!ce->looked_up)
+		return json_null();
+	if (!ce->found)
+		return json_pack("{s:b}", "found", 0);
+	return json_pack("{s:b,s:o,s:I,s:I,s:I,s:{s:I,s:I},s:{s:I,s:I}}",
+		"found", 1,
+		"state", json_tcp_state(ce->tcp_state),
+		"timeout_s", (json_int_t)ce->timeout_s,
+		"mark", (json_int_t)ce->mark,
+		"status", (json_int_t)ce->status,
+		"packets", "orig", (json_int_t)ce->packets[0],
+			   "reply", (json_int_t)ce->packets[1],
+		"bytes", "orig", (json_int_t)ce->bytes[0],
+			 "reply", (json_int_t)ce->bytes[1]);
+}
+
+static json_t *json_conntrack(const struct ct_facts *ct)
+{
+	const struct ct_health *h = &ct->health;
+	json_t *events;
+	unsigned int k;
+
+	if (!ct->available)
+		return json_null();
+	events = json_array();
+	for (k = 0; k < ct->nevents; k++) {
+		const struct ct_event *ev = &ct->events[k];
+
+		json_array_append_new(events, json_pack("{s:o,s:s,s:o,s:I,s:b}",
+			"time", json_time(ev->wall_us),
+			"event", ct_event_names[ev->type],
+			"state", json_tcp_state(ev->tcp_state),
+			"timeout_s", (json_int_t)ev->timeout_s,
+			"by_timeout", ev->by_timeout));
+	}
+	return json_pack("{s:o,s:i,s:o,s:o,s:{s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}}",
+		"events", events,
+		"events_missed", (int)ct->events_missed,
+		"at_open", json_ct_entry(&ct->at_open),
+		"at_close", json_ct_entry(&ct->at_close),
+		"table",
+		"count", (json_int_t)h->count,
+		"max", (json_int_t)h->max,
+		"fill", h->max ? json_real((double)h->count / h->max) : json_null(),
+		"invalid", (json_int_t)h->invalid,
+		"drop", (json_int_t)h->drop,
+		"early_drop", (json_int_t)h->early_drop,
+		"insert_failed", (json_int_t)h->insert_failed,
+		"error", (json_int_t)h->error,
+		"search_restart", (json_int_t)h->search_restart);
+}
+
 json_t *report_gap_json(const struct gap_record *rec, const char *run_id)
 {
 	const struct gap_side_facts *c = &rec->side[SIDE_CLIENT];
@@ -163,6 +236,21 @@ json_t *report_gap_json(const struct gap_record *rec, const char *run_id)
 		"truncated", (json_int_t)in->truncated,
 		"lost_packets", rec->cause == CAUSE_INSPECTOR_LOSS));
 	json_object_set_new(o, "queue", json_integer(rec->queue));
+	json_object_set_new(o, "trigger", json_string(
+		rec->trigger == TRIGGER_UNACKED ? "unacked_data" : "data_silence"));
+	json_object_set_new(o, "big_retransmits", json_pack("{s:i,s:i}",
+		"client", (int)c->big_retransmits,
+		"server", (int)s->big_retransmits));
+	json_object_set_new(o, "invalid", json_pack("{s:i,s:i,s:o,s:o}",
+		"client", (int)c->invalid, "server", (int)s->invalid,
+		"first", json_time(rec->invalid_first_us),
+		"last", json_time(rec->invalid_last_us)));
+	json_object_set_new(o, "conntrack", json_conntrack(&rec->ct));
+	json_object_set_new(o, "cluster", rec->cluster.id == 0 ? json_null() :
+		json_pack("{s:I,s:i,s:o}",
+			  "id", (json_int_t)rec->cluster.id,
+			  "size", (int)rec->cluster.size,
+			  "first_start", json_time(rec->cluster.first_start_us)));
 	return o;
 }
 

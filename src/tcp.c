@@ -36,6 +36,11 @@ unsigned int tcp_classify(const struct flow_dir *self,
 			seg |= p->payload_len ? SEG_NEW_DATA : 0;
 		else
 			seg |= SEG_RETRANSMIT;
+		/* "Big" is three quarters of the MSS the peer advertised (or
+		 * 1000 bytes when we never saw its SYN): what a path-MTU
+		 * black hole swallows while small segments pass. */
+		if (p->payload_len >= (peer->mss ? peer->mss * 3U / 4 : 1000U))
+			seg |= SEG_BIG;
 	} else if ((p->tcp_flags & (PKT_TCP_ACK | PKT_TCP_RST | PKT_TCP_SYN)) ==
 			   PKT_TCP_ACK &&
 		   (self->flags & DIR_ACK_KNOWN) && p->ack == self->last_ack &&

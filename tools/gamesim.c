@@ -8,7 +8,9 @@
  * size (2 bytes, big endian), so counts survive coalescing by retransmission.
  * Every mode ends by writing one JSON line of stats.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>

@@ -144,7 +144,7 @@ START_TEST(test_insert_lookup_remove)
 
 	/* A reused slot comes back zeroed, whatever the flow left there. */
 	flow_get(&t, ib)->state = 0xff;
-	flow_get(&t, ib)->dir[0].packets = 77;
+	flow_get(&t, ib)->dir[0].data_us = 77;
 	flow_remove(&t, ib);
 	ck_assert_uint_eq(t.count, 0);
 	ck_assert_uint_eq(flow_lru_oldest(&t), 0);
@@ -153,7 +153,7 @@ START_TEST(test_insert_lookup_remove)
 	ck_assert_uint_ne(ib, 0);
 	f = flow_get(&t, ib);
 	ck_assert_uint_eq(f->state, 0);
-	ck_assert_uint_eq(f->dir[0].packets, 0);
+	ck_assert_uint_eq(f->dir[0].data_us, 0);
 	ck_assert_uint_eq(flow_lookup(&t, &b), ib);
 	flow_table_fini(&t);
 }
@@ -381,7 +381,7 @@ START_TEST(test_many_flows)
 		if (i == 0 || i > BIG_CAPACITY)
 			continue;
 		used[i] = 1;
-		flow_get(&t, i)->created_us = n;	/* remember n by index */
+		flow_get(&t, i)->gap_opened_us = n;	/* remember n by index */
 	}
 	ck_assert_msg(bad == 0, "%u bad inserts, first at %u", bad, first_bad);
 	ck_assert_uint_eq(t.count, BIG_CAPACITY);
@@ -391,7 +391,7 @@ START_TEST(test_many_flows)
 	for (n = 0; n < BIG_CAPACITY; n++) {
 		k = key_n(n);
 		i = flow_lookup(&t, &k);
-		EXPECT(i != 0 && flow_get(&t, i)->created_us == n);
+		EXPECT(i != 0 && flow_get(&t, i)->gap_opened_us == n);
 	}
 	ck_assert_msg(bad == 0, "%u bad lookups, first at %u", bad, first_bad);
 	ck_assert_uint_eq(lru_length(&t), BIG_CAPACITY);
@@ -411,7 +411,7 @@ START_TEST(test_many_flows)
 		if (n & 1)
 			EXPECT(i == 0);
 		else
-			EXPECT(i != 0 && flow_get(&t, i)->created_us == n);
+			EXPECT(i != 0 && flow_get(&t, i)->gap_opened_us == n);
 	}
 	ck_assert_msg(bad == 0, "%u wrong after removing half, first at %u",
 		      bad, first_bad);

@@ -136,6 +136,7 @@ START_TEST(test_gap_json_closed)
 		"server_retransmits", "dup_acks", "zero_windows",
 		"bytes_in_flight", "ttl", "outcome", "reconnect", "cause",
 		"evidence", "explanation", "next_step", "inspector", "queue",
+		"trigger", "big_retransmits", "invalid", "conntrack", "cluster",
 	};
 	size_t k;
 

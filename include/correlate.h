@@ -1,0 +1,65 @@
+/*
+ * correlate.h - the stage between the engines and the report: adds
+ * conntrack's facts, groups gaps that started together into clusters,
+ * classifies the cause, and hands the record to the report writer.
+ *
+ * Live, it is a thread of its own fed through a bounded queue, so that
+ * conntrack lookups never stall a verdict loop; a record that finds the
+ * queue full is reported as it is and counted. In replay it runs inline.
+ */
+#ifndef GAPWATCH_CORRELATE_H
+#define GAPWATCH_CORRELATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conntrack.h"
+#include "engine.h"
+#include "report.h"
+
+/* Gaps starting within this of a cluster's first start join it. */
+#define CLUSTER_WINDOW_US	(1000 * 1000)
+#define CLUSTERS_KEPT		64
+/* Records the correlator may be behind by. */
+#define CORRELATE_QUEUE		4096
+
+struct cluster_state {
+	struct gap_cluster clusters[CLUSTERS_KEPT];
+	uint32_t next;			/* slot reused next */
+	uint64_t next_id;
+};
+
+/*
+ * cluster_assign - place rec in a cluster by its start time. A gap_open
+ * record joins (or founds) a cluster; a closing record only reads its
+ * cluster's size now. rec->cluster is set when the cluster has at least
+ * two gaps.
+ */
+void cluster_assign(struct cluster_state *cs, struct gap_record *rec);
+
+struct correlate_counters {
+	uint64_t records;
+	uint64_t queue_full;		/* reported without correlation */
+	struct ct_counters ct;		/* zero when conntrack is off */
+	int conntrack;			/* 1: conntrack facts are added */
+};
+
+struct correlator;
+
+/*
+ * correlator_new - ct may be NULL (no conntrack facts). With threaded, a
+ * thread owns ct from now on. Returns NULL with a reason in err.
+ */
+struct correlator *correlator_new(struct ct *ct, struct report *report,
+				  int threaded, char *err, size_t errlen);
+
+/* correlator_submit - an engine's gap callback (ctx: the correlator). */
+void correlator_submit(void *ctx, const struct gap_record *rec);
+
+/* correlator_counters - a consistent copy of the counters. */
+void correlator_counters(struct correlator *c, struct correlate_counters *out);
+
+/* correlator_free - process what is queued, stop, close ct. NULL ok. */
+void correlator_free(struct correlator *c);
+
+#endif

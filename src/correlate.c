@@ -1,0 +1,233 @@
+/*
+ * correlate.c - conntrack facts, clusters and causes for each gap record.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "cause.h"
+#include "correlate.h"
+#include "log.h"
+
+/* Conntrack's table statistics are sampled this often. */
+#define SAMPLE_US	USEC_PER_SEC
+
+struct correlator {
+	struct ct *ct;
+	struct report *report;
+	struct cluster_state clusters;
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t lock;		/* guards ring, stop, counters */
+	int wake;			/* eventfd: records are waiting */
+	int stop;
+	struct gap_record *ring;	/* [CORRELATE_QUEUE] */
+	uint32_t head, count;
+	struct correlate_counters counters;
+};
+
+static uint64_t distance(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+void cluster_assign(struct cluster_state *cs, struct gap_record *rec)
+{
+	struct gap_cluster *c = NULL;
+	uint32_t k;
+
+	for (k = 0; k < CLUSTERS_KEPT; k++) {
+		struct gap_cluster *x = &cs->clusters[k];
+
+		if (x->id && distance(x->first_start_us, rec->start_us) <=
+				     CLUSTER_WINDOW_US) {
+			c = x;
+			break;
+		}
+	}
+	if (rec->is_open_event) {
+		if (c == NULL) {
+			c = &cs->clusters[cs->next];
+			cs->next = (cs->next + 1) % CLUSTERS_KEPT;
+			c->id = ++cs->next_id;
+			c->size = 0;
+			c->first_start_us = rec->start_us;
+		}
+		c->size++;
+		if (rec->start_us < c->first_start_us)
+			c->first_start_us = rec->start_us;
+	}
+	if (c != NULL && c->size >= 2)
+		rec->cluster = *c;
+}
+
+static void correlate(struct correlator *c, struct gap_record *rec)
+{
+	if (c->ct)
+		ct_enrich(c->ct, rec);
+	cluster_assign(&c->clusters, rec);
+	cause_classify(rec);
+	report_gap(c->report, rec);
+}
+
+void correlator_submit(void *ctx, const struct gap_record *rec)
+{
+	struct correlator *c = ctx;
+	struct gap_record copy;
+	uint64_t one = 1;
+
+	if (!c->threaded) {
+		copy = *rec;
+		c->counters.records++;
+		correlate(c, &copy);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->count == CORRELATE_QUEUE) {
+		c->counters.queue_full++;
+		pthread_mutex_unlock(&c->lock);
+		/* Late conntrack facts are worth less than the record:
+		 * report it with what the packets showed. */
+		report_gap(c->report, rec);
+		return;
+	}
+	c->ring[(c->head + c->count) % CORRELATE_QUEUE] = *rec;
+	c->count++;
+	c->counters.records++;
+	pthread_mutex_unlock(&c->lock);
+	if (write(c->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("correlator: cannot wake");
+}
+
+static int drain(struct correlator *c)
+{
+	struct gap_record rec;
+	int stop;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		stop = c->stop;
+		if (c->count == 0) {
+			pthread_mutex_unlock(&c->lock);
+			return stop;
+		}
+		rec = c->ring[c->head];
+		c->head = (c->head + 1) % CORRELATE_QUEUE;
+		c->count--;
+		pthread_mutex_unlock(&c->lock);
+		correlate(c, &rec);
+	}
+}
+
+static void *correlator_main(void *arg)
+{
+	struct correlator *c = arg;
+	struct pollfd pfd[2];
+	struct gw_time now;
+	uint64_t next_sample = 0, n;
+	int nfd = 1;
+
+	pfd[0].fd = c->wake;
+	pfd[0].events = POLLIN;
+	if (c->ct) {
+		pfd[1].fd = ct_event_fd(c->ct);
+		pfd[1].events = POLLIN;
+		nfd = 2;
+	}
+	for (;;) {
+		poll(pfd, (nfds_t)nfd, 250);
+		gw_clock_read(&now);
+		if (c->ct) {
+			/* Events first: a record must see the DESTROY that
+			 * arrived just before it. */
+			ct_read_events(c->ct, &now);
+			if (now.mono_us >= next_sample) {
+				ct_sample(c->ct, &now);
+				next_sample = now.mono_us + SAMPLE_US;
+			}
+		}
+		if (read(c->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			log_warn("correlator: cannot read its wake-up");
+		if (drain(c))
+			break;
+		if (c->ct) {
+			pthread_mutex_lock(&c->lock);
+			c->counters.ct = *ct_counters(c->ct);
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
+	return NULL;
+}
+
+struct correlator *correlator_new(struct ct *ct, struct report *report,
+				  int threaded, char *err, size_t errlen)
+{
+	struct correlator *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "correlator: out of memory");
+		return NULL;
+	}
+	c->ct = ct;
+	c->report = report;
+	c->threaded = threaded;
+	c->counters.conntrack = ct != NULL;
+	c->wake = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	if (!threaded)
+		return c;
+	c->ring = calloc(CORRELATE_QUEUE, sizeof(*c->ring));
+	c->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->ring == NULL || c->wake < 0) {
+		snprintf(err, errlen, "correlator: %s", strerror(errno));
+		goto err_free;
+	}
+	rc = pthread_create(&c->thread, NULL, correlator_main, c);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the correlator: %s",
+			 strerror(rc));
+		goto err_free;
+	}
+	return c;
+
+err_free:
+	if (c->wake >= 0)
+		close(c->wake);
+	free(c->ring);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	return NULL;
+}
+
+void correlator_counters(struct correlator *c, struct correlate_counters *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->counters;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void correlator_free(struct correlator *c)
+{
+	uint64_t one = 1;
+
+	if (c == NULL)
+		return;
+	if (c->threaded) {
+		pthread_mutex_lock(&c->lock);
+		c->stop = 1;
+		pthread_mutex_unlock(&c->lock);
+		if (write(c->wake, &one, sizeof(one)) < 0)
+			log_warn("correlator: cannot wake");
+		pthread_join(c->thread, NULL);
+		close(c->wake);
+	}
+	ct_close(c->ct);
+	free(c->ring);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
