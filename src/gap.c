@@ -29,6 +29,9 @@
 #define WHEEL_SLOT_BITS	14
 #define WHEEL_SHIFT	14
 
+/* A wall clock moving this much against the monotonic one was stepped. */
+#define WALL_STEP_US	1000
+
 /* Samples of the inspector's loss counters, oldest overwritten. */
 #define INSPECTOR_HISTORY 4096
 
@@ -96,8 +99,15 @@ uint32_t engine_open_gaps(const struct engine *e)
 
 static void set_time(struct engine *e, const struct gw_time *now)
 {
+	int64_t offset = (int64_t)(now->wall_us - now->mono_us);
+
 	e->now_us = now->mono_us;
-	e->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
+	/* The two clocks are read a moment apart: follow the wall clock
+	 * only when it was stepped, not at every reading's jitter, so that
+	 * a gap's two records print the very same start. */
+	if (offset - e->wall_offset_us > WALL_STEP_US ||
+	    e->wall_offset_us - offset > WALL_STEP_US)
+		e->wall_offset_us = offset;
 }
 
 static uint64_t to_wall(const struct engine *e, uint64_t mono_us)
@@ -766,6 +776,7 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->cfg = *cfg;
 	e->cb = cb;
 	e->cb_ctx = ctx;
+	e->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
 	set_time(e, now);
 	if (flow_table_init(&e->flows, cfg->max_flows, cfg->seed) < 0)
 		goto err_engine;

@@ -12,6 +12,10 @@
 
 #include "replay.h"
 
+/* As gapwatchd's live loop ticks (main.c). */
+#define REPLAY_TICK_US		(20 * USEC_PER_MSEC)
+#define REPLAY_MAX_STEPPED_US	(86400 * USEC_PER_SEC)
+
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd
 #define ETHERTYPE_VLAN	0x8100
@@ -96,6 +100,24 @@ static int dlt_supported(int dlt)
 	}
 }
 
+/*
+ * Run the timers through the capture's quiet time before the packet at
+ * "to", in the steps the live daemon ticks in, so that a gap is detected
+ * at the moment live detection would see it, not at the next packet.
+ * A silence longer than a day is crossed in one step.
+ */
+static void advance(struct engine *e, struct gw_time *now, uint64_t to)
+{
+	uint64_t t;
+
+	if (to == 0 || to - now->mono_us > REPLAY_MAX_STEPPED_US)
+		return;
+	for (t = now->mono_us + REPLAY_TICK_US; t < to; t += REPLAY_TICK_US) {
+		now->mono_us = now->wall_us = t;
+		engine_tick(e, now);
+	}
+}
+
 int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 	       char *err, size_t errlen)
 {
@@ -140,6 +162,7 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 		}
 		if (st->packets == 0)
 			st->first_us = ts;
+		advance(e, &now, st->packets ? ts : 0);
 		now.mono_us = ts;
 		now.wall_us = ts;
 		st->last_us = ts;
