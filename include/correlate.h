@@ -59,7 +59,13 @@ void correlator_submit(void *ctx, const struct gap_record *rec);
 /* correlator_counters - a consistent copy of the counters. */
 void correlator_counters(struct correlator *c, struct correlate_counters *out);
 
-/* correlator_free - process what is queued, stop, close ct. NULL ok. */
+/*
+ * correlator_stop - process what is queued and stop the thread; the
+ * counters stay readable and later records are correlated inline.
+ */
+void correlator_stop(struct correlator *c);
+
+/* correlator_free - stop, close ct, free. NULL ok. */
 void correlator_free(struct correlator *c);
 
 #endif

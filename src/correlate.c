@@ -211,21 +211,29 @@ void correlator_counters(struct correlator *c, struct correlate_counters *out)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void correlator_free(struct correlator *c)
+void correlator_stop(struct correlator *c)
 {
 	uint64_t one = 1;
 
+	if (!c->threaded || c->wake < 0)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = 1;
+	pthread_mutex_unlock(&c->lock);
+	if (write(c->wake, &one, sizeof(one)) < 0)
+		log_warn("correlator: cannot wake");
+	pthread_join(c->thread, NULL);
+	close(c->wake);
+	c->wake = -1;
+	/* From here on, records are correlated inline by the caller. */
+	c->threaded = 0;
+}
+
+void correlator_free(struct correlator *c)
+{
 	if (c == NULL)
 		return;
-	if (c->threaded) {
-		pthread_mutex_lock(&c->lock);
-		c->stop = 1;
-		pthread_mutex_unlock(&c->lock);
-		if (write(c->wake, &one, sizeof(one)) < 0)
-			log_warn("correlator: cannot wake");
-		pthread_join(c->thread, NULL);
-		close(c->wake);
-	}
+	correlator_stop(c);
 	ct_close(c->ct);
 	free(c->ring);
 	pthread_mutex_destroy(&c->lock);

@@ -446,6 +446,8 @@ static int run_live(const struct config *cfg, const char *run_id)
 
 	for (k = 0; k < n; k++)
 		pthread_join(ws[k].thread, NULL);
+	/* The engines' last records first, then the last stats. */
+	correlator_stop(corr);
 	gw_clock_read(&now);
 	report_json(report, stats_record(ws, n, report, corr, &now,
 					 started.mono_us));
@@ -454,7 +456,6 @@ static int run_live(const struct config *cfg, const char *run_id)
 		engine_free(ws[k].engine);
 		pthread_mutex_destroy(&ws[k].lock);
 	}
-	/* After the engines: their last records go through it. */
 	correlator_free(corr);
 	report_close(report);
 	free(ws);
