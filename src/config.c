@@ -89,7 +89,7 @@ static void usage(FILE *f)
 int portset_parse(struct portset *s, const char *list, char *err,
 		  size_t errlen)
 {
-	const char *p = list;
+	const char *p = list, *item;
 	unsigned long lo, hi, port;
 	char *end;
 
@@ -99,6 +99,7 @@ int portset_parse(struct portset *s, const char *list, char *err,
 		return -1;
 	}
 	for (;;) {
+		item = p;
 		if (!isdigit((unsigned char)*p))
 			goto bad;
 		errno = 0;
@@ -113,8 +114,7 @@ int portset_parse(struct portset *s, const char *list, char *err,
 		if (errno || lo == 0 || hi > 65535 || lo > hi) {
 			snprintf(err, errlen,
 				 "port range '%.*s' is not within 1-65535 or "
-				 "runs backwards", (int)(end - p + (p - list)),
-				 list);
+				 "runs backwards", (int)(end - item), item);
 			return -1;
 		}
 		for (port = lo; port <= hi; port++) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -276,11 +277,15 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
-static int write_pidfile(const char *path)
+/*
+ * Take the pid file: open it and hold a lock on it for our whole life, so
+ * that a second gapwatchd with the same pid file stops at once, on the
+ * terminal, before it binds anything. Returns the descriptor, or -1.
+ */
+static int lock_pidfile(const char *path)
 {
-	char buf[32], old[32];
+	char old[32];
 	ssize_t n;
-	long pid;
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -288,25 +293,44 @@ static int write_pidfile(const char *path)
 		log_warn("cannot open pid file %s", path);
 		return -1;
 	}
-	n = read(fd, old, sizeof(old) - 1);
-	if (n > 0) {
-		old[n] = '\0';
-		pid = strtol(old, NULL, 10);
-		if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
-			log_warnx("already running as pid %ld (pid file %s)",
-				  pid, path);
-			close(fd);
-			return -1;
-		}
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-		log_warn("cannot write pid file %s", path);
+	/* flock, not fcntl: the lock belongs to the open file and so
+	 * survives daemon()'s fork; fcntl locks stay with the parent. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, old, sizeof(old) - 1, 0);
+		old[n > 0 ? n : 0] = '\0';
+		old[strcspn(old, "\n")] = '\0';
+		log_warnx("already running as pid %s (pid file %s is locked)",
+			  old[0] ? old : "?", path);
 		close(fd);
 		return -1;
 	}
-	close(fd);
+	return fd;
+}
+
+/* After daemon(): the pid is final now. The lock stays with the fd. */
+static int write_pidfile(int fd, const char *path)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		log_warn("cannot write pid file %s", path);
+		return -1;
+	}
 	return 0;
+}
+
+/* daemon() changes to "/": a relative path must be made absolute first. */
+static const char *absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path == NULL || path[0] == '/' || strcmp(path, "-") == 0)
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    snprintf(buf, len, "%s/%s", cwd, path) >= (int)len)
+		fatal(EXIT_RUNTIME, "cannot make %s an absolute path", path);
+	return buf;
 }
 
 /* The report directory may not exist on a fresh install. */
@@ -341,11 +365,19 @@ static int run_live(const struct config *cfg, const char *run_id)
 	struct timespec wait = { 1, 0 };
 	sigset_t sigs;
 	uint64_t next_stats;
-	const char *pidfile = cfg->pidfile;
+	const char *pidfile = cfg->pidfile, *output;
+	char output_buf[PATH_MAX], pidfile_buf[PATH_MAX];
+	int pidfd = -1;
 	char err[512];
 	unsigned int k, n = cfg->queue_count;
 	int sig, rc;
 
+	output = absolute(cfg->output, output_buf, sizeof(output_buf));
+	if (!cfg->foreground && pidfile == NULL)
+		pidfile = "/run/gapwatchd.pid";
+	pidfile = absolute(pidfile, pidfile_buf, sizeof(pidfile_buf));
+	if (pidfile && (pidfd = lock_pidfile(pidfile)) < 0)
+		exit(EXIT_RUNTIME);
 	ws = calloc(n, sizeof(*ws));
 	if (ws == NULL)
 		fatal(EXIT_RUNTIME, "cannot allocate %u workers", n);
@@ -368,24 +400,22 @@ static int run_live(const struct config *cfg, const char *run_id)
 		if (ct == NULL)
 			log_warnx("%s: gaps will carry no conntrack facts", err);
 	}
-	if (strcmp(cfg->output, "-") != 0) {
+	if (strcmp(output, "-") != 0) {
 		FILE *f;
 
-		make_parent_dir(cfg->output);
-		f = fopen(cfg->output, "a");
+		make_parent_dir(output);
+		f = fopen(output, "a");
 		if (f == NULL)
 			fatal(EXIT_RUNTIME, "cannot open report file %s",
-			      cfg->output);
+			      output);
 		fclose(f);
 	}
 	if (!cfg->foreground) {
-		if (pidfile == NULL)
-			pidfile = "/run/gapwatchd.pid";
 		if (daemon(0, 0) < 0)
 			fatal(EXIT_RUNTIME, "cannot detach");
 		log_init("gapwatchd", 1);
 	}
-	if (pidfile && write_pidfile(pidfile) < 0)
+	if (pidfile && write_pidfile(pidfd, pidfile) < 0)
 		exit(EXIT_RUNTIME);
 
 	/* Block before any thread exists so that every thread inherits
@@ -397,7 +427,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	report = report_open(cfg->output, run_id, err, sizeof(err));
+	report = report_open(output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	corr = correlator_new(ct, report, 1, err, sizeof(err));
@@ -422,10 +452,10 @@ static int run_live(const struct config *cfg, const char *run_id)
 	if (n > 1)
 		log_info("watching queues %u-%u, %u server ports, report %s",
 			 cfg->queue_first, cfg->queue_first + n - 1,
-			 cfg->ports.count, cfg->output);
+			 cfg->ports.count, output);
 	else
 		log_info("watching queue %u, %u server ports, report %s",
-			 cfg->queue_first, cfg->ports.count, cfg->output);
+			 cfg->queue_first, cfg->ports.count, output);
 
 	next_stats = started.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
 	while (!stop_flag) {
@@ -433,7 +463,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 		if (sig == SIGTERM || sig == SIGINT) {
 			stop_flag = 1;
 		} else if (sig == SIGHUP) {
-			log_info("SIGHUP: reopening %s", cfg->output);
+			log_info("SIGHUP: reopening %s", output);
 			report_reopen(report);
 		}
 		gw_clock_read(&now);
@@ -459,8 +489,10 @@ static int run_live(const struct config *cfg, const char *run_id)
 	correlator_free(corr);
 	report_close(report);
 	free(ws);
-	if (pidfile)
+	if (pidfile) {
 		unlink(pidfile);
+		close(pidfd);
+	}
 	log_info("stopped");
 	return EXIT_OK;
 }

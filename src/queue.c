@@ -184,10 +184,16 @@ static int probe_flag(struct queue *q, uint32_t flag, const char *name,
 	return 0;
 }
 
-static const char *bind_hint(int err)
+static const char *bind_hint(uint16_t num, int err)
 {
+	uint64_t qd, ud;
+
 	switch (err) {
 	case EPERM:
+		/* The kernel says EPERM as well when another socket owns
+		 * the queue: the queue being listed tells the two apart. */
+		if (queue_proc_counters(num, &qd, &ud) == 0)
+			return " (another process is bound to this queue)";
 		return " (are you root, or do you have CAP_NET_ADMIN?)";
 	case EBUSY:
 		return " (another process is bound to this queue)";
@@ -265,7 +271,7 @@ struct queue *queue_open(uint16_t num, const struct queue_params *p,
 	rc = config_request(q, nlh);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot bind queue %u: %s%s", num,
-			 strerror(-rc), bind_hint(-rc));
+			 strerror(-rc), bind_hint(num, -rc));
 		goto err_socket;
 	}
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, num);
