@@ -268,7 +268,13 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	rec->expected_interval_us = f->dir[s].interval_us;
 	for (side = 0; side < 2; side++) {
 		const struct flow_dir *d = &f->dir[side];
-		const struct flow_window *w = &d->win[side == s ? WIN_OWN : WIN_PEER];
+		/* A silence's window starts at the quiet side's last data:
+		 * its own window, the other's window since the quiet side's
+		 * data. A wait for an acknowledgement starts at the waiting
+		 * side's data: the quiet side's window since the peer's. */
+		int win = side == s && f->gap_trigger == TRIGGER_SILENCE ?
+				  WIN_OWN : WIN_PEER;
+		const struct flow_window *w = &d->win[win];
 		struct gap_side_facts *g = &rec->side[side];
 
 		g->last_packet_us = to_wall(e, d->last_us);
@@ -299,9 +305,14 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	{
 		const struct flow_dir *o = &f->dir[!s];
 
-		rec->silent = rec->side[!s].packets == 0 ||
-			      e->now_us - o->last_us >= threshold_us(e, o) ?
-			      SILENT_BOTH : (enum gap_silent)s;
+		/* For a wait on acknowledgements the other side's windows
+		 * restart at every heartbeat of the quiet side: only its
+		 * last packet says whether it fell silent too. */
+		int other_quiet = e->now_us - o->last_us >= threshold_us(e, o) ||
+				  (f->gap_trigger == TRIGGER_SILENCE &&
+				   rec->side[!s].packets == 0);
+
+		rec->silent = other_quiet ? SILENT_BOTH : (enum gap_silent)s;
 	}
 	if (f->invalid_first_us) {
 		rec->invalid_first_us = to_wall(e, f->invalid_first_us);

@@ -1,0 +1,467 @@
+/*
+ * test_cause.c - the classifier (src/cause.c) on hand-made gap records,
+ * the clusters (src/correlate.c), and the engine's conntrack-aware
+ * behaviour: INVALID packets are evidence, not liveness, and data that
+ * waits for an acknowledgement opens a gap of its own.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cause.h"
+#include "config.h"
+#include "correlate.h"
+#include "engine.h"
+#include "pktbuild.h"
+
+#define T0	(1000 * USEC_PER_SEC)
+#define MS(x)	((uint64_t)(x) * USEC_PER_MSEC)
+
+static void tcp_gap(struct gap_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->key.proto = IPPROTO_TCP;
+	r->key.client_port = 40000;
+	r->key.server_port = 7781;
+	r->silent = SILENT_CLIENT;
+	r->outcome = OUTCOME_RESUMED;
+	r->trigger = TRIGGER_SILENCE;
+	r->start_us = T0;
+	r->end_us = T0 + MS(5000);
+	r->expected_interval_us = MS(500);
+	r->side[SIDE_SERVER].packets = 6;
+	r->side[SIDE_SERVER].retransmits = 4;
+}
+
+static void add_event(struct gap_record *r, uint8_t type, uint64_t at,
+		      int by_timeout)
+{
+	struct ct_event *ev = &r->ct.events[r->ct.nevents++];
+
+	ev->type = type;
+	ev->wall_us = at;
+	ev->by_timeout = (uint8_t)by_timeout;
+}
+
+START_TEST(test_path_loss_to_server)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.ct.available = 1;
+	r.ct.at_open.looked_up = 1;
+	r.ct.at_open.found = 1;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "retransmitted 4 times"));
+	ck_assert_ptr_nonnull(strstr(r.evidence, "healthy"));
+}
+END_TEST
+
+START_TEST(test_inspector_loss_first)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.inspector.enobufs = 2;
+	r.ct.available = 1;
+	r.ct.health.drop = 5;		/* would be table_full otherwise */
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "enobufs 2"));
+}
+END_TEST
+
+START_TEST(test_table_full)
+{
+	struct gap_record r;
+
+	/* Counters rising in the gap... */
+	tcp_gap(&r);
+	r.ct.available = 1;
+	r.ct.health.early_drop = 3;
+	r.ct.health.count = 1000;
+	r.ct.health.max = 65536;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CONNTRACK_TABLE_FULL);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "early_drop 3"));
+	/* ...or the table at its maximum. */
+	tcp_gap(&r);
+	r.ct.available = 1;
+	r.ct.health.count = 65536;
+	r.ct.health.max = 65536;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CONNTRACK_TABLE_FULL);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "65536/65536"));
+	/* Without conntrack facts, counters are not looked at. */
+	tcp_gap(&r);
+	r.ct.health.drop = 3;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+}
+END_TEST
+
+START_TEST(test_destroyed)
+{
+	struct gap_record r;
+
+	/* A flush: DESTROY not by timeout, INVALID packets after it. */
+	tcp_gap(&r);
+	r.ct.available = 1;
+	add_event(&r, CT_EV_DESTROY, T0 + MS(100), 0);
+	r.side[SIDE_CLIENT].invalid = 7;
+	r.side[SIDE_SERVER].invalid = 2;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CONNTRACK_DESTROYED);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "flush or reload"));
+	ck_assert_ptr_nonnull(strstr(r.evidence, "9 INVALID"));
+	/* A UDP flow picked up again by a mid-stream NEW. */
+	tcp_gap(&r);
+	r.key.proto = IPPROTO_UDP;
+	r.ct.available = 1;
+	add_event(&r, CT_EV_DESTROY, T0 + MS(100), 0);
+	add_event(&r, CT_EV_NEW, T0 + MS(900), 0);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CONNTRACK_DESTROYED);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "mid-stream NEW"));
+	/* A timeout inside a silence is its consequence: evidence only. */
+	tcp_gap(&r);
+	r.ct.available = 1;
+	add_event(&r, CT_EV_DESTROY, T0 + MS(4000), 1);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	/* ...unless INVALID packets show the flow still wanted to talk. */
+	r.side[SIDE_CLIENT].invalid = 1;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CONNTRACK_DESTROYED);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "timed out"));
+}
+END_TEST
+
+START_TEST(test_local_drop_invalid)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.side[SIDE_CLIENT].invalid = 5;
+	r.side[SIDE_CLIENT].packets = 5;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_LOCAL_DROP_INVALID);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "5 client packets arrived"));
+	ck_assert_str_eq(cause_name(r.cause), "local_drop_invalid");
+	ck_assert_ptr_nonnull(strstr(cause_next_step(r.cause), "INVALID"));
+}
+END_TEST
+
+START_TEST(test_nat_rebind)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.key.proto = IPPROTO_UDP;
+	r.side[SIDE_SERVER].retransmits = 0;
+	r.outcome = OUTCOME_RECONNECTED;
+	r.reconnect_port = 40002;
+	r.reconnect_delay_us = MS(1500);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_NAT_REBIND);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "port 40002"));
+	/* TCP: a fresh handshake is a reconnect, not a NAT rebinding. */
+	r.key.proto = IPPROTO_TCP;
+	r.side[SIDE_SERVER].retransmits = 3;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+}
+END_TEST
+
+START_TEST(test_pmtu_and_path_to_client)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.trigger = TRIGGER_UNACKED;
+	r.side[SIDE_CLIENT].packets = 12;	/* heartbeats still pass */
+	r.side[SIDE_CLIENT].mss = 1460;
+	r.side[SIDE_SERVER].retransmits = 4;
+	r.side[SIDE_SERVER].big_retransmits = 4;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PMTU_BLACKHOLE);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "MSS 1460"));
+	/* Small segments lost as well: the path, not the MTU. */
+	r.side[SIDE_SERVER].big_retransmits = 1;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_CLIENT);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "12 client packets"));
+}
+END_TEST
+
+START_TEST(test_udp_and_stalls)
+{
+	struct gap_record r;
+
+	/* UDP: the server kept sending into the client's silence. */
+	tcp_gap(&r);
+	r.key.proto = IPPROTO_UDP;
+	r.side[SIDE_SERVER].retransmits = 0;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "UDP"));
+	/* TCP: ACKs from the client long after its data was due. */
+	tcp_gap(&r);
+	r.side[SIDE_SERVER].retransmits = 0;
+	r.side[SIDE_CLIENT].packets = 4;
+	r.side[SIDE_CLIENT].last_packet_us = T0 + MS(3000);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_CLIENT_APP_STALL);
+	/* Both silent, nothing else known. */
+	tcp_gap(&r);
+	r.silent = SILENT_BOTH;
+	r.side[SIDE_SERVER].retransmits = 0;
+	r.side[SIDE_SERVER].packets = 0;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "both directions"));
+}
+END_TEST
+
+START_TEST(test_every_cause_has_texts)
+{
+	int c;
+
+	for (c = CAUSE_INSPECTOR_LOSS; c < CAUSE_MAX; c++) {
+		ck_assert_ptr_nonnull(cause_name(c));
+		ck_assert_uint_gt(strlen(cause_explanation(c)), 20);
+		ck_assert_uint_gt(strlen(cause_next_step(c)), 20);
+	}
+}
+END_TEST
+
+/* --- clusters --- */
+
+static void open_at(struct cluster_state *cs, struct gap_record *r,
+		    uint64_t start, int open)
+{
+	memset(r, 0, sizeof(*r));
+	r->is_open_event = (uint8_t)open;
+	r->start_us = start;
+	cluster_assign(cs, r);
+}
+
+START_TEST(test_clusters)
+{
+	struct cluster_state cs;
+	struct gap_record r, first;
+	int k;
+
+	memset(&cs, 0, sizeof(cs));
+	/* One gap alone is not a cluster. */
+	open_at(&cs, &first, T0, 1);
+	ck_assert_uint_eq(first.cluster.id, 0);
+	/* Nine more within a second: all join it, the size grows. */
+	for (k = 1; k < 10; k++) {
+		open_at(&cs, &r, T0 + MS(80) * k - MS(300), 1);
+		ck_assert_uint_eq(r.cluster.size, (uint32_t)k + 1);
+	}
+	ck_assert_uint_ne(r.cluster.id, 0);
+	ck_assert_uint_eq(r.cluster.first_start_us, T0 - MS(220));
+	/* A closing record reads the size without adding to it. */
+	open_at(&cs, &r, T0, 0);
+	ck_assert_uint_eq(r.cluster.size, 10);
+	open_at(&cs, &r, T0, 0);
+	ck_assert_uint_eq(r.cluster.size, 10);
+	/* Ten seconds later: another event, another cluster. */
+	open_at(&cs, &r, T0 + MS(10000), 1);
+	ck_assert_uint_eq(r.cluster.id, 0);
+	open_at(&cs, &r, T0 + MS(10100), 1);
+	ck_assert_uint_eq(r.cluster.size, 2);
+	ck_assert_uint_ne(r.cluster.id, first.cluster.id);
+}
+END_TEST
+
+/* --- the engine with marks --- */
+
+struct collected {
+	struct gap_record rec[16];
+	int n;
+};
+
+static void collect(void *ctx, const struct gap_record *rec)
+{
+	struct collected *c = ctx;
+
+	if (c->n < 16)
+		c->rec[c->n++] = *rec;
+}
+
+static struct engine *engine_for(struct portset *ports, struct collected *c)
+{
+	struct engine_config cfg;
+	struct gw_time now = { T0, T0 };
+	char err[100];
+
+	ck_assert_int_eq(portset_parse(ports, "7781", err, sizeof(err)), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ports = ports;
+	cfg.max_flows = 64;
+	cfg.gap_min_us = MS(1000);
+	cfg.gap_factor = 3;
+	cfg.flow_timeout_us = 60 * USEC_PER_SEC;
+	cfg.closed_linger_us = 10 * USEC_PER_SEC;
+	cfg.reconnect_window_us = 60 * USEC_PER_SEC;
+	cfg.invalid_mark = ENGINE_INVALID_MARK;
+	return engine_new(&cfg, collect, c, &now);
+}
+
+static void send_pkt(struct engine *e, uint64_t at, int from_client,
+		     uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+		     uint16_t mss, uint32_t mark)
+{
+	struct pktspec s = {
+		.family = AF_INET, .proto = IPPROTO_TCP,
+		.src = from_client ? "198.18.0.1" : "198.18.2.2",
+		.dst = from_client ? "198.18.2.2" : "198.18.0.1",
+		.sport = from_client ? 40000 : 7781,
+		.dport = from_client ? 7781 : 40000,
+		.tcp_flags = flags, .seq = seq, .ack = ack, .window = 1000,
+		.mss = mss, .payload_len = len,
+	};
+	uint8_t buf[4096];
+	struct gw_time now = { at, at };
+	size_t n = pktbuild(buf, sizeof(buf), &s);
+
+	ck_assert_uint_gt(n, 0);
+	engine_tick(e, &now);
+	engine_packet_marked(e, buf, n, n, mark, &now);
+}
+
+static void tick_to(struct engine *e, uint64_t from, uint64_t to)
+{
+	struct gw_time now;
+	uint64_t t;
+
+	for (t = from; t <= to; t += MS(10)) {
+		now.mono_us = now.wall_us = t;
+		engine_tick(e, &now);
+	}
+}
+
+/* Client heartbeats every 200 ms for 2 s (learned), then its packets
+ * keep coming but all marked INVALID: a gap, not liveness. */
+START_TEST(test_invalid_is_not_liveness)
+{
+	struct portset ports;
+	struct collected c = { .n = 0 };
+	struct engine *e = engine_for(&ports, &c);
+	uint32_t cs = 1000, ss = 5000;
+	uint64_t t;
+
+	send_pkt(e, T0, 1, PKT_TCP_SYN, cs++, 0, 0, 1460, 0);
+	send_pkt(e, T0 + MS(5), 0, PKT_TCP_SYN | PKT_TCP_ACK, ss++, cs, 0, 1460, 0);
+	for (t = T0 + MS(10); t < T0 + MS(2000); t += MS(200)) {
+		send_pkt(e, t, 1, PKT_TCP_ACK | PKT_TCP_PSH, cs, ss, 20, 0, 0);
+		cs += 20;
+		send_pkt(e, t + MS(5), 0, PKT_TCP_ACK, ss, cs, 0, 0, 0);
+	}
+	for (; t < T0 + MS(4000); t += MS(200)) {
+		send_pkt(e, t, 1, PKT_TCP_ACK | PKT_TCP_PSH, cs, ss, 20, 0,
+			 ENGINE_INVALID_MARK);
+		cs += 20;
+	}
+	engine_finish(e, &(struct gw_time){ t, t });
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_uint_eq(c.rec[0].is_open_event, 1);
+	ck_assert_uint_eq(c.rec[1].side[SIDE_CLIENT].invalid, 10);
+	ck_assert_uint_ne(c.rec[1].invalid_first_us, 0);
+	ck_assert_uint_gt(c.rec[1].invalid_last_us, c.rec[1].invalid_first_us);
+	ck_assert_int_eq(c.rec[1].cause, CAUSE_LOCAL_DROP_INVALID);
+	ck_assert_uint_eq(engine_counters(e)[EC_INVALID], 10);
+	engine_free(e);
+}
+END_TEST
+
+/* The client's heartbeats pass and are acknowledged; a big server write
+ * is never acknowledged and is retransmitted: a partial silence. */
+START_TEST(test_unacked_big_segment)
+{
+	struct portset ports;
+	struct collected c = { .n = 0 };
+	struct engine *e = engine_for(&ports, &c);
+	uint32_t cs = 1000, ss = 5000, big;
+	uint64_t t, rto = MS(200);
+	int k = 0;
+
+	send_pkt(e, T0, 1, PKT_TCP_SYN, cs++, 0, 0, 1460, 0);
+	send_pkt(e, T0 + MS(5), 0, PKT_TCP_SYN | PKT_TCP_ACK, ss++, cs, 0, 1460, 0);
+	for (t = T0 + MS(10); t < T0 + MS(2000); t += MS(200)) {
+		send_pkt(e, t, 1, PKT_TCP_ACK | PKT_TCP_PSH, cs, ss, 20, 0, 0);
+		cs += 20;
+		send_pkt(e, t + MS(5), 0, PKT_TCP_ACK | PKT_TCP_PSH, ss, cs, 30, 0, 0);
+		ss += 30;
+		send_pkt(e, t + MS(10), 1, PKT_TCP_ACK, cs, ss, 0, 0, 0);
+	}
+	/* 1400 bytes from the server: never acknowledged. */
+	big = ss;
+	send_pkt(e, t, 0, PKT_TCP_ACK | PKT_TCP_PSH, big, cs, 1400, 0, 0);
+	ss += 1400;
+	for (; t < T0 + MS(6000); t += MS(200)) {
+		/* The client's heartbeats still arrive, acking the old data. */
+		send_pkt(e, t + MS(1), 1, PKT_TCP_ACK | PKT_TCP_PSH, cs, big, 20, 0, 0);
+		cs += 20;
+		if (++k % 4 == 0) {
+			send_pkt(e, t + MS(2), 0, PKT_TCP_ACK, big, cs, 1400, 0, 0);
+			rto *= 2;
+		}
+	}
+	tick_to(e, t, t + MS(100));
+	ck_assert_int_ge(c.n, 1);
+	ck_assert_uint_eq(c.rec[0].is_open_event, 1);
+	ck_assert_uint_eq(c.rec[0].trigger, TRIGGER_UNACKED);
+	ck_assert_int_eq(c.rec[0].silent, SILENT_CLIENT);
+	ck_assert_uint_gt(c.rec[0].side[SIDE_SERVER].big_retransmits, 0);
+	ck_assert_int_eq(c.rec[0].cause, CAUSE_PMTU_BLACKHOLE);
+	/* The acknowledgement comes at last: the gap ends, resumed. */
+	send_pkt(e, t + MS(200), 1, PKT_TCP_ACK, cs, ss, 0, 0, 0);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.rec[1].outcome, OUTCOME_RESUMED);
+	ck_assert_int_eq(c.rec[1].cause, CAUSE_PMTU_BLACKHOLE);
+	engine_free(e);
+}
+END_TEST
+
+static Suite *cause_suite(void)
+{
+	Suite *s = suite_create("cause");
+	TCase *tc = tcase_create("classify");
+
+	tcase_add_test(tc, test_path_loss_to_server);
+	tcase_add_test(tc, test_inspector_loss_first);
+	tcase_add_test(tc, test_table_full);
+	tcase_add_test(tc, test_destroyed);
+	tcase_add_test(tc, test_local_drop_invalid);
+	tcase_add_test(tc, test_nat_rebind);
+	tcase_add_test(tc, test_pmtu_and_path_to_client);
+	tcase_add_test(tc, test_udp_and_stalls);
+	tcase_add_test(tc, test_every_cause_has_texts);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("clusters");
+	tcase_add_test(tc, test_clusters);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("engine");
+	tcase_add_test(tc, test_invalid_is_not_liveness);
+	tcase_add_test(tc, test_unacked_big_segment);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cause_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
