@@ -63,6 +63,10 @@ struct config {
 	uint32_t untracked_mark;
 	uint32_t connmark;		/* conntrack mark bit of game flows */
 	int no_conntrack;		/* no ctnetlink correlation */
+	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
+	uint32_t pcap_packets;		/* per-flow ring; 0: no pcap evidence */
+	uint32_t pcap_max_mb;
+	int no_pcap;
 	int foreground;
 	int use_syslog;			/* also in the foreground */
 	int verbose;

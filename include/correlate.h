@@ -15,6 +15,7 @@
 
 #include "conntrack.h"
 #include "engine.h"
+#include "evidence.h"
 #include "report.h"
 
 /* Gaps starting within this of a cluster's first start join it. */
@@ -40,21 +41,28 @@ void cluster_assign(struct cluster_state *cs, struct gap_record *rec);
 struct correlate_counters {
 	uint64_t records;
 	uint64_t queue_full;		/* reported without correlation */
+	uint64_t evidence_dropped;	/* pcaps not written: queue full */
 	struct ct_counters ct;		/* zero when conntrack is off */
+	struct ev_store_counters pcap;	/* zero without pcap evidence */
 	int conntrack;			/* 1: conntrack facts are added */
 };
 
 struct correlator;
 
 /*
- * correlator_new - ct may be NULL (no conntrack facts). With threaded, a
- * thread owns ct from now on. Returns NULL with a reason in err.
+ * correlator_new - ct may be NULL (no conntrack facts), store NULL (no
+ * pcap files). With threaded, a thread owns both from now on; the
+ * correlator closes them. Returns NULL with a reason in err.
  */
-struct correlator *correlator_new(struct ct *ct, struct report *report,
-				  int threaded, char *err, size_t errlen);
+struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
+				  struct report *report, int threaded,
+				  char *err, size_t errlen);
 
 /* correlator_submit - an engine's gap callback (ctx: the correlator). */
 void correlator_submit(void *ctx, const struct gap_record *rec);
+
+/* correlator_evidence - an engine's evidence callback: write the pcap. */
+void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot);
 
 /* correlator_counters - a consistent copy of the counters. */
 void correlator_counters(struct correlator *c, struct correlate_counters *out);

@@ -154,10 +154,21 @@ struct gap_record {
 	uint64_t invalid_last_us;
 	struct ct_facts ct;
 	struct gap_cluster cluster;
+	uint8_t has_pcap;		/* the packets go to a pcap file */
+	char pcap_path[192];		/* set by the correlator */
 	char evidence[256];		/* one human sentence */
 };
 
 typedef void (*engine_gap_cb)(void *ctx, const struct gap_record *rec);
+
+struct ev_pool;
+
+/*
+ * A gap's packets are complete (before, during, and a few after it): the
+ * callee now owns buffer slot of pool and gives it back with ev_give().
+ */
+typedef void (*engine_evidence_cb)(void *ctx, struct ev_pool *pool,
+				   uint16_t slot);
 
 struct engine_config {
 	const struct portset *ports;	/* server ports; not copied */
@@ -171,6 +182,8 @@ struct engine_config {
 	uint32_t seed;			/* flow hash seed */
 	uint32_t invalid_mark;		/* packet mark bit: conntrack INVALID */
 	uint32_t untracked_mark;	/* packet mark bit: UNTRACKED */
+	uint32_t evidence_packets;	/* per-flow ring; 0: no pcap evidence */
+	engine_evidence_cb evidence_cb;	/* called with cb's ctx */
 };
 
 /* Defaults (documented in gapwatchd(8)). */
@@ -203,6 +216,7 @@ enum engine_counter {
 	EC_RECONNECTS,
 	EC_RETRANSMITS,
 	EC_INVALID,		/* packets marked INVALID by the rules */
+	EC_EVIDENCE_LOST,	/* gaps without a pcap: all buffers busy */
 	EC_TIMERS_FIRED,
 	EC_MAX
 };

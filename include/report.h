@@ -43,6 +43,9 @@ int report_json(struct report *r, json_t *obj);
 /* report_reopen - reopen the file at the writer's next turn (SIGHUP). */
 void report_reopen(struct report *r);
 
+/* report_run_id - the prefix of every gap id. */
+const char *report_run_id(const struct report *r);
+
 /* report_dropped - records dropped because the writer fell behind. */
 uint64_t report_dropped(struct report *r);
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "conntrack.h"
 #include "engine.h"
+#include "evidence.h"
 #include "queue.h"
 
 enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE, OPT_MARK };
@@ -52,6 +53,10 @@ static const struct opt opts[] = {
 	{ "untracked-mark", 1011, OPT_MARK, OFF(untracked_mark), 0, 0, NULL },
 	{ "connmark", 1012, OPT_MARK, OFF(connmark), 0, 0, NULL },
 	{ "no-conntrack", 1013, OPT_FLAG, OFF(no_conntrack), 0, 1, NULL },
+	{ "pcap-dir", 1014, OPT_STRING, OFF(pcap_dir), 0, 0, NULL },
+	{ "pcap-packets", 1015, OPT_UINT, OFF(pcap_packets), 0, EVIDENCE_RING_MAX, "packets" },
+	{ "pcap-max-mb", 1016, OPT_UINT, OFF(pcap_max_mb), 1, 1U << 20, "megabytes" },
+	{ "no-pcap", 1017, OPT_FLAG, OFF(no_pcap), 0, 1, NULL },
 	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
 	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
 };
@@ -65,8 +70,9 @@ static void usage(FILE *f)
 "                 [-c|--config FILE] [--pidfile FILE] [--flow-timeout S]\n"
 "                 [--reconnect-window S] [--queue-maxlen N] [--copy-range B]\n"
 "                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
-"                 [--connmark BIT] [--no-conntrack] [--syslog] [-v|--verbose]\n"
-"                 [-n|--check]\n"
+"                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
+"                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
+"                 [--syslog] [-v|--verbose] [-n|--check]\n"
 "                 [-h|--help] [-V|--version]\n"
 "\n"
 "Watches game flows on NFQUEUE (or in a capture with --read) and reports\n"
@@ -82,6 +88,8 @@ static void usage(FILE *f)
 "      --read FILE.pcap    analyse a capture instead of a queue, then exit\n"
 "      --stats-interval S  stats record every S seconds, 0 = off (default 60)\n"
 "  -f, --foreground        do not detach; log to stderr\n"
+"      --pcap-dir DIR      pcap files of each gap's packets (default\n"
+"                          /var/log/gapwatch/pcap; with --read: none)\n"
 "  -n, --check             check the configuration and exit\n",
 		ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR, ENGINE_MAX_FLOWS);
 }
@@ -357,6 +365,8 @@ static void defaults(struct config *cfg)
 	cfg->invalid_mark = ENGINE_INVALID_MARK;
 	cfg->untracked_mark = ENGINE_UNTRACKED_MARK;
 	cfg->connmark = CT_CONNMARK;
+	cfg->pcap_packets = EVIDENCE_RING_DEFAULT;
+	cfg->pcap_max_mb = 256;
 }
 
 int config_load(struct config *cfg, int argc, char **argv)

@@ -25,9 +25,17 @@ struct correlator {
 	pthread_mutex_t lock;		/* guards ring, stop, counters */
 	int wake;			/* eventfd: records are waiting */
 	int stop;
-	struct gap_record *ring;	/* [CORRELATE_QUEUE] */
+	struct job *ring;		/* [CORRELATE_QUEUE] */
 	uint32_t head, count;
+	struct ev_store *store;		/* NULL: no pcap evidence */
 	struct correlate_counters counters;
+};
+
+/* A gap record to correlate, or a gap's packets to write. */
+struct job {
+	struct ev_pool *pool;		/* evidence: the buffer's pool */
+	uint16_t slot;			/* evidence: 0 for a record */
+	struct gap_record rec;
 };
 
 static uint64_t distance(uint64_t a, uint64_t b)
@@ -65,20 +73,80 @@ void cluster_assign(struct cluster_state *cs, struct gap_record *rec)
 		rec->cluster = *c;
 }
 
+static void pcap_name(struct correlator *c, uint16_t queue, uint64_t seq,
+		      char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%u-%llu", report_run_id(c->report), queue,
+		 (unsigned long long)seq);
+}
+
 static void correlate(struct correlator *c, struct gap_record *rec)
 {
+	char name[96];
+
 	if (c->ct)
 		ct_enrich(c->ct, rec);
 	cluster_assign(&c->clusters, rec);
 	cause_classify(rec);
+	if (rec->has_pcap && c->store) {
+		pcap_name(c, rec->queue, rec->seq, name, sizeof(name));
+		ev_store_path(c->store, name, rec->pcap_path,
+			      sizeof(rec->pcap_path));
+	}
 	report_gap(c->report, rec);
+}
+
+static void write_evidence(struct correlator *c, struct ev_pool *pool,
+			   uint16_t slot)
+{
+	const struct ev_buffer *b = ev_buffer(pool, slot);
+	char name[96];
+
+	if (c->store) {
+		pcap_name(c, b->queue, b->seq, name, sizeof(name));
+		ev_store_write(c->store, b, name);
+	}
+	ev_give(pool, slot);
+}
+
+static void run(struct correlator *c, struct job *j)
+{
+	if (j->slot)
+		write_evidence(c, j->pool, j->slot);
+	else
+		correlate(c, &j->rec);
+}
+
+/* Queue a job; returns -1 when the queue is full. */
+static int enqueue(struct correlator *c, const struct gap_record *rec,
+		   struct ev_pool *pool, uint16_t slot)
+{
+	struct job *j;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->count == CORRELATE_QUEUE) {
+		c->counters.queue_full++;
+		pthread_mutex_unlock(&c->lock);
+		return -1;
+	}
+	j = &c->ring[(c->head + c->count) % CORRELATE_QUEUE];
+	j->pool = pool;
+	j->slot = slot;
+	if (rec)
+		j->rec = *rec;
+	c->count++;
+	c->counters.records += rec != NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (write(c->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("correlator: cannot wake");
+	return 0;
 }
 
 void correlator_submit(void *ctx, const struct gap_record *rec)
 {
 	struct correlator *c = ctx;
 	struct gap_record copy;
-	uint64_t one = 1;
 
 	if (!c->threaded) {
 		copy = *rec;
@@ -86,40 +154,51 @@ void correlator_submit(void *ctx, const struct gap_record *rec)
 		correlate(c, &copy);
 		return;
 	}
-	pthread_mutex_lock(&c->lock);
-	if (c->count == CORRELATE_QUEUE) {
-		c->counters.queue_full++;
-		pthread_mutex_unlock(&c->lock);
-		/* Late conntrack facts are worth less than the record:
-		 * report it with what the packets showed. */
+	/* Late conntrack facts are worth less than the record: when the
+	 * queue is full, report it with what the packets showed. */
+	if (enqueue(c, rec, NULL, 0) < 0)
 		report_gap(c->report, rec);
+}
+
+void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
+{
+	struct correlator *c = ctx;
+
+	if (!c->threaded) {
+		write_evidence(c, pool, slot);
 		return;
 	}
-	c->ring[(c->head + c->count) % CORRELATE_QUEUE] = *rec;
-	c->count++;
-	c->counters.records++;
-	pthread_mutex_unlock(&c->lock);
-	if (write(c->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("correlator: cannot wake");
+	/* A pcap the writer cannot take in time is lost, and counted: the
+	 * verdict loop does not wait for a disk. */
+	if (enqueue(c, NULL, pool, slot) < 0) {
+		pthread_mutex_lock(&c->lock);
+		c->counters.evidence_dropped++;
+		pthread_mutex_unlock(&c->lock);
+		ev_give(pool, slot);
+	}
 }
 
 static int drain(struct correlator *c)
 {
-	struct gap_record rec;
+	struct job *j;
 	int stop;
 
+	j = malloc(sizeof(*j));
+	if (j == NULL)
+		return 0;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		stop = c->stop;
 		if (c->count == 0) {
 			pthread_mutex_unlock(&c->lock);
+			free(j);
 			return stop;
 		}
-		rec = c->ring[c->head];
+		*j = c->ring[c->head];
 		c->head = (c->head + 1) % CORRELATE_QUEUE;
 		c->count--;
 		pthread_mutex_unlock(&c->lock);
-		correlate(c, &rec);
+		run(c, j);
 	}
 }
 
@@ -154,17 +233,19 @@ static void *correlator_main(void *arg)
 			log_warn("correlator: cannot read its wake-up");
 		if (drain(c))
 			break;
-		if (c->ct) {
-			pthread_mutex_lock(&c->lock);
+		pthread_mutex_lock(&c->lock);
+		if (c->ct)
 			c->counters.ct = *ct_counters(c->ct);
-			pthread_mutex_unlock(&c->lock);
-		}
+		if (c->store)
+			c->counters.pcap = *ev_store_counters(c->store);
+		pthread_mutex_unlock(&c->lock);
 	}
 	return NULL;
 }
 
-struct correlator *correlator_new(struct ct *ct, struct report *report,
-				  int threaded, char *err, size_t errlen)
+struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
+				  struct report *report, int threaded,
+				  char *err, size_t errlen)
 {
 	struct correlator *c = calloc(1, sizeof(*c));
 	int rc;
@@ -174,6 +255,7 @@ struct correlator *correlator_new(struct ct *ct, struct report *report,
 		return NULL;
 	}
 	c->ct = ct;
+	c->store = store;
 	c->report = report;
 	c->threaded = threaded;
 	c->counters.conntrack = ct != NULL;
@@ -207,6 +289,8 @@ err_free:
 void correlator_counters(struct correlator *c, struct correlate_counters *out)
 {
 	pthread_mutex_lock(&c->lock);
+	if (!c->threaded && c->store)
+		c->counters.pcap = *ev_store_counters(c->store);
 	*out = c->counters;
 	pthread_mutex_unlock(&c->lock);
 }
@@ -235,6 +319,7 @@ void correlator_free(struct correlator *c)
 		return;
 	correlator_stop(c);
 	ct_close(c->ct);
+	ev_store_close(c->store);
 	free(c->ring);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -22,6 +22,7 @@
 #include "cause.h"
 #include "config.h"
 #include "engine.h"
+#include "evidence.h"
 #include "tcp.h"
 #include "timer.h"
 
@@ -55,6 +56,10 @@ struct engine {
 	uint32_t history_len;
 	uint32_t history_next;
 	uint64_t counters[EC_MAX];
+	struct ev_rings rings;		/* the last packets of every flow */
+	struct ev_pool pool;		/* buffers of gaps being recorded */
+	uint16_t post[EVIDENCE_BUFFERS];	/* buffers in their post-roll */
+	uint32_t npost;
 };
 
 static const char *const counter_names[EC_MAX] = {
@@ -74,6 +79,7 @@ static const char *const counter_names[EC_MAX] = {
 	[EC_RECONNECTS] = "reconnects",
 	[EC_RETRANSMITS] = "retransmits",
 	[EC_INVALID] = "invalid",
+	[EC_EVIDENCE_LOST] = "evidence_lost",
 	[EC_TIMERS_FIRED] = "timers_fired",
 };
 
@@ -321,6 +327,129 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	inspector_delta(e, gap_start(f), e->now_us, &rec->inspector);
 }
 
+/* --- evidence ------------------------------------------------------------ */
+
+static int evidence_on(const struct engine *e)
+{
+	return e->rings.per_flow != 0;
+}
+
+static void ev_detach(struct engine *e, uint32_t i, uint16_t slot)
+{
+	if (i && flow_get(&e->flows, i)->evidence == slot)
+		flow_get(&e->flows, i)->evidence = 0;
+}
+
+/* The buffer is complete: hand it to the writer. */
+static void evidence_finish(struct engine *e, uint16_t slot)
+{
+	struct ev_buffer *b = ev_buffer(&e->pool, slot);
+	uint32_t k;
+
+	ev_detach(e, b->flow, slot);
+	ev_detach(e, b->successor, slot);
+	for (k = 0; k < e->npost; k++) {
+		if (e->post[k] == slot) {
+			e->post[k] = e->post[--e->npost];
+			break;
+		}
+	}
+	e->cfg.evidence_cb(e->cb_ctx, &e->pool, slot);
+}
+
+static void evidence_start(struct engine *e, uint32_t i, struct flow *f)
+{
+	struct ev_buffer *b;
+	uint16_t slot;
+
+	if (!evidence_on(e))
+		return;
+	if (f->evidence)
+		evidence_finish(e, f->evidence);	/* the last gap's */
+	slot = ev_take(&e->pool);
+	if (slot == 0) {
+		e->counters[EC_EVIDENCE_LOST]++;
+		return;
+	}
+	b = ev_buffer(&e->pool, slot);
+	b->key = f->key;
+	b->queue = e->cfg.queue;
+	b->seq = f->gap_seq;
+	b->wall_offset_us = e->wall_offset_us;
+	b->flow = i;
+	b->successor = 0;
+	ev_ring_copy(&e->rings, i, b);
+	f->evidence = slot;
+}
+
+/* The gap ended: keep recording a little longer (the retransmissions
+ * that follow, the reconnect's handshake), or stop at once when nothing
+ * more can come. */
+static void evidence_post(struct engine *e, struct flow *f,
+			  enum gap_outcome outcome, uint32_t successor)
+{
+	struct ev_buffer *b;
+
+	if (!f->evidence)
+		return;
+	b = ev_buffer(&e->pool, f->evidence);
+	if (outcome == OUTCOME_EXPIRED || outcome == OUTCOME_EVICTED ||
+	    outcome == OUTCOME_OPEN_AT_EXIT) {
+		evidence_finish(e, f->evidence);
+		return;
+	}
+	b->post_until_us = e->now_us + EVIDENCE_POST_US;
+	if (successor) {
+		struct flow *s = flow_get(&e->flows, successor);
+
+		b->successor = successor;
+		b->successor_port = s->key.client_port;
+		if (s->evidence == 0)
+			s->evidence = f->evidence;
+	}
+	e->post[e->npost++] = f->evidence;
+}
+
+static void evidence_packet(struct engine *e, uint32_t i, struct flow *f,
+			    int side, const struct packet *pkt)
+{
+	struct ev_pkt p = {
+		.mono_us = e->now_us,
+		.seq = pkt->seq,
+		.ack = pkt->ack,
+		.payload_len = pkt->payload_len > UINT16_MAX ? UINT16_MAX :
+				(uint16_t)pkt->payload_len,
+		.window = pkt->window,
+		.from_client = side == SIDE_CLIENT,
+		.tcp_flags = pkt->tcp_flags,
+		.ttl = pkt->ttl,
+	};
+	struct ev_buffer *b;
+
+	ev_ring_add(&e->rings, i, &p);
+	if (!f->evidence)
+		return;
+	b = ev_buffer(&e->pool, f->evidence);
+	p.flow = i != b->flow;
+	ev_append(b, &p);
+	if (b->post_until_us && --b->post_left == 0)
+		evidence_finish(e, f->evidence);
+}
+
+static void evidence_tick(struct engine *e)
+{
+	uint32_t k = 0;
+
+	while (k < e->npost) {
+		uint16_t slot = e->post[k];
+
+		if (ev_buffer(&e->pool, slot)->post_until_us <= e->now_us)
+			evidence_finish(e, slot);	/* moves post[] */
+		else
+			k++;
+	}
+}
+
 static void gap_emit(struct engine *e, struct gap_record *rec)
 {
 	cause_classify(rec);
@@ -342,9 +471,11 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 	f->gap_ttl_before[SIDE_SERVER] = f->dir[SIDE_SERVER].ttl;
 	e->open_gaps++;
 	e->counters[EC_GAPS_OPENED]++;
+	evidence_start(e, (uint32_t)(f - flow_get(&e->flows, 0)), f);
 
 	gap_fill(e, f, &rec, NULL, 0);
 	rec.is_open_event = 1;
+	rec.has_pcap = f->evidence != 0;
 	gap_emit(e, &rec);
 }
 
@@ -361,11 +492,14 @@ static void gap_close(struct engine *e, struct flow *f,
 		/* The successor's first packet is the one being handled. */
 		rec.reconnect_delay_us = e->now_us - gap_start(f);
 	}
+	rec.has_pcap = f->evidence != 0;
 	f->state &= ~FLOW_GAP_OPEN;
 	f->gap_end_us = e->now_us;
 	e->open_gaps--;
 	e->counters[EC_GAPS_CLOSED]++;
 	gap_emit(e, &rec);
+	evidence_post(e, f, outcome, successor ?
+		      (uint32_t)(successor - flow_get(&e->flows, 0)) : 0);
 }
 
 static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
@@ -374,6 +508,8 @@ static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
 
 	if (f->state & FLOW_GAP_OPEN)
 		gap_close(e, f, outcome, NULL, 0, NULL);
+	if (f->evidence)
+		evidence_finish(e, f->evidence);
 	timer_cancel(&e->wheel, i);
 	flow_remove(&e->flows, i);
 }
@@ -437,6 +573,8 @@ void engine_tick(struct engine *e, const struct gw_time *now)
 {
 	set_time(e, now);
 	timer_advance(&e->wheel, now->mono_us, on_timer, e);
+	if (e->npost)
+		evidence_tick(e);
 }
 
 /*
@@ -493,6 +631,8 @@ static uint32_t flow_create(struct engine *e, const struct flow_key *k)
 		flow_forget(e, flow_lru_oldest(&e->flows), OUTCOME_EVICTED);
 		i = flow_insert(&e->flows, k);
 	}
+	if (evidence_on(e))
+		ev_ring_reset(&e->rings, i);
 	e->counters[EC_FLOWS_CREATED]++;
 	return i;
 }
@@ -709,9 +849,15 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	if (fresh) {
 		if (opens_flow(pkt, side) && side == SIDE_CLIENT)
 			reconnect_check(e, i);
+		/* After the check: a reconnect's first packet belongs in the
+		 * old flow's evidence too. */
+		if (evidence_on(e))
+			evidence_packet(e, i, f, side, pkt);
 		schedule(e, i, flow_deadline(e, f));
 		return;
 	}
+	if (evidence_on(e))
+		evidence_packet(e, i, f, side, pkt);
 	due = flow_deadline(e, f);
 	if (due < e->due_us[i] || !timer_armed(&e->wheel, i))
 		schedule(e, i, due);
@@ -769,6 +915,8 @@ void engine_finish(struct engine *e, const struct gw_time *now)
 {
 	set_time(e, now);
 	close_all(e, OUTCOME_OPEN_AT_EXIT);
+	while (e->npost)
+		evidence_finish(e, e->post[0]);
 }
 
 struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
@@ -800,8 +948,19 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->history = calloc(INSPECTOR_HISTORY, sizeof(*e->history));
 	if (e->history == NULL)
 		goto err_due;
+	if (cfg->evidence_packets && cfg->evidence_cb) {
+		if (ev_rings_init(&e->rings, cfg->max_flows,
+				  cfg->evidence_packets) < 0)
+			goto err_history;
+		if (ev_pool_init(&e->pool) < 0)
+			goto err_rings;
+	}
 	return e;
 
+err_rings:
+	ev_rings_fini(&e->rings);
+err_history:
+	free(e->history);
 err_due:
 	free(e->due_us);
 err_wheel:
@@ -818,6 +977,8 @@ void engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	ev_pool_fini(&e->pool);
+	ev_rings_fini(&e->rings);
 	free(e->history);
 	free(e->due_us);
 	timer_fini(&e->wheel);

@@ -23,6 +23,7 @@
 #include "conntrack.h"
 #include "correlate.h"
 #include "engine.h"
+#include "evidence.h"
 #include "log.h"
 #include "queue.h"
 #include "replay.h"
@@ -144,6 +145,19 @@ static json_t *conntrack_stats(struct correlator *corr)
 		"correlate_queue_full", (json_int_t)cc.queue_full);
 }
 
+static json_t *pcap_stats(struct correlator *corr)
+{
+	struct correlate_counters cc;
+
+	correlator_counters(corr, &cc);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		"written", (json_int_t)cc.pcap.written,
+		"write_errors", (json_int_t)cc.pcap.write_errors,
+		"removed", (json_int_t)cc.pcap.removed,
+		"bytes", (json_int_t)cc.pcap.bytes,
+		"dropped", (json_int_t)cc.evidence_dropped);
+}
+
 static json_t *stats_record(struct worker *ws, unsigned int n,
 			    struct report *report, struct correlator *corr,
 			    const struct gw_time *now, uint64_t started_us)
@@ -202,6 +216,7 @@ static json_t *stats_record(struct worker *ws, unsigned int n,
 	json_object_set_new(o, "report_write_errors",
 			    json_integer((json_int_t)report_write_errors(report)));
 	json_object_set_new(o, "conntrack", conntrack_stats(corr));
+	json_object_set_new(o, "pcap", pcap_stats(corr));
 	log_info("stats: packets %llu, flows %u, gaps %u open/%llu closed, "
 		 "verdict errors %llu, enobufs %llu, parse errors %llu, "
 		 "queue_dropped %llu, user_dropped %llu",
@@ -231,6 +246,54 @@ static void engine_config_from(const struct config *cfg, uint16_t queue,
 	ec->seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ queue;
 	ec->invalid_mark = cfg->invalid_mark;
 	ec->untracked_mark = cfg->untracked_mark;
+	ec->evidence_packets = cfg->pcap_packets;
+	ec->evidence_cb = correlator_evidence;
+}
+
+/* The report directory may not exist on a fresh install. */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_warn("cannot create %s", dir);
+}
+
+/*
+ * The pcap directory: as given, or live, "pcap" beside the report file
+ * (/var/log/gapwatch/pcap by default). None with --no-pcap, with the
+ * report on stdout, or in a replay that was not given one.
+ */
+static struct ev_store *open_store(const struct config *cfg,
+				   const char *output, int live)
+{
+	const char *dir = cfg->pcap_dir, *slash;
+	char buf[PATH_MAX], err[512];
+	struct ev_store *store;
+
+	if (cfg->no_pcap || cfg->pcap_packets == 0)
+		return NULL;
+	if (dir == NULL) {
+		if (!live || strcmp(output, "-") == 0)
+			return NULL;
+		slash = strrchr(output, '/');
+		snprintf(buf, sizeof(buf), "%.*s/pcap",
+			 slash ? (int)(slash - output) : 1,
+			 slash ? output : ".");
+		dir = buf;
+	}
+	make_parent_dir(dir);
+	store = ev_store_open(dir, (uint64_t)cfg->pcap_max_mb << 20, err,
+			      sizeof(err));
+	if (store == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	return store;
 }
 
 static int run_replay(const struct config *cfg, const char *run_id)
@@ -249,7 +312,8 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	/* No conntrack in a capture: clusters and causes only. */
-	corr = correlator_new(NULL, report, 0, err, sizeof(err));
+	corr = correlator_new(NULL, open_store(cfg, cfg->output, 0), report, 0,
+			      err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	engine_config_from(cfg, 0, &ec);
@@ -333,20 +397,6 @@ static const char *absolute(const char *path, char *buf, size_t len)
 	return buf;
 }
 
-/* The report directory may not exist on a fresh install. */
-static void make_parent_dir(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		log_warn("cannot create %s", dir);
-}
 
 static int run_live(const struct config *cfg, const char *run_id)
 {
@@ -359,6 +409,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	struct worker *ws;
 	struct report *report;
 	struct correlator *corr;
+	struct ev_store *store;
 	struct ct *ct = NULL;
 	struct engine_config ec;
 	struct gw_time now, started;
@@ -410,6 +461,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 			      output);
 		fclose(f);
 	}
+	store = open_store(cfg, output, 1);
 	if (!cfg->foreground) {
 		if (daemon(0, 0) < 0)
 			fatal(EXIT_RUNTIME, "cannot detach");
@@ -430,7 +482,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	report = report_open(output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	corr = correlator_new(ct, report, 1, err, sizeof(err));
+	corr = correlator_new(ct, store, report, 1, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	gw_clock_read(&started);

@@ -246,6 +246,8 @@ json_t *report_gap_json(const struct gap_record *rec, const char *run_id)
 		"first", json_time(rec->invalid_first_us),
 		"last", json_time(rec->invalid_last_us)));
 	json_object_set_new(o, "conntrack", json_conntrack(&rec->ct));
+	json_object_set_new(o, "pcap", rec->pcap_path[0] ?
+			    json_string(rec->pcap_path) : json_null());
 	json_object_set_new(o, "cluster", rec->cluster.id == 0 ? json_null() :
 		json_pack("{s:I,s:i,s:o}",
 			  "id", (json_int_t)rec->cluster.id,
@@ -395,6 +397,11 @@ err_free:
 	free(r->path);
 	free(r);
 	return NULL;
+}
+
+const char *report_run_id(const struct report *r)
+{
+	return r->run_id;
 }
 
 void report_reopen(struct report *r)

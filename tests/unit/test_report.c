@@ -137,6 +137,7 @@ START_TEST(test_gap_json_closed)
 		"bytes_in_flight", "ttl", "outcome", "reconnect", "cause",
 		"evidence", "explanation", "next_step", "inspector", "queue",
 		"trigger", "big_retransmits", "invalid", "conntrack", "cluster",
+		"pcap",
 	};
 	size_t k;
 
