@@ -232,7 +232,7 @@ static json_t *stats_record(struct worker *ws, unsigned int n,
 }
 
 static void engine_config_from(const struct config *cfg, uint16_t queue,
-			       struct engine_config *ec)
+			       int evidence, struct engine_config *ec)
 {
 	memset(ec, 0, sizeof(*ec));
 	ec->ports = &cfg->ports;
@@ -246,7 +246,8 @@ static void engine_config_from(const struct config *cfg, uint16_t queue,
 	ec->seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ queue;
 	ec->invalid_mark = cfg->invalid_mark;
 	ec->untracked_mark = cfg->untracked_mark;
-	ec->evidence_packets = cfg->pcap_packets;
+	/* The rings cost memory per flow: only when pcaps are written. */
+	ec->evidence_packets = evidence ? cfg->pcap_packets : 0;
 	ec->evidence_cb = correlator_evidence;
 }
 
@@ -303,6 +304,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	struct rusage ru;
 	struct report *report;
 	struct correlator *corr;
+	struct ev_store *store;
 	struct engine *e;
 	struct gw_time start = { 0, 0 };
 	char err[512];
@@ -312,11 +314,11 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	/* No conntrack in a capture: clusters and causes only. */
-	corr = correlator_new(NULL, open_store(cfg, cfg->output, 0), report, 0,
-			      err, sizeof(err));
+	store = open_store(cfg, cfg->output, 0);
+	corr = correlator_new(NULL, store, report, 0, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	engine_config_from(cfg, 0, &ec);
+	engine_config_from(cfg, 0, store != NULL, &ec);
 	e = engine_new(&ec, correlator_submit, corr, &start);
 	if (e == NULL)
 		fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
@@ -487,7 +489,8 @@ static int run_live(const struct config *cfg, const char *run_id)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	gw_clock_read(&started);
 	for (k = 0; k < n; k++) {
-		engine_config_from(cfg, queue_num(ws[k].queue), &ec);
+		engine_config_from(cfg, queue_num(ws[k].queue), store != NULL,
+				   &ec);
 		ws[k].engine = engine_new(&ec, correlator_submit, corr, &started);
 		if (ws[k].engine == NULL)
 			fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
