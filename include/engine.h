@@ -154,6 +154,13 @@ struct gap_record {
 	uint64_t invalid_last_us;
 	struct ct_facts ct;
 	struct gap_cluster cluster;
+	/* TCP: a keep-alive the server could send on this flow now (for
+	 * probes): seq = what the client last acknowledged - 1, ack = the
+	 * client's next sequence number. tcp_known: both are known. */
+	uint8_t tcp_known;
+	uint32_t keepalive_seq;
+	uint32_t keepalive_ack;
+	uint16_t server_window;
 	uint8_t has_pcap;		/* the packets go to a pcap file */
 	char pcap_path[192];		/* set by the correlator */
 	char evidence[256];		/* one human sentence */

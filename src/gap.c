@@ -320,6 +320,13 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 
 		rec->silent = other_quiet ? SILENT_BOTH : (enum gap_silent)s;
 	}
+	if ((f->dir[SIDE_CLIENT].flags & (DIR_SEQ_KNOWN | DIR_ACK_KNOWN)) ==
+	    (DIR_SEQ_KNOWN | DIR_ACK_KNOWN)) {
+		rec->tcp_known = f->key.proto == IPPROTO_TCP;
+		rec->keepalive_seq = f->dir[SIDE_CLIENT].last_ack - 1;
+		rec->keepalive_ack = f->dir[SIDE_CLIENT].next_seq;
+		rec->server_window = f->dir[SIDE_SERVER].last_window;
+	}
 	if (f->invalid_first_us) {
 		rec->invalid_first_us = to_wall(e, f->invalid_first_us);
 		rec->invalid_last_us = to_wall(e, f->invalid_last_us);
