@@ -1,0 +1,1444 @@
+/*
+ * gapwatch-report.c - report files in, aggregates out: which gaps count
+ * (filters), and what they add up to.
+ *
+ * A gap leaves two records: "gap_open" when it is detected and "gap" when
+ * it ends. A gap counts once: by its "gap" record when there is one, and
+ * as open when its gap_open has no gap record anywhere in the input. That
+ * must not depend on the order the files are given in (a shell glob puts
+ * gaps.jsonl before gaps.jsonl.1), so the ids of closed gaps are kept as
+ * 64-bit hashes, and the gap_opens still waiting for their end keep their
+ * line until agg_finish(). With the files in time order that wait is
+ * short: only gaps open at the same moment wait together.
+ *
+ * Memory per gap: a 40-byte point, 16 bytes of closed-id set, 16 of flow
+ * set, and a client table entry per distinct client.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memmem, vasprintf, strptime, timegm, st_mtim */
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "gapwatch.h"
+
+/* Bad lines named on stderr per file; the rest are only counted. */
+#define WARN_PER_FILE		5
+#define READ_CHUNK		(1u << 20)
+
+const int64_t agg_hist_edges_ms[AGG_HIST_BINS - 1] = {
+	500, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000, 120000, 300000,
+};
+
+/* ---- hashing ---- */
+
+static uint64_t hash_bytes(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t k;
+
+	for (k = 0; k < len; k++) {
+		h ^= p[k];
+		h *= 0x100000001b3ULL;
+	}
+	/* Finalise (murmur3's fmix64): FNV's low bits are weak. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;	/* 0 marks an empty slot */
+}
+
+/* A set of 64-bit hashes, open addressing, at most half full. */
+struct u64set {
+	uint64_t *slot;
+	size_t cap, n;
+};
+
+static int u64set_grow(struct u64set *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 1024, k, i;
+	uint64_t *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (k = 0; k < s->cap; k++) {
+		if (s->slot[k] == 0)
+			continue;
+		for (i = s->slot[k] & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
+			;
+		ns[i] = s->slot[k];
+	}
+	free(s->slot);
+	s->slot = ns;
+	s->cap = ncap;
+	return 0;
+}
+
+static int u64set_has(const struct u64set *s, uint64_t h)
+{
+	size_t i;
+
+	if (s->cap == 0)
+		return 0;
+	for (i = h & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == h)
+			return 1;
+	return 0;
+}
+
+/* Returns 1 if added, 0 if present, -1 on ENOMEM. */
+static int u64set_add(struct u64set *s, uint64_t h)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap && u64set_grow(s) < 0)
+		return -1;
+	for (i = h & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == h)
+			return 0;
+	s->slot[i] = h;
+	s->n++;
+	return 1;
+}
+
+/* Clients (or prefixes): gaps and silent time per key. */
+struct keyent {
+	struct in6_addr key;
+	uint32_t gaps;			/* 0: empty slot */
+	uint32_t clients;
+	int64_t silent_us;
+};
+
+struct keytab {
+	struct keyent *slot;
+	size_t cap, n;
+};
+
+static struct keyent *keytab_get(struct keytab *t, const struct in6_addr *k)
+{
+	size_t i, j;
+
+	if ((t->n + 1) * 10 > t->cap * 7) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		struct keyent *ns = calloc(ncap, sizeof(*ns));
+
+		if (ns == NULL)
+			return NULL;
+		for (j = 0; j < t->cap; j++) {
+			if (t->slot[j].gaps == 0)
+				continue;
+			i = hash_bytes(&t->slot[j].key, 16) & (ncap - 1);
+			while (ns[i].gaps)
+				i = (i + 1) & (ncap - 1);
+			ns[i] = t->slot[j];
+		}
+		free(t->slot);
+		t->slot = ns;
+		t->cap = ncap;
+	}
+	for (i = hash_bytes(k, 16) & (t->cap - 1); t->slot[i].gaps;
+	     i = (i + 1) & (t->cap - 1))
+		if (memcmp(&t->slot[i].key, k, 16) == 0)
+			return &t->slot[i];
+	t->slot[i].key = *k;
+	t->n++;
+	return &t->slot[i];	/* gaps == 0: the caller fills it */
+}
+
+/* gap_opens waiting for their gap record. */
+struct pending {
+	uint64_t idh;			/* 0: empty; 1: deleted */
+	char *line;
+	size_t len;
+};
+
+struct pendtab {
+	struct pending *slot;
+	size_t cap, used;		/* used counts the deleted too */
+};
+
+#define PEND_DELETED	1
+
+static uint64_t id_hash(const struct span *id)
+{
+	uint64_t h = hash_bytes(id->p, id->len);
+
+	return h <= PEND_DELETED ? h + 2 : h;
+}
+
+static struct pending *pend_find(struct pendtab *t, uint64_t h)
+{
+	size_t i;
+
+	if (t->cap == 0)
+		return NULL;
+	for (i = h & (t->cap - 1); t->slot[i].idh; i = (i + 1) & (t->cap - 1))
+		if (t->slot[i].idh == h)
+			return &t->slot[i];
+	return NULL;
+}
+
+static int pend_add(struct pendtab *t, uint64_t h, const char *line, size_t len)
+{
+	size_t i, j;
+
+	if ((t->used + 1) * 2 > t->cap) {
+		size_t live = 0, ncap;
+		struct pending *ns;
+
+		for (j = 0; j < t->cap; j++)
+			live += t->slot[j].idh > PEND_DELETED;
+		ncap = t->cap ? t->cap : 256;
+		while ((live + 1) * 4 > ncap)
+			ncap *= 2;
+		ns = calloc(ncap, sizeof(*ns));
+		if (ns == NULL)
+			return -1;
+		for (j = 0; j < t->cap; j++) {
+			if (t->slot[j].idh <= PEND_DELETED)
+				continue;
+			for (i = t->slot[j].idh & (ncap - 1); ns[i].idh;
+			     i = (i + 1) & (ncap - 1))
+				;
+			ns[i] = t->slot[j];
+		}
+		free(t->slot);
+		t->slot = ns;
+		t->cap = ncap;
+		t->used = live;
+	}
+	for (i = h & (t->cap - 1); t->slot[i].idh > PEND_DELETED;
+	     i = (i + 1) & (t->cap - 1))
+		;
+	t->slot[i].line = malloc(len + 1);
+	if (t->slot[i].line == NULL)
+		return -1;
+	memcpy(t->slot[i].line, line, len);
+	t->slot[i].line[len] = '\0';
+	t->slot[i].len = len;
+	if (t->slot[i].idh == 0)
+		t->used++;
+	t->slot[i].idh = h;
+	return 0;
+}
+
+/* The longest gaps kept for the HTML table: a min-heap on duration. */
+struct kept {
+	int64_t dur_us;
+	int64_t start_us;
+	char *line;
+};
+
+struct agg {
+	struct gw_filter f;
+	unsigned int flags;
+	unsigned int keep;
+	FILE *out;
+	int jansson;			/* parse with json_loadb (measuring) */
+	struct agg_result r;
+	size_t points_cap;
+	int64_t *delays;		/* reconnect delays */
+	size_t ndelays, delays_cap;
+	struct u64set closed;		/* ids of "gap" records */
+	struct u64set flows;
+	struct u64set clusters;
+	struct keytab clients;
+	struct pendtab pending;
+	struct kept *kept;
+	size_t nkept;
+	char **longest;			/* agg_finish: kept lines, longest first */
+	/* the stats record segment being read (one daemon run) */
+	int64_t seg_uptime;
+	int64_t seg_before[5], seg_last[5];
+	int seg_open;
+	int finished;
+	int oom;
+	/* messages about the file being read */
+	const char *file;
+	unsigned int warned;
+};
+
+void filter_init(struct gw_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->since_us = GWT_NONE;
+	f->until_us = GWT_NONE;
+}
+
+void filter_free(struct gw_filter *f)
+{
+	unsigned int k;
+
+	if (f == NULL)
+		return;
+	for (k = 0; k < f->ncauses; k++)
+		free(f->causes[k]);
+	f->ncauses = 0;
+}
+
+/* Calls item() for each comma-separated item of arg. */
+static int each_item(const char *arg, int (*item)(struct gw_filter *, const char *),
+		     struct gw_filter *f, char *err, size_t errlen,
+		     const char *what)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s list is too long", what);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (item(f, tok) < 0) {
+			snprintf(err, errlen, "'%s' is not a %s%s", tok, what,
+				 f->ncauses >= FILTER_MAX_LIST ||
+				 f->nports >= FILTER_MAX_LIST ||
+				 f->nclients >= FILTER_MAX_LIST ?
+				 " (or too many items)" : "");
+			return -1;
+		}
+	}
+	if (strspn(arg, ",") == strlen(arg)) {
+		snprintf(err, errlen, "empty %s list", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int cause_item(struct gw_filter *f, const char *s)
+{
+	size_t k;
+
+	if (f->ncauses >= FILTER_MAX_LIST || *s == '\0')
+		return -1;
+	for (k = 0; s[k]; k++)
+		if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') ||
+		      s[k] == '_'))
+			return -1;
+	f->causes[f->ncauses] = strdup(s);
+	if (f->causes[f->ncauses] == NULL)
+		return -1;
+	f->ncauses++;
+	return 0;
+}
+
+static int port_item(struct gw_filter *f, const char *s)
+{
+	char *end;
+	unsigned long p;
+
+	if (f->nports >= FILTER_MAX_LIST || *s < '0' || *s > '9')
+		return -1;
+	p = strtoul(s, &end, 10);
+	if (*end != '\0' || p == 0 || p > 65535)
+		return -1;
+	f->ports[f->nports++] = (uint16_t)p;
+	return 0;
+}
+
+static int client_item(struct gw_filter *f, const char *s)
+{
+	if (f->nclients >= FILTER_MAX_LIST)
+		return -1;
+	if (filter_parse_prefix(s, &f->clients[f->nclients]) < 0)
+		return -1;
+	f->nclients++;
+	return 0;
+}
+
+int filter_add_cause(struct gw_filter *f, const char *arg, char *err, size_t errlen)
+{
+	return each_item(arg, cause_item, f, err, errlen, "cause name");
+}
+
+int filter_add_port(struct gw_filter *f, const char *arg, char *err, size_t errlen)
+{
+	return each_item(arg, port_item, f, err, errlen, "port (1-65535)");
+}
+
+int filter_add_client(struct gw_filter *f, const char *arg, char *err, size_t errlen)
+{
+	return each_item(arg, client_item, f, err, errlen, "client address or prefix");
+}
+
+static void mask(struct in6_addr *a, unsigned int len)
+{
+	unsigned int k;
+
+	for (k = 0; k < 16; k++) {
+		if (len >= 8 * (k + 1))
+			continue;
+		if (len <= 8 * k)
+			a->s6_addr[k] = 0;
+		else
+			a->s6_addr[k] &= (uint8_t)(0xff << (8 - (len - 8 * k)));
+	}
+}
+
+int filter_parse_prefix(const char *s, struct gw_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len;
+	int v4;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(&p->addr, 0, sizeof(p->addr));
+	if (inet_pton(AF_INET, buf, &p->addr.s6_addr[12]) == 1) {
+		p->addr.s6_addr[10] = 0xff;
+		p->addr.s6_addr[11] = 0xff;
+		v4 = 1;
+	} else if (inet_pton(AF_INET6, buf, &p->addr) == 1) {
+		v4 = 0;
+	} else {
+		return -1;
+	}
+	len = v4 ? 32 : 128;
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return -1;
+		len = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || len > (v4 ? 32u : 128u))
+			return -1;
+	}
+	p->len = (unsigned int)len + (v4 ? 96 : 0);
+	mask(&p->addr, p->len);
+	return 0;
+}
+
+int prefix_match(const struct gw_prefix *p, const struct in6_addr *a)
+{
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(&p->addr, a, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a->s6_addr[full] ^ p->addr.s6_addr[full]) &
+		(uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static int is_v4(const struct in6_addr *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
+void prefix_group(const struct in6_addr *a, struct gw_prefix *p)
+{
+	p->addr = *a;
+	p->len = is_v4(a) ? 96 + 24 : 48;
+	mask(&p->addr, p->len);
+}
+
+char *addr_format(const struct in6_addr *a, char *buf, size_t len)
+{
+	if (is_v4(a))
+		inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	return buf;
+}
+
+char *prefix_format(const struct gw_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int v4 = is_v4(&p->addr) && p->len >= 96;
+
+	addr_format(&p->addr, a, sizeof(a));
+	if (p->len == 128)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, v4 ? p->len - 96 : p->len);
+	return buf;
+}
+
+/* ---- aggregation ---- */
+
+int64_t agg_percentile(const int64_t *v, size_t n, unsigned int p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	/* rank = ceil(p * n / 100), in integers, at least 1 */
+	rank = (size_t)(((uint64_t)p * n + 99) / 100);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+struct agg *agg_new(const struct gw_filter *f, unsigned int flags,
+		    unsigned int keep, FILE *out)
+{
+	struct agg *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->f = *f;
+	a->flags = flags;
+	a->keep = flags & AGG_KEEP_LONGEST ? keep : 0;
+	a->out = out;
+	a->jansson = getenv("GAPWATCH_PARSER") != NULL &&
+		     strcmp(getenv("GAPWATCH_PARSER"), "jansson") == 0;
+	a->r.first_us = a->r.last_us = GWT_NONE;
+	a->r.data_first_us = a->r.data_last_us = GWT_NONE;
+	a->r.big_cluster_first_us = GWT_NONE;
+	if (a->keep) {
+		a->kept = calloc(a->keep, sizeof(*a->kept));
+		if (a->kept == NULL) {
+			free(a);
+			return NULL;
+		}
+	}
+	a->seg_uptime = -1;
+	/* Outcome 0 is "open", whether or not a gap stays open. */
+	a->r.outcomes[AGG_OUTCOME_OPEN].name = strdup("open");
+	a->r.noutcomes = 1;
+	if (a->r.outcomes[AGG_OUTCOME_OPEN].name == NULL) {
+		free(a->kept);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void agg_free(struct agg *a)
+{
+	size_t k;
+
+	if (a == NULL)
+		return;
+	for (k = 0; k < a->r.ncauses; k++) {
+		free(a->r.causes[k].name);
+		free(a->r.causes[k].explanation);
+		free(a->r.causes[k].next_step);
+	}
+	for (k = 0; k < a->r.noutcomes; k++)
+		free(a->r.outcomes[k].name);
+	for (k = 0; k < a->pending.cap; k++)
+		if (a->pending.slot[k].idh > PEND_DELETED)
+			free(a->pending.slot[k].line);
+	for (k = 0; k < a->nkept; k++)
+		free(a->kept[k].line);
+	free(a->pending.slot);
+	free(a->kept);
+	free(a->longest);
+	free(a->r.points);
+	free(a->r.big_cluster_id);
+	free(a->delays);
+	free(a->closed.slot);
+	free(a->flows.slot);
+	free(a->clusters.slot);
+	free(a->clients.slot);
+	free(a);
+}
+
+static char *span_dup(const struct span *s)
+{
+	size_t n = (size_t)s->len + 1;
+	char *p = malloc(n);
+
+	return p ? span_copy(s, p, n) : NULL;
+}
+
+/* The index of a cause or outcome name, added on first sight. */
+static unsigned int intern(struct agg_name *names, unsigned int *n,
+			   const struct span *s, const char *dflt, int *oom)
+{
+	char buf[64];
+	const char *name;
+	unsigned int k;
+
+	if (s->p != NULL && s->len > 0 && s->len < sizeof(buf)) {
+		name = span_copy(s, buf, sizeof(buf));
+	} else {
+		name = dflt;
+	}
+	for (k = 0; k < *n; k++)
+		if (strcmp(names[k].name, name) == 0)
+			return k;
+	if (*n == AGG_MAX_NAMES - 1) {
+		/* The last slot collects every name past the others. */
+		name = AGG_OTHER_NAME;
+		for (k = 0; k < *n; k++)
+			if (strcmp(names[k].name, name) == 0)
+				return k;
+	}
+	if (*n == AGG_MAX_NAMES)
+		return AGG_MAX_NAMES - 1;
+	names[*n].name = strdup(name);
+	if (names[*n].name == NULL) {
+		*oom = 1;
+		return 0;
+	}
+	return (*n)++;
+}
+
+static void kept_sift_down(struct kept *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct kept t;
+
+		if (l < n && h[l].dur_us < h[m].dur_us)
+			m = l;
+		if (r < n && h[r].dur_us < h[m].dur_us)
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void keep_line(struct agg *a, int64_t dur, int64_t start,
+		      const char *line, size_t len)
+{
+	char *copy;
+	size_t i;
+
+	if (a->nkept == a->keep && dur <= a->kept[0].dur_us)
+		return;
+	copy = malloc(len + 1);
+	if (copy == NULL) {
+		a->oom = 1;
+		return;
+	}
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (a->nkept < a->keep) {
+		/* sift up */
+		i = a->nkept++;
+		a->kept[i] = (struct kept){ dur, start, copy };
+		while (i > 0 && a->kept[(i - 1) / 2].dur_us > a->kept[i].dur_us) {
+			struct kept t = a->kept[i];
+
+			a->kept[i] = a->kept[(i - 1) / 2];
+			a->kept[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	free(a->kept[0].line);
+	a->kept[0] = (struct kept){ dur, start, copy };
+	kept_sift_down(a->kept, a->nkept, 0);
+}
+
+static void seen_time(struct agg *a, int64_t t)
+{
+	if (t == GWT_NONE)
+		return;
+	if (a->r.data_first_us == GWT_NONE || t < a->r.data_first_us)
+		a->r.data_first_us = t;
+	if (a->r.data_last_us == GWT_NONE || t > a->r.data_last_us)
+		a->r.data_last_us = t;
+}
+
+static int selected(const struct agg *a, const struct gw_rec *r,
+		    const struct gap_point *pt)
+{
+	unsigned int k;
+
+	if (a->f.since_us != GWT_NONE && pt->start_us < a->f.since_us)
+		return 0;
+	if (a->f.until_us != GWT_NONE && pt->start_us >= a->f.until_us)
+		return 0;
+	if (pt->dur_us < a->f.min_dur_us)
+		return 0;
+	if (a->f.ncauses) {
+		for (k = 0; k < a->f.ncauses; k++)
+			if (span_eq(&r->cause, a->f.causes[k]))
+				break;
+		if (k == a->f.ncauses)
+			return 0;
+	}
+	if (a->f.nports) {
+		for (k = 0; k < a->f.nports; k++)
+			if (a->f.ports[k] == pt->server_port)
+				break;
+		if (k == a->f.nports)
+			return 0;
+	}
+	if (a->f.nclients) {
+		for (k = 0; k < a->f.nclients; k++)
+			if (prefix_match(&a->f.clients[k], &pt->client))
+				break;
+		if (k == a->f.nclients)
+			return 0;
+	}
+	return 1;
+}
+
+/* One gap that counts (closed, or open for good): filter and add. */
+static void add_gap(struct agg *a, const struct gw_rec *r, int open,
+		    const char *line, size_t len)
+{
+	struct gap_point pt;
+	struct keyent *ke;
+	unsigned int c;
+	uint64_t fh;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.start_us = r->start_us;
+	if (r->has & HAS_DURATION)
+		pt.dur_us = r->duration_us;
+	else if (r->has & HAS_END)
+		pt.dur_us = r->end_us - r->start_us;
+	if (pt.dur_us < 0)
+		pt.dur_us = 0;
+	pt.open = (uint8_t)open;
+	/* An endpoint that does not parse counts as "::", port 0. */
+	if (scan_endpoint(&r->client, &pt.client, &(uint16_t){ 0 }) < 0)
+		memset(&pt.client, 0, sizeof(pt.client));
+	if (scan_endpoint(&r->server, &(struct in6_addr){ { { 0 } } },
+			  &pt.server_port) < 0)
+		pt.server_port = 0;
+	if (!selected(a, r, &pt)) {
+		a->r.filtered++;
+		return;
+	}
+	c = intern(a->r.causes, &a->r.ncauses, &r->cause, "unknown", &a->oom);
+	pt.cause = (uint8_t)c;
+	if (a->r.causes[c].explanation == NULL && r->explanation.p != NULL) {
+		a->r.causes[c].explanation = span_dup(&r->explanation);
+		a->r.causes[c].next_step = span_dup(&r->next_step);
+	}
+	a->r.causes[c].gaps++;
+	if (open) {
+		a->r.causes[c].open++;
+		pt.outcome = AGG_OUTCOME_OPEN;
+	} else {
+		pt.outcome = (uint8_t)intern(a->r.outcomes, &a->r.noutcomes,
+					     &r->outcome, "none", &a->oom);
+	}
+	a->r.outcomes[pt.outcome].gaps++;
+
+	if (a->r.npoints == a->points_cap) {
+		size_t ncap = a->points_cap ? a->points_cap * 2 : 4096;
+		struct gap_point *np = realloc(a->r.points, ncap * sizeof(*np));
+
+		if (np == NULL) {
+			a->oom = 1;
+			return;
+		}
+		a->r.points = np;
+		a->points_cap = ncap;
+	}
+	a->r.points[a->r.npoints++] = pt;
+	a->r.gaps++;
+	if (open)
+		a->r.open++;
+	else
+		a->r.closed++;
+
+	ke = keytab_get(&a->clients, &pt.client);
+	if (ke == NULL) {
+		a->oom = 1;
+	} else {
+		ke->gaps++;
+		ke->silent_us += pt.dur_us;
+	}
+	fh = hash_bytes(r->client.p, r->client.len) ^
+	     hash_bytes(r->server.p, r->server.len) * 31 ^
+	     hash_bytes(r->proto.p, r->proto.len) * 7;
+	if (u64set_add(&a->flows, fh ? fh : 1) < 0)
+		a->oom = 1;
+
+	if (!open && (r->has & HAS_RECONNECT)) {
+		if (a->ndelays == a->delays_cap) {
+			size_t ncap = a->delays_cap ? a->delays_cap * 2 : 1024;
+			int64_t *nd = realloc(a->delays, ncap * sizeof(*nd));
+
+			if (nd == NULL) {
+				a->oom = 1;
+				return;
+			}
+			a->delays = nd;
+			a->delays_cap = ncap;
+		}
+		a->delays[a->ndelays++] = r->reconnect_delay_us;
+	}
+	if (r->has & HAS_PCAP)
+		a->r.with_pcap++;
+	if (r->has & HAS_CONNTRACK)
+		a->r.with_conntrack++;
+	if (r->has & HAS_PROBE)
+		a->r.with_probe++;
+	if (r->lost_packets)
+		a->r.lost_packets++;
+	if ((r->has & HAS_CLUSTER) && r->cluster_id.p != NULL) {
+		if (u64set_add(&a->clusters,
+			       hash_bytes(r->cluster_id.p, r->cluster_id.len)) < 0)
+			a->oom = 1;
+		if (r->cluster_size > a->r.big_cluster_size) {
+			free(a->r.big_cluster_id);
+			a->r.big_cluster_id = span_dup(&r->cluster_id);
+			a->r.big_cluster_size = r->cluster_size;
+			a->r.big_cluster_first_us = r->cluster_first_us ?
+						    r->cluster_first_us : GWT_NONE;
+		}
+	}
+	if (a->keep)
+		keep_line(a, pt.dur_us, pt.start_us, line, len);
+	if ((a->flags & AGG_CSV) && a->out != NULL)
+		out_csv_row(a->out, r, open);
+}
+
+/* ---- stats records: counters since the daemon started ---- */
+
+static void stats_values(const struct gw_rec *r, int64_t v[5])
+{
+	v[0] = r->flows_created;
+	v[1] = r->queue_dropped;
+	v[2] = r->user_dropped;
+	v[3] = r->enobufs;
+	v[4] = r->report_dropped;
+}
+
+static void stats_close_segment(struct agg *a)
+{
+	int64_t *t[5] = {
+		&a->r.stats.flows_created, &a->r.stats.queue_dropped,
+		&a->r.stats.user_dropped, &a->r.stats.enobufs,
+		&a->r.stats.report_dropped,
+	};
+	int k;
+
+	if (!a->seg_open)
+		return;
+	for (k = 0; k < 5; k++)
+		if (a->seg_last[k] > a->seg_before[k])
+			*t[k] += a->seg_last[k] - a->seg_before[k];
+	a->seg_open = 0;
+}
+
+/*
+ * A run's counters grow until the daemon restarts (its uptime goes back):
+ * each run adds what grew inside the window, its last value in the window
+ * less its last value before it.
+ */
+static void add_stats(struct agg *a, const struct gw_rec *r)
+{
+	int64_t v[5];
+
+	a->r.lines.stats++;
+	if (!(r->has & HAS_TIME))
+		return;
+	seen_time(a, r->time_us);
+	if (a->f.until_us != GWT_NONE && r->time_us > a->f.until_us)
+		return;
+	stats_values(r, v);
+	if (!a->seg_open || ((r->has & HAS_UPTIME) && r->uptime_s < a->seg_uptime)) {
+		stats_close_segment(a);
+		memset(a->seg_before, 0, sizeof(a->seg_before));
+		memset(a->seg_last, 0, sizeof(a->seg_last));
+		a->seg_open = 1;
+	}
+	a->seg_uptime = (r->has & HAS_UPTIME) ? r->uptime_s : a->seg_uptime;
+	if (a->f.since_us != GWT_NONE && r->time_us < a->f.since_us) {
+		memcpy(a->seg_before, v, sizeof(v));
+		memcpy(a->seg_last, v, sizeof(v));
+		return;
+	}
+	a->r.stats.records++;
+	memcpy(a->seg_last, v, sizeof(v));
+}
+
+/* ---- lines ---- */
+
+static void warn_line(struct agg *a, const char *where, const char *what)
+{
+	if (where == NULL)
+		return;
+	a->warned++;
+	if (a->warned <= WARN_PER_FILE)
+		fprintf(stderr, "gapwatch: %s: %s: skipped\n", where, what);
+}
+
+void agg_line(struct agg *a, const char *line, size_t len, int last,
+	      const char *where)
+{
+	struct gw_rec r;
+	enum scan_result res;
+	struct pending *p;
+	void *keep = NULL;
+	uint64_t h;
+	size_t k;
+
+	a->r.lines.lines++;
+	for (k = 0; k < len; k++)
+		if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r')
+			break;
+	if (k == len) {
+		a->r.lines.blank++;
+		return;
+	}
+	if (a->jansson)
+		res = scan_record_jansson(line, len, &r, &keep);
+	else
+		res = scan_record(line, len, &r);
+	if (res != SCAN_OK) {
+		if (last) {
+			a->r.lines.truncated++;
+			warn_line(a, where, "incomplete last line (still being written?)");
+		} else if (res == SCAN_NOT_JSON) {
+			a->r.lines.not_json++;
+			warn_line(a, where, "not JSON");
+		} else {
+			a->r.lines.not_object++;
+			warn_line(a, where, "JSON but not an object");
+		}
+		goto out;
+	}
+	switch (r.type) {
+	case REC_STATS:
+		add_stats(a, &r);
+		goto out;
+	case REC_OTHER:
+		/* Records of a type we do not know: a newer daemon's. */
+		a->r.lines.other++;
+		goto out;
+	case REC_GAP:
+	case REC_GAP_OPEN:
+		break;
+	}
+	if (!(r.has & HAS_ID) || r.id.len == 0 || !(r.has & HAS_START) ||
+	    !(r.has & (HAS_DURATION | HAS_END))) {
+		a->r.lines.bad_record++;
+		warn_line(a, where, !(r.has & HAS_ID) || r.id.len == 0 ?
+			  "gap record without an id" : !(r.has & HAS_START) ?
+			  "gap record without a valid start" :
+			  "gap record without duration_ms or end");
+		goto out;
+	}
+	seen_time(a, r.start_us);
+	seen_time(a, (r.has & HAS_END) ? r.end_us : GWT_NONE);
+	seen_time(a, (r.has & HAS_DETECTED) ? r.detected_us : GWT_NONE);
+	h = id_hash(&r.id);
+	if (r.type == REC_GAP_OPEN) {
+		a->r.lines.gap_open++;
+		/* Its gap was seen already (files given newest first), or
+		 * the same gap_open twice (a file given twice). */
+		if (u64set_has(&a->closed, h) || pend_find(&a->pending, h))
+			goto out;
+		if (pend_add(&a->pending, h, line, len) < 0)
+			a->oom = 1;
+		goto out;
+	}
+	a->r.lines.gap++;
+	switch (u64set_add(&a->closed, h)) {
+	case 0:
+		a->r.lines.duplicate++;
+		goto out;
+	case -1:
+		a->oom = 1;
+		break;
+	}
+	p = pend_find(&a->pending, h);
+	if (p != NULL) {
+		free(p->line);
+		p->line = NULL;
+		p->idh = PEND_DELETED;
+	}
+	add_gap(a, &r, 0, line, len);
+out:
+	if (keep)
+		scan_release(keep);
+}
+
+int lines_read(const char *path, lines_fn fn, void *ctx, char *err, size_t errlen)
+{
+	char *buf, *nbuf;
+	size_t cap = 2 * READ_CHUNK, fill = 0, start, k;
+	uint64_t lineno = 0;
+	int n, skipping = 0, errnum, rc = 0;
+	const char *msg;
+	gzFile gz;
+
+	errno = 0;
+	/* gzopen reads a file that is not gzip'd as it is. */
+	gz = gzopen(path, "rb");
+	if (gz == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 errno ? strerror(errno) : "out of memory");
+		return -1;
+	}
+	gzbuffer(gz, 256 * 1024);
+	buf = malloc(cap);
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		gzclose(gz);
+		return -1;
+	}
+	for (;;) {
+		if (cap - fill < READ_CHUNK) {
+			nbuf = realloc(buf, cap * 2);
+			if (nbuf == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				rc = -1;
+				break;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = gzread(gz, buf + fill, (unsigned int)(cap - fill));
+		if (n < 0) {
+			msg = gzerror(gz, &errnum);
+			snprintf(err, errlen, "%s: read error after line %llu: %s",
+				 path, (unsigned long long)lineno,
+				 errnum == Z_ERRNO ? strerror(errno) : msg);
+			rc = -1;
+			break;
+		}
+		if (n == 0) {
+			/* The end: a last line without its newline. */
+			if (fill > 0 && !skipping)
+				fn(ctx, buf, fill, LINE_LAST, ++lineno);
+			break;
+		}
+		fill += (size_t)n;
+		start = 0;
+		for (;;) {
+			char *nl = memchr(buf + start, '\n', fill - start);
+
+			if (nl == NULL)
+				break;
+			k = (size_t)(nl - buf);
+			lineno++;
+			if (skipping)
+				skipping = 0;
+			else
+				fn(ctx, buf + start, k - start, 0, lineno);
+			start = k + 1;
+		}
+		memmove(buf, buf + start, fill - start);
+		fill -= start;
+		if (fill > AGG_MAX_LINE) {
+			/* One line longer than any record: dropped up to its
+			 * newline, told once. */
+			if (!skipping)
+				fn(ctx, NULL, 0, LINE_TOO_LONG, lineno + 1);
+			skipping = 1;
+			fill = 0;
+		}
+	}
+	free(buf);
+	if (gzclose(gz) != Z_OK && rc == 0) {
+		snprintf(err, errlen, "%s: cannot close: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+static void agg_file_line(void *ctx, const char *line, size_t len,
+			  unsigned int flags, uint64_t lineno)
+{
+	struct agg *a = ctx;
+	char where[4096];
+
+	snprintf(where, sizeof(where), "%s:%llu", a->file,
+		 (unsigned long long)lineno);
+	if (flags & LINE_TOO_LONG) {
+		a->r.lines.lines++;
+		a->r.lines.too_long++;
+		warn_line(a, where, "line longer than 4 MiB");
+		return;
+	}
+	agg_line(a, line, len, (flags & LINE_LAST) != 0, where);
+}
+
+int agg_file(struct agg *a, const char *path, char *err, size_t errlen)
+{
+	uint64_t lines0 = a->r.lines.lines;
+	int rc;
+
+	a->file = path;
+	a->warned = 0;
+	a->r.files++;
+	rc = lines_read(path, agg_file_line, a, err, errlen);
+	if (a->warned > WARN_PER_FILE)
+		fprintf(stderr, "gapwatch: %s: %u more bad lines skipped\n", path,
+			a->warned - WARN_PER_FILE);
+	if (rc == 0 && a->r.lines.lines == lines0)
+		fprintf(stderr, "gapwatch: %s: empty file\n", path);
+	if (a->oom && rc == 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = -1;
+	}
+	if (rc < 0)
+		a->r.files_failed++;
+	return rc;
+}
+
+/* ---- the end ---- */
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+static int cmp_point_start(const void *x, const void *y)
+{
+	const struct gap_point *a = x, *b = y;
+
+	return (a->start_us > b->start_us) - (a->start_us < b->start_us);
+}
+
+static int cmp_kept_desc(const void *x, const void *y)
+{
+	const struct kept *a = x, *b = y;
+
+	if (a->dur_us != b->dur_us)
+		return (a->dur_us < b->dur_us) - (a->dur_us > b->dur_us);
+	return (a->start_us > b->start_us) - (a->start_us < b->start_us);
+}
+
+/* More gaps first, then more silent time, then the lower address. */
+static int top_before(const struct agg_top *a, const struct agg_top *b)
+{
+	int c;
+
+	if (a->gaps != b->gaps)
+		return a->gaps > b->gaps;
+	if (a->silent_us != b->silent_us)
+		return a->silent_us > b->silent_us;
+	c = memcmp(&a->key.addr, &b->key.addr, 16);
+	return c < 0;
+}
+
+static void top_offer(struct agg_top *top, unsigned int *n, const struct agg_top *e)
+{
+	unsigned int i;
+
+	if (*n == AGG_TOP && !top_before(e, &top[AGG_TOP - 1]))
+		return;
+	i = *n < AGG_TOP ? (*n)++ : AGG_TOP - 1;
+	while (i > 0 && top_before(e, &top[i - 1])) {
+		top[i] = top[i - 1];
+		i--;
+	}
+	top[i] = *e;
+}
+
+/* Sort names by gaps (desc; "open" stays first among outcomes) and
+ * renumber the points. */
+static void sort_names(struct agg_name *names, unsigned int n, unsigned int fixed,
+		       uint8_t map[AGG_MAX_NAMES])
+{
+	unsigned int order[AGG_MAX_NAMES], i, j, t;
+	struct agg_name tmp[AGG_MAX_NAMES];
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = fixed; i < n; i++)
+		for (j = i; j > fixed; j--) {
+			const struct agg_name *x = &names[order[j]];
+			const struct agg_name *y = &names[order[j - 1]];
+
+			if (x->gaps > y->gaps ||
+			    (x->gaps == y->gaps && strcmp(x->name, y->name) < 0)) {
+				t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			} else {
+				break;
+			}
+		}
+	for (i = 0; i < n; i++) {
+		tmp[i] = names[order[i]];
+		map[order[i]] = (uint8_t)i;
+	}
+	memcpy(names, tmp, n * sizeof(*names));
+}
+
+static void finish_pending(struct agg *a)
+{
+	struct gw_rec r;
+	void *keep = NULL;
+	size_t k;
+
+	for (k = 0; k < a->pending.cap; k++) {
+		struct pending *p = &a->pending.slot[k];
+
+		if (p->idh <= PEND_DELETED)
+			continue;
+		if (u64set_has(&a->closed, p->idh))
+			continue;
+		if ((a->jansson ? scan_record_jansson(p->line, p->len, &r, &keep) :
+		     scan_record(p->line, p->len, &r)) == SCAN_OK)
+			add_gap(a, &r, 1, p->line, p->len);
+		if (keep)
+			scan_release(keep);
+		keep = NULL;
+	}
+}
+
+static void finish_durations(struct agg *a)
+{
+	struct agg_result *r = &a->r;
+	uint64_t *keyed;
+	int64_t *all;
+	size_t k, n = 0, i, j;
+
+	keyed = malloc((r->closed ? r->closed : 1) * sizeof(*keyed));
+	all = malloc((r->closed ? r->closed : 1) * sizeof(*all));
+	if (keyed == NULL || all == NULL) {
+		a->oom = 1;
+		goto out;
+	}
+	/* One sort serves every cause: the cause in the top byte. */
+	for (k = 0; k < r->npoints; k++) {
+		const struct gap_point *p = &r->points[k];
+		uint64_t d = (uint64_t)p->dur_us;
+
+		if (p->open)
+			continue;
+		if (d >= (1ULL << 56))
+			d = (1ULL << 56) - 1;
+		keyed[n] = (uint64_t)p->cause << 56 | d;
+		all[n++] = (int64_t)d;
+	}
+	if (n) {
+		qsort(keyed, n, sizeof(*keyed), cmp_u64);
+		qsort(all, n, sizeof(*all), cmp_i64);
+	}
+	r->median_us = agg_percentile(all, n, 50);
+	r->p95_us = agg_percentile(all, n, 95);
+	r->max_us = n ? all[n - 1] : 0;
+	for (i = 0; i < n; i = j) {
+		unsigned int c = (unsigned int)(keyed[i] >> 56);
+		size_t m;
+
+		for (j = i; j < n && (keyed[j] >> 56) == c; j++)
+			all[j - i] = (int64_t)(keyed[j] & ((1ULL << 56) - 1));
+		m = j - i;
+		r->causes[c].median_us = agg_percentile(all, m, 50);
+		r->causes[c].p95_us = agg_percentile(all, m, 95);
+		r->causes[c].max_us = all[m - 1];
+	}
+	if (a->ndelays)
+		qsort(a->delays, a->ndelays, sizeof(*a->delays), cmp_i64);
+	r->reconnects = a->ndelays;
+	r->reconnect_median_us = agg_percentile(a->delays, a->ndelays, 50);
+	r->reconnect_p95_us = agg_percentile(a->delays, a->ndelays, 95);
+out:
+	free(keyed);
+	free(all);
+}
+
+static void finish_tops(struct agg *a)
+{
+	struct agg_result *r = &a->r;
+	struct keytab pfx = { NULL, 0, 0 };
+	struct agg_top e;
+	struct gw_prefix g;
+	uint64_t (*cc)[AGG_MAX_NAMES];
+	unsigned int t, c;
+	size_t k;
+
+	for (k = 0; k < a->clients.cap; k++) {
+		struct keyent *ke = &a->clients.slot[k], *pe;
+
+		if (ke->gaps == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.key.addr = ke->key;
+		e.key.len = 128;
+		e.gaps = ke->gaps;
+		e.clients = 1;
+		e.silent_us = ke->silent_us;
+		top_offer(r->top_clients, &r->ntop_clients, &e);
+		prefix_group(&ke->key, &g);
+		pe = keytab_get(&pfx, &g.addr);
+		if (pe == NULL) {
+			a->oom = 1;
+			break;
+		}
+		pe->gaps += ke->gaps;
+		pe->clients++;
+		pe->silent_us += ke->silent_us;
+	}
+	for (k = 0; k < pfx.cap; k++) {
+		struct keyent *pe = &pfx.slot[k];
+
+		if (pe->gaps == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.key.addr = pe->key;
+		e.key.len = is_v4(&pe->key) ? 96 + 24 : 48;
+		e.gaps = pe->gaps;
+		e.clients = pe->clients;
+		e.silent_us = pe->silent_us;
+		top_offer(r->top_prefixes, &r->ntop_prefixes, &e);
+	}
+	free(pfx.slot);
+	r->clients = a->clients.n;
+
+	/* The commonest cause and the latest gap of each top entry. */
+	cc = calloc(2 * AGG_TOP, sizeof(*cc));
+	if (cc == NULL) {
+		a->oom = 1;
+		return;
+	}
+	for (t = 0; t < r->ntop_clients; t++)
+		r->top_clients[t].last_us = GWT_NONE;
+	for (t = 0; t < r->ntop_prefixes; t++)
+		r->top_prefixes[t].last_us = GWT_NONE;
+	for (k = 0; k < r->npoints; k++) {
+		const struct gap_point *p = &r->points[k];
+
+		for (t = 0; t < r->ntop_clients; t++) {
+			struct agg_top *x = &r->top_clients[t];
+
+			if (memcmp(&x->key.addr, &p->client, 16) != 0)
+				continue;
+			cc[t][p->cause]++;
+			if (p->start_us > x->last_us)
+				x->last_us = p->start_us;
+		}
+		for (t = 0; t < r->ntop_prefixes; t++) {
+			struct agg_top *x = &r->top_prefixes[t];
+
+			if (!prefix_match(&x->key, &p->client))
+				continue;
+			cc[AGG_TOP + t][p->cause]++;
+			if (p->start_us > x->last_us)
+				x->last_us = p->start_us;
+		}
+	}
+	for (t = 0; t < 2 * AGG_TOP; t++) {
+		struct agg_top *x = t < AGG_TOP ? &r->top_clients[t] :
+				    &r->top_prefixes[t - AGG_TOP];
+
+		for (c = 0; c < r->ncauses; c++)
+			if (cc[t][c] > x->cause_gaps) {
+				x->cause_gaps = cc[t][c];
+				x->cause = (uint8_t)c;
+			}
+	}
+	free(cc);
+}
+
+static void finish_minutes(struct agg *a)
+{
+	struct agg_result *r = &a->r;
+	struct agg_minute m;
+	size_t k, j;
+	unsigned int i;
+
+	for (k = 0; k < r->npoints; k = j) {
+		int64_t s = r->points[k].start_us;
+
+		m.minute_us = (s >= 0 ? s / 60000000 : (s - 59999999) / 60000000) *
+			      60000000;
+		for (j = k; j < r->npoints && r->points[j].start_us < m.minute_us + 60000000; j++)
+			;
+		m.gaps = j - k;
+		if (r->nbusiest == AGG_BUSIEST && m.gaps <= r->busiest[AGG_BUSIEST - 1].gaps)
+			continue;
+		i = r->nbusiest < AGG_BUSIEST ? r->nbusiest++ : AGG_BUSIEST - 1;
+		while (i > 0 && m.gaps > r->busiest[i - 1].gaps) {
+			r->busiest[i] = r->busiest[i - 1];
+			i--;
+		}
+		r->busiest[i] = m;
+	}
+}
+
+const struct agg_result *agg_finish(struct agg *a, int64_t now_us)
+{
+	struct agg_result *r = &a->r;
+	uint8_t cmap[AGG_MAX_NAMES], omap[AGG_MAX_NAMES];
+	int64_t span;
+	size_t k;
+	unsigned int b;
+
+	if (a->finished)
+		return r;
+	a->finished = 1;
+	stats_close_segment(a);
+	finish_pending(a);
+	r->flows = a->flows.n;
+	r->clusters = a->clusters.n;
+
+	sort_names(r->causes, r->ncauses, 0, cmap);
+	sort_names(r->outcomes, r->noutcomes, 1, omap);
+	for (k = 0; k < r->npoints; k++) {
+		r->points[k].cause = cmap[r->points[k].cause];
+		r->points[k].outcome = omap[r->points[k].outcome];
+	}
+	if (r->npoints)
+		qsort(r->points, r->npoints, sizeof(*r->points), cmp_point_start);
+	finish_durations(a);
+	for (k = 0; k < r->npoints; k++) {
+		int64_t ms = r->points[k].dur_us / 1000;
+
+		for (b = 0; b < AGG_HIST_BINS - 1; b++)
+			if (ms < agg_hist_edges_ms[b])
+				break;
+		r->hist[b]++;
+	}
+	finish_tops(a);
+	finish_minutes(a);
+
+	/* The window: what was asked for, else what the data covers. */
+	r->first_us = a->f.since_us != GWT_NONE ? a->f.since_us :
+		      r->npoints ? r->points[0].start_us : r->data_first_us;
+	if (a->f.until_us != GWT_NONE)
+		r->last_us = a->f.until_us;
+	else if (a->f.since_us != GWT_NONE)
+		/* "since 1h": until now, or the data's end if it is later
+		 * (a --now in the past, a clock that was ahead) */
+		r->last_us = r->data_last_us != GWT_NONE && r->data_last_us > now_us ?
+			     r->data_last_us : now_us;
+	else
+		r->last_us = r->data_last_us;
+	span = r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
+	       r->last_us - r->first_us : 0;
+	/* A rate over less than a minute would say little: at least one. */
+	r->per_minute = (double)r->gaps / ((span > 60000000 ? (double)span : 6e7) / 6e7);
+
+	if (a->keep) {
+		if (a->nkept)
+			qsort(a->kept, a->nkept, sizeof(*a->kept), cmp_kept_desc);
+		a->longest = calloc(a->nkept ? a->nkept : 1, sizeof(*a->longest));
+		if (a->longest == NULL)
+			a->oom = 1;
+		else
+			for (k = 0; k < a->nkept; k++)
+				a->longest[k] = a->kept[k].line;
+	}
+	return r;
+}
+
+char *const *agg_longest(const struct agg *a, size_t *n)
+{
+	*n = a->longest ? a->nkept : 0;
+	return a->longest;
+}

@@ -1,0 +1,827 @@
+/*
+ * gapwatch-show.c - one gap's story: its records, the packets around it
+ * from its pcap, the retransmissions and their back-off, the conntrack
+ * events and probes the record carries, and what to do next.
+ *
+ * Only the lines holding the id are parsed (with jansson: one or two
+ * objects, so the full tree is the convenient one); the pcap is read with
+ * libpcap through the engine's own packet parser.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* memmem, vasprintf, strptime, timegm, st_mtim */
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#include "packet.h"
+#include "replay.h"
+#include "gapwatch.h"
+
+/* Packets before the gap's start and after its end that are listed. */
+#define SHOW_BEFORE		8
+#define SHOW_AFTER		12
+/* Segments remembered per direction to spot retransmissions. */
+#define SEQ_MEMORY		512
+
+struct found {
+	const char *id;
+	const char *quoted;		/* "id", as it stands in a line */
+	size_t qlen;
+	const char *file;
+	json_t *open, *gap;		/* the records, or NULL */
+	char open_where[4200], gap_where[4200];
+	char gap_file[4096];		/* the file the gap record is in */
+	uint64_t matches;
+};
+
+static void find_line(void *ctx, const char *line, size_t len,
+		      unsigned int flags, uint64_t lineno)
+{
+	struct found *fd = ctx;
+	struct gw_rec r;
+	json_t **slot;
+	char *where;
+
+	if (line == NULL || (flags & LINE_LAST))
+		return;
+	/* Cheap first: the id must be somewhere in the line. */
+	if (len < fd->qlen || memmem(line, len, fd->quoted, fd->qlen) == NULL)
+		return;
+	if (scan_record(line, len, &r) != SCAN_OK || !(r.has & HAS_ID) ||
+	    !span_eq(&r.id, fd->id))
+		return;
+	if (r.type == REC_GAP) {
+		slot = &fd->gap;
+		where = fd->gap_where;
+		snprintf(fd->gap_file, sizeof(fd->gap_file), "%s", fd->file);
+	} else if (r.type == REC_GAP_OPEN) {
+		slot = &fd->open;
+		where = fd->open_where;
+	} else {
+		return;
+	}
+	fd->matches++;
+	json_decref(*slot);
+	*slot = json_loadb(line, len, 0, NULL);
+	snprintf(where, sizeof(fd->gap_where), "%s:%llu", fd->file,
+		 (unsigned long long)lineno);
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int jnum(json_t *o, const char *key, double *v)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (!json_is_number(x))
+		return 0;
+	*v = json_number_value(x);
+	return 1;
+}
+
+static double jd(json_t *o, const char *key)
+{
+	double v = 0;
+
+	jnum(o, key, &v);
+	return v;
+}
+
+static int64_t jtime(json_t *o, const char *key)
+{
+	const char *s = jstr(o, key);
+	int64_t us;
+
+	if (s == NULL || gwt_parse_rfc3339(s, strlen(s), &us) < 0)
+		return GWT_NONE;
+	return us;
+}
+
+/* ---- the timeline: events from the records, the pcap, conntrack ---- */
+
+struct event {
+	int64_t t;
+	unsigned int order;		/* keeps equal times in insertion order */
+	char *text;
+};
+
+struct timeline {
+	struct event *ev;
+	size_t n, cap;
+};
+
+static void tl_add(struct timeline *tl, int64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void tl_add(struct timeline *tl, int64_t t, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	if (t == GWT_NONE)
+		return;
+	if (tl->n == tl->cap) {
+		size_t ncap = tl->cap ? tl->cap * 2 : 64;
+		struct event *ne = realloc(tl->ev, ncap * sizeof(*ne));
+
+		if (ne == NULL)
+			return;
+		tl->ev = ne;
+		tl->cap = ncap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (text == NULL)
+		return;
+	tl->ev[tl->n].t = t;
+	tl->ev[tl->n].order = (unsigned int)tl->n;
+	tl->ev[tl->n].text = text;
+	tl->n++;
+}
+
+static int cmp_event(const void *x, const void *y)
+{
+	const struct event *a = x, *b = y;
+
+	if (a->t != b->t)
+		return (a->t > b->t) - (a->t < b->t);
+	return (a->order > b->order) - (a->order < b->order);
+}
+
+static void tl_print(FILE *f, struct timeline *tl, int64_t origin)
+{
+	char t[48];
+	size_t k;
+
+	if (tl->n)
+		qsort(tl->ev, tl->n, sizeof(*tl->ev), cmp_event);
+	for (k = 0; k < tl->n; k++) {
+		int64_t d = tl->ev[k].t - origin;
+		char off[32];
+
+		gwt_format(tl->ev[k].t, 1, t, sizeof(t));
+		snprintf(off, sizeof(off), "%c%.3f", d < 0 ? '-' : '+',
+			 (double)(d < 0 ? -d : d) / 1e6);
+		fprintf(f, "  %.15s %9s s  %s\n", t + 11, off, tl->ev[k].text);
+	}
+}
+
+static void tl_free(struct timeline *tl)
+{
+	size_t k;
+
+	for (k = 0; k < tl->n; k++)
+		free(tl->ev[k].text);
+	free(tl->ev);
+}
+
+/* ---- packets from the pcap ---- */
+
+struct pkt {
+	int64_t t;
+	uint8_t from_client;
+	uint8_t flags;
+	uint8_t reconnect;		/* the client's new flow */
+	uint8_t tcp;
+	uint16_t sport, dport;
+	uint32_t seq, ack, len;
+	uint32_t retx;			/* 0: first send; n: n-th resend */
+	int64_t retx_delta;		/* since the previous send of seq */
+	double backoff;			/* delta / the previous delta */
+};
+
+struct sent {
+	uint32_t seq;
+	uint32_t count;
+	int64_t last_t;
+	int64_t last_delta;
+};
+
+struct dir_state {
+	struct sent seen[SEQ_MEMORY];
+	size_t n, next;
+	uint32_t high;			/* seq + len of the highest data sent */
+	int have_high;
+};
+
+static int seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/*
+ * A data segment whose bytes were sent already is a retransmission; the
+ * delta to the previous send of the same seq is the RTO at that moment,
+ * and its growth the back-off.
+ */
+static void mark_retx(struct dir_state *d, struct pkt *p)
+{
+	uint32_t span = p->len + ((p->flags & (PKT_TCP_SYN | PKT_TCP_FIN)) ? 1 : 0);
+	size_t k;
+
+	if (span == 0)
+		return;
+	for (k = 0; k < d->n; k++) {
+		struct sent *s = &d->seen[k];
+
+		if (s->seq != p->seq)
+			continue;
+		if (!d->have_high || !seq_before(p->seq, d->high))
+			break;
+		s->count++;
+		p->retx = s->count - 1;
+		p->retx_delta = p->t - s->last_t;
+		p->backoff = s->last_delta > 0 ?
+			     (double)p->retx_delta / (double)s->last_delta : 0;
+		s->last_delta = p->retx_delta;
+		s->last_t = p->t;
+		return;
+	}
+	/* First send of this seq (or memory full: the oldest goes). */
+	d->seen[d->next] = (struct sent){ p->seq, 1, p->t, 0 };
+	d->next = (d->next + 1) % SEQ_MEMORY;
+	if (d->n < SEQ_MEMORY)
+		d->n++;
+	if (!d->have_high || seq_before(d->high, p->seq + span)) {
+		d->high = p->seq + span;
+		d->have_high = 1;
+	}
+}
+
+struct flowspec {
+	struct in6_addr client, server;
+	uint16_t cport, sport, rport;	/* rport: the reconnect's port, or 0 */
+	int tcp;
+};
+
+static char *flags_text(uint8_t fl, char *buf, size_t len)
+{
+	snprintf(buf, len, "[%s%s%s%s%s]", fl & PKT_TCP_SYN ? "S" : "",
+		 fl & PKT_TCP_FIN ? "F" : "", fl & PKT_TCP_RST ? "R" : "",
+		 fl & PKT_TCP_PSH ? "P" : "", fl & PKT_TCP_ACK ? "." : "");
+	return buf;
+}
+
+static int read_pcap(const char *path, const struct flowspec *fs, struct pkt **out,
+		     size_t *nout, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct dir_state *dirs;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct pkt *v = NULL;
+	size_t n = 0, cap = 0;
+	pcap_t *pc;
+	int dlt, rc;
+
+	pc = pcap_open_offline(path, perr);
+	if (pc == NULL) {
+		snprintf(err, errlen, "%.4000s: %s", path, perr);
+		return -1;
+	}
+	dirs = calloc(2, sizeof(*dirs));
+	if (dirs == NULL) {
+		pcap_close(pc);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	dlt = pcap_datalink(pc);
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		struct packet pk;
+		struct pkt p;
+		int off = replay_ip_offset(dlt, data, h->caplen), fc, rec = 0;
+
+		if (off < 0 || parse_packet(data + off, h->caplen - (size_t)off,
+					    h->len - (size_t)off, &pk) != PARSE_OK)
+			continue;
+		if ((pk.proto == IPPROTO_TCP) != fs->tcp)
+			continue;
+		if (memcmp(&pk.src, &fs->client, 16) == 0 &&
+		    memcmp(&pk.dst, &fs->server, 16) == 0 && pk.dport == fs->sport) {
+			fc = 1;
+			if (pk.sport != fs->cport) {
+				/* Another flow of the same client: the
+				 * reconnect, if that is its port (or any
+				 * SYN when the record names none). */
+				if (fs->rport ? pk.sport != fs->rport :
+				    !(pk.tcp_flags & PKT_TCP_SYN))
+					continue;
+				rec = 1;
+			}
+		} else if (memcmp(&pk.src, &fs->server, 16) == 0 &&
+			   memcmp(&pk.dst, &fs->client, 16) == 0 &&
+			   pk.sport == fs->sport) {
+			fc = 0;
+			if (pk.dport != fs->cport) {
+				if (!fs->rport || pk.dport != fs->rport)
+					continue;
+				rec = 1;
+			}
+		} else {
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		p.from_client = (uint8_t)fc;
+		p.flags = pk.tcp_flags;
+		p.reconnect = (uint8_t)rec;
+		p.tcp = pk.proto == IPPROTO_TCP;
+		p.sport = pk.sport;
+		p.dport = pk.dport;
+		p.seq = pk.seq;
+		p.ack = pk.ack;
+		p.len = pk.payload_len;
+		if (p.tcp && !rec)
+			mark_retx(&dirs[fc], &p);
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct pkt *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (nv == NULL)
+				break;
+			v = nv;
+			cap = ncap;
+		}
+		v[n++] = p;
+	}
+	if (rc == -1)
+		snprintf(err, errlen, "%s: %s (read %zu packets of the flow)", path,
+			 pcap_geterr(pc), n);
+	free(dirs);
+	pcap_close(pc);
+	*out = v;
+	*nout = n;
+	return rc == -1 ? -1 : 0;
+}
+
+/* The pcap path as written, else next to the report file. */
+static const char *find_pcap(const char *pcap, const char *report, char *buf,
+			     size_t len)
+{
+	struct stat st;
+	char dir[4096];
+
+	if (stat(pcap, &st) == 0 || pcap[0] == '/' || report[0] == '\0')
+		return pcap;
+	snprintf(dir, sizeof(dir), "%s", report);
+	snprintf(buf, len, "%s/%s", dirname(dir), pcap);
+	return stat(buf, &st) == 0 ? buf : pcap;
+}
+
+static void packet_text(const struct pkt *p, char *buf, size_t len)
+{
+	char fl[16];
+	size_t o;
+
+	if (p->tcp)
+		o = (size_t)snprintf(buf, len, "%s %-6s seq %" PRIu32 " ack %" PRIu32
+				     " len %" PRIu32,
+				     p->from_client ? "C>S" : "S>C",
+				     flags_text(p->flags, fl, sizeof(fl)), p->seq, p->ack,
+				     p->len);
+	else
+		o = (size_t)snprintf(buf, len, "%s udp len %" PRIu32,
+				     p->from_client ? "C>S" : "S>C", p->len);
+	if (o >= len)
+		return;
+	if (p->reconnect)
+		o += (size_t)snprintf(buf + o, len - o, "  %s %u%s",
+				      (p->flags & PKT_TCP_SYN) ? "(new flow from port" : "(port",
+				      p->from_client ? p->sport : p->dport,
+				      p->from_client && (p->flags & PKT_TCP_SYN) &&
+				      !(p->flags & PKT_TCP_ACK) ?
+				      ": the client reconnects)" : ")");
+	else if (p->retx && o < len)
+		o += (size_t)snprintf(buf + o, len - o, "  RETRANSMISSION %" PRIu32
+				      ", %.0f ms after the last send%s",
+				      p->retx, (double)p->retx_delta / 1e3, "");
+	if (p->retx && p->backoff > 0 && o < len)
+		snprintf(buf + o, len - o, " (x%.1f)", p->backoff);
+	if (!p->reconnect && (p->flags & PKT_TCP_RST) && o < len)
+		snprintf(buf + o, len - o, "  RESET by the %s",
+			 p->from_client ? "client" : "server");
+}
+
+static void add_packets(struct timeline *tl, const struct pkt *v,
+			size_t n, int64_t start, int64_t end, unsigned int max)
+{
+	size_t k, first = n, last = 0, before = 0, after = 0, during;
+	char text[256];
+
+	/* What is listed: SHOW_BEFORE packets before the start, everything
+	 * in the gap, SHOW_AFTER after its end, and at most max in all. */
+	for (k = 0; k < n; k++) {
+		if (v[k].t < start) {
+			before++;
+			continue;
+		}
+		if (v[k].t > end && after++ >= SHOW_AFTER)
+			continue;
+		if (first == n)
+			first = k;
+		last = k;
+	}
+	if (before > SHOW_BEFORE)
+		before = SHOW_BEFORE;
+	if (first == n) {
+		first = n - before;
+		last = n ? n - 1 : 0;
+	} else {
+		first -= before;
+	}
+	if (n == 0)
+		return;
+	during = last - first + 1;
+	for (k = first; k <= last; k++) {
+		if (during > max && k - first >= max / 2 && last - k >= max / 2) {
+			if (k - first == max / 2)
+				tl_add(tl, v[k].t, "... %zu packets not listed (--packets) ...",
+				       during - max);
+			continue;
+		}
+		packet_text(&v[k], text, sizeof(text));
+		tl_add(tl, v[k].t, "%s", text);
+	}
+}
+
+/* The retransmission story in one paragraph. */
+static void retx_summary(FILE *f, const struct pkt *v, size_t n)
+{
+	uint32_t seqs[8];
+	unsigned int nseq = 0, s, j;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (!v[k].retx || v[k].reconnect)
+			continue;
+		for (s = 0; s < nseq; s++)
+			if (seqs[s] == v[k].seq)
+				break;
+		if (s == nseq && nseq < 8)
+			seqs[nseq++] = v[k].seq;
+	}
+	if (nseq == 0) {
+		fputs("\nretransmissions: none in the capture\n", f);
+		return;
+	}
+	fputs("\nretransmissions (the delay before each resend is the RTO; TCP "
+	      "doubles it each time no ACK comes back):\n", f);
+	for (s = 0; s < nseq; s++) {
+		int from_client = -1, last_doubled = 0;
+		unsigned int count = 1, doubled = 0, steps = 0;
+		int64_t prev = 0;
+
+		for (k = 0; k < n; k++)
+			if (!v[k].reconnect && v[k].retx && v[k].seq == seqs[s])
+				from_client = v[k].from_client;
+		fprintf(f, "  %s seq %" PRIu32 ": RTO", from_client ? "client" : "server",
+			seqs[s]);
+		for (k = 0, j = 0; k < n; k++) {
+			if (v[k].reconnect || !v[k].retx || v[k].seq != seqs[s] ||
+			    v[k].from_client != from_client)
+				continue;
+			if (j < 12)
+				fprintf(f, "%s%.0f", j ? ", " : " ",
+					(double)v[k].retx_delta / 1e3);
+			else if (j == 12)
+				fputs(", ...", f);
+			j++;
+			if (prev > 0) {
+				steps++;
+				last_doubled = v[k].retx_delta > prev * 17 / 10;
+				doubled += (unsigned int)last_doubled;
+			}
+			prev = v[k].retx_delta;
+			count++;
+		}
+		fprintf(f, " ms; sent %u times", count);
+		/* The first resends may come early (a tail loss probe, a
+		 * coalesced segment): what counts is that the RTO doubles
+		 * from then on. */
+		if (steps && last_doubled && doubled + 1 >= steps)
+			fputs("; exponential back-off: no ACK came back", f);
+		else if (steps && doubled == 0)
+			fputs("; no back-off (not TCP's RTO timer?)", f);
+		else if (steps)
+			fputs("; partly backed off", f);
+		fputc('\n', f);
+	}
+}
+
+/* Conntrack and probe: events with a "time" join the timeline, the rest
+ * is printed as it stands. */
+static void walk_events(struct timeline *tl, const char *what, json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			walk_events(tl, what, x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	if (json_is_string(json_object_get(v, "time"))) {
+		int64_t t = jtime(v, "time");
+		char *s;
+		json_t *c = json_deep_copy(v);
+
+		json_object_del(c, "time");
+		s = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(c);
+		if (s) {
+			tl_add(tl, t, "%s %s", what, s);
+			free(s);
+		}
+		return;
+	}
+	json_object_foreach(v, key, x)
+		if (json_is_array(x) || json_is_object(x))
+			walk_events(tl, what, x);
+}
+
+/* A TTL from the record's "ttl" object, "-" when null. */
+static char *ttl_text(json_t *ttl, const char *key, char buf[16])
+{
+	double v;
+
+	if (jnum(ttl, key, &v))
+		snprintf(buf, 16, "%.0f", v);
+	else
+		snprintf(buf, 16, "-");
+	return buf;
+}
+
+static void print_block(FILE *f, const char *title, json_t *v)
+{
+	char *s;
+
+	if (v == NULL || json_is_null(v))
+		return;
+	s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	if (s == NULL)
+		return;
+	fprintf(f, "\n%s:\n", title);
+	for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n"))
+		fprintf(f, "  %s\n", line);
+	free(s);
+}
+
+/* The probe's TTL ladder as a small traceroute table, when it has one. */
+static void print_probe(FILE *f, json_t *probe)
+{
+	const char *key, *verdict;
+	json_t *v, *hop;
+	size_t i;
+
+	if (!json_is_object(probe))
+		return;
+	verdict = jstr(probe, "verdict");
+	fputs("\nprobe (TTL ladder on the same 5-tuple):\n", f);
+	if (verdict)
+		fprintf(f, "  verdict: %s\n", verdict);
+	json_object_foreach(probe, key, v) {
+		if (!json_is_array(v))
+			continue;
+		fprintf(f, "  %s:\n", key);
+		json_array_foreach(v, i, hop) {
+			const char *addr;
+			double ttl, rtt;
+
+			if (!json_is_object(hop))
+				continue;
+			addr = jstr(hop, "responder") ? jstr(hop, "responder") :
+			       jstr(hop, "address") ? jstr(hop, "address") :
+			       jstr(hop, "addr");
+			if (jnum(hop, "ttl", &ttl))
+				fprintf(f, "    %3.0f  %-40s", ttl, addr ? addr : "*");
+			else
+				fprintf(f, "      ?  %-40s", addr ? addr : "*");
+			if (jnum(hop, "rtt_ms", &rtt))
+				fprintf(f, "  %.1f ms", rtt);
+			fputc('\n', f);
+		}
+	}
+	json_object_foreach(probe, key, v) {
+		char *s;
+
+		if (json_is_array(v) || strcmp(key, "verdict") == 0)
+			continue;
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		if (s) {
+			fprintf(f, "  %s: %s\n", key, s);
+			free(s);
+		}
+	}
+}
+
+int show_gap(FILE *f, const char *id, const char *const *files,
+	     unsigned int nfiles, unsigned int max_packets)
+{
+	struct found fd;
+	struct timeline tl = { NULL, 0, 0 };
+	struct flowspec fs;
+	struct pkt *pk = NULL;
+	size_t npk = 0;
+	char err[4400], quoted[512], buf[4200], a[32];
+	json_t *g, *o, *rc;
+	const char *outcome, *cause, *silent, *pcap;
+	int64_t start, end, detected, lc, ls;
+	double thr, iv;
+	unsigned int k;
+	int status = GW_EXIT_OK, open;
+
+	memset(&fd, 0, sizeof(fd));
+	/* The id as it stands in a line, quotes included. */
+	snprintf(quoted, sizeof(quoted), "\"%s\"", id);
+	fd.id = id;
+	fd.quoted = quoted;
+	fd.qlen = strlen(quoted);
+	for (k = 0; k < nfiles; k++) {
+		fd.file = files[k];
+		if (lines_read(files[k], find_line, &fd, err, sizeof(err)) < 0) {
+			fprintf(stderr, "gapwatch: %s\n", err);
+			status = GW_EXIT_READ;
+		}
+	}
+	g = fd.gap ? fd.gap : fd.open;
+	if (g == NULL) {
+		fprintf(stderr, "gapwatch show: no gap with id %s in", id);
+		for (k = 0; k < nfiles; k++)
+			fprintf(stderr, " %s", files[k]);
+		fputc('\n', stderr);
+		return GW_EXIT_READ;
+	}
+	o = fd.open;
+	open = fd.gap == NULL;
+	start = jtime(g, "start");
+	end = open ? GWT_NONE : jtime(g, "end");
+	detected = jtime(o ? o : g, "detected");
+	outcome = jstr(g, "outcome");
+	cause = jstr(g, "cause");
+	silent = jstr(g, "silent") ? jstr(g, "silent") : "client";
+	rc = json_object_get(g, "reconnect");
+
+	fprintf(f, "gap %s: %s %s -> %s, %s\n", id,
+		jstr(g, "proto") ? jstr(g, "proto") : "?",
+		jstr(g, "client") ? jstr(g, "client") : "?",
+		jstr(g, "server") ? jstr(g, "server") : "?",
+		open ? "STILL OPEN (no gap record yet)" : "closed");
+	if (fd.open_where[0])
+		fprintf(f, "  gap_open  %s\n", fd.open_where);
+	if (fd.gap_where[0])
+		fprintf(f, "  gap       %s\n", fd.gap_where);
+	fprintf(f, "\ncause        %s\n", cause ? cause : "-");
+	if (jstr(g, "evidence"))
+		fprintf(f, "evidence     %s\n", jstr(g, "evidence"));
+	if (jstr(g, "explanation"))
+		fprintf(f, "explanation  %s\n", jstr(g, "explanation"));
+	if (jstr(g, "next_step"))
+		fprintf(f, "next step    %s\n", jstr(g, "next_step"));
+	if (o && fd.gap && jstr(o, "cause") && cause && strcmp(jstr(o, "cause"), cause) != 0)
+		fprintf(f, "             (at detection the cause looked like %s)\n",
+			jstr(o, "cause"));
+	fprintf(f, "duration     %s%s\n",
+		gwt_format_dur((int64_t)(jd(g, "duration_ms") * 1000), a, sizeof(a)),
+		open ? " so far (at detection)" : "");
+
+	/* The records' own moments. */
+	lc = jtime(g, "last_client_packet");
+	ls = jtime(g, "last_server_packet");
+	thr = jd(g, "threshold_ms");
+	iv = jd(g, "expected_interval_ms");
+	tl_add(&tl, start, "START: the %s side's last data; silence begins", silent);
+	if (lc != GWT_NONE && lc != start)
+		tl_add(&tl, lc, "last packet of any kind from the client");
+	if (ls != GWT_NONE && ls != start)
+		tl_add(&tl, ls, "last packet of any kind from the server");
+	tl_add(&tl, detected, "DETECTED: silent past the threshold %.1f ms (the learned "
+	       "heartbeat is %.1f ms); gap_open written", thr, iv);
+	if (!open) {
+		if (json_is_object(rc))
+			tl_add(&tl, end, "END: %s: the client came back from port %.0f, "
+			       "%s after the silence began", outcome ? outcome : "?",
+			       jd(rc, "client_port"),
+			       gwt_format_dur((int64_t)(jd(rc, "delay_ms") * 1000), a, sizeof(a)));
+		else
+			tl_add(&tl, end, "END: %s", outcome ? outcome : "?");
+	}
+	walk_events(&tl, "conntrack", json_object_get(g, "conntrack"));
+	walk_events(&tl, "probe", json_object_get(g, "probe"));
+
+	/* The packets, from the gap's pcap. */
+	pcap = jstr(g, "pcap");
+	memset(&fs, 0, sizeof(fs));
+	if (pcap && (jstr(g, "client") == NULL || jstr(g, "server") == NULL)) {
+		pcap = NULL;
+	} else if (pcap) {
+		struct span cs = { jstr(g, "client"), (uint32_t)strlen(jstr(g, "client")), 0 };
+		struct span ss = { jstr(g, "server"), (uint32_t)strlen(jstr(g, "server")), 0 };
+
+		if (scan_endpoint(&cs, &fs.client, &fs.cport) < 0 ||
+		    scan_endpoint(&ss, &fs.server, &fs.sport) < 0)
+			pcap = NULL;
+		fs.tcp = jstr(g, "proto") && strcmp(jstr(g, "proto"), "tcp") == 0;
+		fs.rport = json_is_object(rc) ? (uint16_t)jd(rc, "client_port") : 0;
+	}
+	if (pcap) {
+		const char *path = find_pcap(pcap, fd.gap_file[0] ? fd.gap_file :
+					     files[0], buf, sizeof(buf));
+
+		if (read_pcap(path, &fs, &pk, &npk, err, sizeof(err)) < 0) {
+			fprintf(f, "\npcap         cannot read %s\n", err);
+			fprintf(stderr, "gapwatch show: cannot read the pcap %s\n", err);
+		} else {
+			fprintf(f, "\npcap         %s: %zu packets of this flow%s\n", path, npk,
+				fs.rport ? " and its reconnect" : "");
+			add_packets(&tl, pk, npk, start,
+				    end != GWT_NONE ? end : detected, max_packets);
+		}
+	}
+
+	fprintf(f, "\ntimeline (UTC; offsets from the start of the silence; "
+		"C = client %s, S = server %s):\n",
+		jstr(g, "client") ? jstr(g, "client") : "?",
+		jstr(g, "server") ? jstr(g, "server") : "?");
+	tl_print(f, &tl, start);
+	if (pcap && npk)
+		retx_summary(f, pk, npk);
+	else if (!pcap)
+		fprintf(f, "\npackets: this record names no pcap (gapwatchd's per-gap "
+			"capture was off, or it is older).\n");
+
+	fprintf(f, "\nduring the gap: client %.0f packets, %.0f retransmits; server "
+		"%.0f packets, %.0f retransmits; %.0f dup ACKs, %.0f zero windows\n",
+		jd(g, "client_packets"), jd(g, "client_retransmits"),
+		jd(g, "server_packets"), jd(g, "server_retransmits"),
+		jd(g, "dup_acks"), jd(g, "zero_windows"));
+	{
+		json_t *bif = json_object_get(g, "bytes_in_flight");
+		json_t *ttl = json_object_get(g, "ttl");
+		json_t *in = json_object_get(g, "inspector");
+
+		if (json_is_object(bif))
+			fprintf(f, "unacknowledged bytes: client %.0f, server %.0f\n",
+				jd(bif, "client"), jd(bif, "server"));
+		if (json_is_object(ttl)) {
+			char cb[16], ca[16], sb[16], sa[16];
+			int changed;
+
+			ttl_text(ttl, "client_before", cb);
+			ttl_text(ttl, "client_after", ca);
+			ttl_text(ttl, "server_before", sb);
+			ttl_text(ttl, "server_after", sa);
+			changed = (strcmp(ca, "-") != 0 && strcmp(cb, ca) != 0) ||
+				  (strcmp(sa, "-") != 0 && strcmp(sb, sa) != 0);
+			fprintf(f, "ttl: client %s -> %s, server %s -> %s%s\n", cb, ca,
+				sb, sa, changed ? "  (changed: a route change?)" : "");
+		}
+		if (json_is_object(in)) {
+			double q = jd(in, "queue_dropped"), u = jd(in, "user_dropped");
+			double e = jd(in, "enobufs"), t = jd(in, "truncated");
+
+			if (q + u + e + t > 0)
+				fprintf(f, "INSPECTOR LOST PACKETS in this gap: queue_dropped %.0f, "
+					"user_dropped %.0f, enobufs %.0f, truncated %.0f: the "
+					"silence may be gapwatchd's own\n", q, u, e, t);
+			else
+				fprintf(f, "inspector: lost no packets in this gap\n");
+		}
+	}
+	{
+		json_t *cl = json_object_get(g, "cluster");
+
+		if (json_is_object(cl))
+			fprintf(f, "cluster: one of %.0f flows whose gaps began together "
+				"(first at %s): one event, look for what happened then\n",
+				jd(cl, "size"), jstr(cl, "first_start") ? jstr(cl, "first_start") : "?");
+	}
+	print_block(f, "conntrack", json_object_get(g, "conntrack"));
+	print_probe(f, json_object_get(g, "probe"));
+	if (fd.matches > 2)
+		fprintf(f, "\nnote: the id appears in %llu records; the last of each "
+			"type is shown\n", (unsigned long long)fd.matches);
+	tl_free(&tl);
+	free(pk);
+	json_decref(fd.open);
+	json_decref(fd.gap);
+	return status;
+}

@@ -1,0 +1,474 @@
+/*
+ * gapwatch-text.c - the aggregates for a terminal (at most 100 columns),
+ * for scripts (one JSON object) and as CSV (one row per gap).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gapwatch.h"
+
+#define BAR_WIDTH	30
+
+/* "1,234,567" */
+static char *count(uint64_t n, char *buf, size_t len)
+{
+	char tmp[32];
+	size_t k, d, o = 0;
+
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, n);
+	d = strlen(tmp);
+	for (k = 0; k < d && o + 2 < len; k++) {
+		if (k > 0 && (d - k) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[k];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void bar(FILE *f, uint64_t n, uint64_t max)
+{
+	unsigned int k, w;
+
+	w = max ? (unsigned int)((n * BAR_WIDTH + max - 1) / max) : 0;
+	for (k = 0; k < w; k++)
+		fputc('#', f);
+}
+
+/* "2026-11-25T12:31Z" */
+static char *minute(int64_t us, char *buf, size_t len)
+{
+	char t[40];
+
+	gwt_format(us, 0, t, sizeof(t));
+	snprintf(buf, len, "%.16sZ", t);
+	return buf;
+}
+
+static char *dur(int64_t us, char *buf, size_t len)
+{
+	return gwt_format_dur(us, buf, len);
+}
+
+static void skipped_line(FILE *f, const struct agg_lines *l)
+{
+	uint64_t skipped = l->not_json + l->not_object + l->truncated +
+			   l->bad_record + l->too_long;
+	char a[32];
+	int first = 1;
+
+	fprintf(f, "; %s skipped", count(skipped, a, sizeof(a)));
+	if (skipped == 0) {
+		fputc('\n', f);
+		return;
+	}
+	fputs(" (", f);
+#define PART(n, what) do {						\
+		if (n) {						\
+			fprintf(f, "%s%s %s", first ? "" : ", ",	\
+				count(n, a, sizeof(a)), what);		\
+			first = 0;					\
+		}							\
+	} while (0)
+	PART(l->not_json, "not JSON");
+	PART(l->not_object, "not an object");
+	PART(l->truncated, "incomplete last line");
+	PART(l->bad_record, "gap without id/start/duration");
+	PART(l->too_long, "too long");
+#undef PART
+	fputs(")\n", f);
+}
+
+static void top_table(FILE *f, const char *title, const struct agg_top *top,
+		      unsigned int n, const struct agg_result *r, int prefixes,
+		      int same_day)
+{
+	char key[INET6_ADDRSTRLEN + 8], a[32], d[32], t[40];
+	size_t w = strlen(title), k;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (prefixes)
+			prefix_format(&top[i].key, key, sizeof(key));
+		else
+			addr_format(&top[i].key.addr, key, sizeof(key));
+		if (strlen(key) > w)
+			w = strlen(key);
+	}
+	fprintf(f, "\n%-*s %9s %9s %s  %-26s %s\n", (int)w, title, "GAPS",
+		prefixes ? "CLIENTS" : "SILENT", prefixes ? "   SILENT" : "",
+		"COMMONEST CAUSE", "LAST GAP");
+	for (i = 0; i < n; i++) {
+		const struct agg_top *e = &top[i];
+		char cause[40];
+
+		if (prefixes)
+			prefix_format(&e->key, key, sizeof(key));
+		else
+			addr_format(&e->key.addr, key, sizeof(key));
+		snprintf(cause, sizeof(cause), "%.19s %.0f%%",
+			 e->cause < r->ncauses ? r->causes[e->cause].name : "-",
+			 pct(e->cause_gaps, e->gaps));
+		gwt_format(e->last_us, 0, t, sizeof(t));
+		fprintf(f, "%-*s %9s", (int)w, key, count(e->gaps, a, sizeof(a)));
+		if (prefixes)
+			fprintf(f, " %9s %9s", count(e->clients, d, sizeof(d)),
+				dur(e->silent_us, a, sizeof(a)));
+		else
+			fprintf(f, " %9s ", dur(e->silent_us, a, sizeof(a)));
+		/* LAST GAP: the time alone when the window is one day. */
+		k = same_day ? 11 : 5;
+		fprintf(f, "  %-26s %.*s\n", cause, same_day ? 8 : 11,
+			t + k);
+	}
+}
+
+void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
+{
+	char a[32], b[32], c[32], t1[40], t2[40];
+	const struct agg_lines *l = &r->lines;
+	uint64_t max;
+	unsigned int i;
+	int same_day;
+
+	fprintf(f, "gapwatch report: %u file%s, %s lines", info->nfiles,
+		info->nfiles == 1 ? "" : "s", count(l->lines, a, sizeof(a)));
+	if (r->files_failed)
+		fprintf(f, " (%u file%s unreadable)", r->files_failed,
+			r->files_failed == 1 ? "" : "s");
+	skipped_line(f, l);
+	if (info->filter_text && *info->filter_text)
+		fprintf(f, "filter    %s (%s gaps left out)\n", info->filter_text,
+			count(r->filtered, a, sizeof(a)));
+	gwt_format(r->first_us, 0, t1, sizeof(t1));
+	gwt_format(r->last_us, 0, t2, sizeof(t2));
+	fprintf(f, "window    %s .. %s (%s)\n", t1, t2,
+		r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
+		dur(r->last_us - r->first_us, a, sizeof(a)) : "no data");
+	fprintf(f, "gaps      %s (%s closed, %s still open) in %s flow%s from %s client%s\n",
+		count(r->gaps, a, sizeof(a)), count(r->closed, b, sizeof(b)),
+		count(r->open, c, sizeof(c)), count(r->flows, t1, sizeof(t1)),
+		r->flows == 1 ? "" : "s", count(r->clients, t2, sizeof(t2)),
+		r->clients == 1 ? "" : "s");
+	if (r->gaps == 0) {
+		fprintf(f, "no gaps%s\n", r->filtered ? " match the filter" : "");
+		return;
+	}
+	fprintf(f, "rate      %.1f gaps/min", r->per_minute);
+	if (r->nbusiest)
+		fprintf(f, "; busiest minute %s with %s",
+			minute(r->busiest[0].minute_us, t1, sizeof(t1)),
+			count(r->busiest[0].gaps, a, sizeof(a)));
+	fputc('\n', f);
+	fprintf(f, "duration  median %s, p95 %s, max %s (closed gaps, nearest rank)\n",
+		dur(r->median_us, a, sizeof(a)), dur(r->p95_us, b, sizeof(b)),
+		dur(r->max_us, c, sizeof(c)));
+	if (r->stats.records) {
+		fprintf(f, "daemon    %s flows seen;", count((uint64_t)r->stats.flows_created, a, sizeof(a)));
+		if (r->stats.queue_dropped + r->stats.user_dropped + r->stats.enobufs == 0)
+			fprintf(f, " inspector lost no packets");
+		else
+			fprintf(f, " INSPECTOR LOST PACKETS: queue_dropped %" PRId64
+				", user_dropped %" PRId64 ", enobufs %" PRId64,
+				r->stats.queue_dropped, r->stats.user_dropped,
+				r->stats.enobufs);
+		if (r->stats.report_dropped)
+			fprintf(f, "; %" PRId64 " RECORDS DROPPED by the daemon",
+				r->stats.report_dropped);
+		fputc('\n', f);
+	}
+	if (r->lost_packets)
+		fprintf(f, "warning   %s gaps while the inspector lost packets "
+			"(cause inspector_loss): not the network's\n",
+			count(r->lost_packets, a, sizeof(a)));
+	if (r->with_pcap || r->with_conntrack || r->with_probe || r->clusters) {
+		fprintf(f, "evidence  %s with a pcap, %s with conntrack, %s with a probe",
+			count(r->with_pcap, a, sizeof(a)),
+			count(r->with_conntrack, b, sizeof(b)),
+			count(r->with_probe, c, sizeof(c)));
+		if (r->clusters)
+			fprintf(f, "; %s bursts, the largest %" PRId64 " flows",
+				count(r->clusters, a, sizeof(a)), r->big_cluster_size);
+		fputc('\n', f);
+	}
+
+	fprintf(f, "\n%-24s %10s %8s %6s %10s %10s %10s\n", "CAUSE", "GAPS",
+		"OPEN", "SHARE", "MEDIAN", "P95", "MAX");
+	for (i = 0; i < r->ncauses; i++) {
+		const struct agg_name *n = &r->causes[i];
+
+		fprintf(f, "%-24.24s %10s %8s %5.1f%%", n->name,
+			count(n->gaps, a, sizeof(a)), count(n->open, b, sizeof(b)),
+			pct(n->gaps, r->gaps));
+		if (n->gaps > n->open)
+			fprintf(f, " %10s %10s", dur(n->median_us, a, sizeof(a)),
+				dur(n->p95_us, b, sizeof(b)));
+		else
+			fprintf(f, " %10s %10s", "-", "-");
+		fprintf(f, " %10s\n", n->gaps > n->open ?
+			dur(n->max_us, c, sizeof(c)) : "-");
+	}
+
+	fprintf(f, "\n%-24s %10s %6s\n", "OUTCOME", "GAPS", "SHARE");
+	for (i = 0; i < r->noutcomes; i++) {
+		const struct agg_name *n = &r->outcomes[i];
+
+		if (n->gaps == 0)
+			continue;
+		fprintf(f, "%-24.24s %10s %5.1f%%", n->name,
+			count(n->gaps, a, sizeof(a)), pct(n->gaps, r->gaps));
+		if (strcmp(n->name, "reconnected") == 0 && r->reconnects)
+			fprintf(f, "  after median %s, p95 %s",
+				dur(r->reconnect_median_us, a, sizeof(a)),
+				dur(r->reconnect_p95_us, b, sizeof(b)));
+		else if (i == AGG_OUTCOME_OPEN)
+			fprintf(f, "  no gap record yet (still silent, or the daemon stopped)");
+		fputc('\n', f);
+	}
+
+	fprintf(f, "\n%-24s %10s\n", "DURATION", "GAPS");
+	for (i = 0, max = 0; i < AGG_HIST_BINS; i++)
+		if (r->hist[i] > max)
+			max = r->hist[i];
+	for (i = 0; i < AGG_HIST_BINS; i++) {
+		char label[32];
+
+		if (i == 0)
+			snprintf(label, sizeof(label), "< %s",
+				 gwt_format_edge(agg_hist_edges_ms[0], a, sizeof(a)));
+		else if (i == AGG_HIST_BINS - 1)
+			snprintf(label, sizeof(label), ">= %s",
+				 gwt_format_edge(agg_hist_edges_ms[i - 1], a, sizeof(a)));
+		else
+			snprintf(label, sizeof(label), "%s - %s",
+				 gwt_format_edge(agg_hist_edges_ms[i - 1], a, sizeof(a)),
+				 gwt_format_edge(agg_hist_edges_ms[i], b, sizeof(b)));
+		fprintf(f, "  %-22s %10s  ", label, count(r->hist[i], c, sizeof(c)));
+		bar(f, r->hist[i], max);
+		fputc('\n', f);
+	}
+
+	same_day = r->first_us != GWT_NONE && r->last_us != GWT_NONE &&
+		   r->first_us / 86400000000LL == r->last_us / 86400000000LL;
+	top_table(f, "TOP CLIENTS", r->top_clients, r->ntop_clients, r, 0, same_day);
+	top_table(f, "TOP PREFIXES (/24, /48)", r->top_prefixes, r->ntop_prefixes,
+		  r, 1, same_day);
+
+	fprintf(f, "\n%-24s %10s\n", "BUSIEST MINUTES", "GAPS");
+	for (i = 0; i < r->nbusiest; i++) {
+		fprintf(f, "%-24s %10s  ", minute(r->busiest[i].minute_us, t1, sizeof(t1)),
+			count(r->busiest[i].gaps, a, sizeof(a)));
+		bar(f, r->busiest[i].gaps, r->busiest[0].gaps);
+		fputc('\n', f);
+	}
+}
+
+/* ---- JSON ---- */
+
+static json_t *jtime(int64_t us)
+{
+	char buf[40];
+
+	return us == GWT_NONE ? json_null() : json_string(gwt_format(us, 1, buf, sizeof(buf)));
+}
+
+static json_t *jms(int64_t us)
+{
+	return json_real((double)us / 1000.0);
+}
+
+static json_t *jtop(const struct agg_top *top, unsigned int n,
+		    const struct agg_result *r, int prefixes)
+{
+	json_t *arr = json_array();
+	char key[INET6_ADDRSTRLEN + 8];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct agg_top *e = &top[i];
+		json_t *o;
+
+		if (prefixes)
+			prefix_format(&e->key, key, sizeof(key));
+		else
+			addr_format(&e->key.addr, key, sizeof(key));
+		o = json_pack("{s:s,s:I,s:o,s:s?,s:I,s:o}",
+			      prefixes ? "prefix" : "client", key,
+			      "gaps", (json_int_t)e->gaps,
+			      "silent_ms", jms(e->silent_us),
+			      "commonest_cause", e->cause < r->ncauses ?
+			      r->causes[e->cause].name : NULL,
+			      "commonest_cause_gaps", (json_int_t)e->cause_gaps,
+			      "last_start", jtime(e->last_us));
+		if (prefixes)
+			json_object_set_new(o, "clients", json_integer((json_int_t)e->clients));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
+{
+	const struct agg_lines *l = &r->lines;
+	json_t *o, *files, *causes, *outcomes, *hist, *busy;
+	unsigned int i;
+	int rc;
+
+	files = json_array();
+	for (i = 0; i < info->nfiles; i++)
+		json_array_append_new(files, json_string(info->files[i]));
+	causes = json_array();
+	for (i = 0; i < r->ncauses; i++) {
+		const struct agg_name *n = &r->causes[i];
+		int closed = n->gaps > n->open;
+
+		json_array_append_new(causes, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}",
+			"cause", n->name, "gaps", (json_int_t)n->gaps,
+			"open", (json_int_t)n->open,
+			"median_ms", closed ? jms(n->median_us) : json_null(),
+			"p95_ms", closed ? jms(n->p95_us) : json_null(),
+			"max_ms", closed ? jms(n->max_us) : json_null()));
+	}
+	outcomes = json_array();
+	for (i = 0; i < r->noutcomes; i++)
+		json_array_append_new(outcomes, json_pack("{s:s,s:I}",
+			"outcome", r->outcomes[i].name,
+			"gaps", (json_int_t)r->outcomes[i].gaps));
+	hist = json_array();
+	for (i = 0; i < AGG_HIST_BINS; i++)
+		json_array_append_new(hist, json_pack("{s:I,s:o,s:I}",
+			"min_ms", (json_int_t)(i ? agg_hist_edges_ms[i - 1] : 0),
+			"max_ms", i < AGG_HIST_BINS - 1 ?
+			json_integer(agg_hist_edges_ms[i]) : json_null(),
+			"gaps", (json_int_t)r->hist[i]));
+	busy = json_array();
+	for (i = 0; i < r->nbusiest; i++)
+		json_array_append_new(busy, json_pack("{s:o,s:I}",
+			"minute", jtime(r->busiest[i].minute_us),
+			"gaps", (json_int_t)r->busiest[i].gaps));
+	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+		"files", files,
+		"lines",
+		"read", (json_int_t)l->lines, "blank", (json_int_t)l->blank,
+		"gap", (json_int_t)l->gap, "gap_open", (json_int_t)l->gap_open,
+		"stats", (json_int_t)l->stats, "other", (json_int_t)l->other,
+		"not_json", (json_int_t)l->not_json,
+		"not_object", (json_int_t)l->not_object,
+		"truncated", (json_int_t)l->truncated,
+		"bad_record", (json_int_t)l->bad_record,
+		"too_long", (json_int_t)l->too_long);
+	if (o == NULL)
+		return -1;
+	json_object_set_new(o, "files_unreadable", json_integer(r->files_failed));
+	json_object_set_new(o, "window", json_pack("{s:o,s:o}",
+		"start", jtime(r->first_us), "end", jtime(r->last_us)));
+	json_object_set_new(o, "gaps", json_pack("{s:I,s:I,s:I,s:I}",
+		"total", (json_int_t)r->gaps, "closed", (json_int_t)r->closed,
+		"open", (json_int_t)r->open, "filtered_out", (json_int_t)r->filtered));
+	json_object_set_new(o, "flows", json_integer((json_int_t)r->flows));
+	json_object_set_new(o, "clients", json_integer((json_int_t)r->clients));
+	json_object_set_new(o, "gaps_per_minute", json_real(r->per_minute));
+	json_object_set_new(o, "percentiles", json_string("nearest-rank, closed gaps"));
+	json_object_set_new(o, "duration", json_pack("{s:o,s:o,s:o}",
+		"median_ms", jms(r->median_us), "p95_ms", jms(r->p95_us),
+		"max_ms", jms(r->max_us)));
+	json_object_set_new(o, "causes", causes);
+	json_object_set_new(o, "outcomes", outcomes);
+	json_object_set_new(o, "reconnect", json_pack("{s:I,s:o,s:o}",
+		"gaps", (json_int_t)r->reconnects,
+		"median_delay_ms", jms(r->reconnect_median_us),
+		"p95_delay_ms", jms(r->reconnect_p95_us)));
+	json_object_set_new(o, "histogram", hist);
+	json_object_set_new(o, "top_clients", jtop(r->top_clients, r->ntop_clients, r, 0));
+	json_object_set_new(o, "top_prefixes", jtop(r->top_prefixes, r->ntop_prefixes, r, 1));
+	json_object_set_new(o, "busiest_minutes", busy);
+	json_object_set_new(o, "evidence", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		"pcap", (json_int_t)r->with_pcap,
+		"conntrack", (json_int_t)r->with_conntrack,
+		"probe", (json_int_t)r->with_probe,
+		"inspector_lost_packets", (json_int_t)r->lost_packets,
+		"clusters", (json_int_t)r->clusters));
+	if (r->stats.records)
+		json_object_set_new(o, "daemon", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+			"stats_records", (json_int_t)r->stats.records,
+			"flows_created", (json_int_t)r->stats.flows_created,
+			"queue_dropped", (json_int_t)r->stats.queue_dropped,
+			"user_dropped", (json_int_t)r->stats.user_dropped,
+			"enobufs", (json_int_t)r->stats.enobufs,
+			"report_dropped", (json_int_t)r->stats.report_dropped));
+	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			JSON_REAL_PRECISION(12));
+	fputc('\n', f);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- CSV ---- */
+
+static void csv_field(FILE *f, const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_span(FILE *f, const struct span *s)
+{
+	char buf[1024];
+
+	csv_field(f, s->p ? span_copy(s, buf, sizeof(buf)) : "", 0);
+}
+
+void out_csv_header(FILE *f)
+{
+	fputs("id,state,proto,client,server,start,end,duration_ms,silent,cause,"
+	      "outcome,reconnect_port,reconnect_delay_ms,server_retransmits,"
+	      "client_retransmits,cluster,pcap\n", f);
+}
+
+void out_csv_row(FILE *f, const struct gw_rec *r, int open)
+{
+	char t[48], pcap[1024];
+	int64_t d = (r->has & HAS_DURATION) ? r->duration_us :
+		    (r->has & HAS_END) ? r->end_us - r->start_us : 0;
+
+	csv_span(f, &r->id);
+	csv_field(f, open ? "open" : "closed", 0);
+	csv_span(f, &r->proto);
+	csv_span(f, &r->client);
+	csv_span(f, &r->server);
+	csv_field(f, gwt_format(r->start_us, 1, t, sizeof(t)), 0);
+	csv_field(f, !open && (r->has & HAS_END) ?
+		  gwt_format(r->end_us, 1, t, sizeof(t)) : "", 0);
+	fprintf(f, "%" PRId64 ".%03d,", d / 1000, (int)(d % 1000));
+	csv_span(f, &r->silent);
+	csv_span(f, &r->cause);
+	csv_field(f, open ? "" : r->outcome.p ? span_copy(&r->outcome, t, sizeof(t)) : "", 0);
+	if (!open && (r->has & HAS_RECONNECT))
+		fprintf(f, "%" PRId64 ",%" PRId64 ".%03d,", r->reconnect_port,
+			r->reconnect_delay_us / 1000, (int)(r->reconnect_delay_us % 1000));
+	else
+		fputs(",,", f);
+	fprintf(f, "%" PRId64 ",%" PRId64 ",", r->server_retransmits,
+		r->client_retransmits);
+	csv_span(f, &r->cluster_id);
+	csv_field(f, r->pcap.p ? span_copy(&r->pcap, pcap, sizeof(pcap)) : "", 1);
+}
