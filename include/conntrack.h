@@ -16,6 +16,7 @@
 #define CT_CONNMARK		0x10000000	/* the rules mark game flows */
 #define CT_QUERY_TIMEOUT_MS	200
 #define CT_EVENT_RCVBUF		(8U << 20)
+#define CT_GRACE_US		(500 * 1000)	/* events after a gap's end */
 
 struct ct_config {
 	const struct portset *ports;

@@ -79,7 +79,7 @@ struct flow {
 	uint64_t invalid_last_us;
 	uint64_t gap_opened_us;		/* when the gap was detected */
 	uint32_t gap_seq;		/* per-engine gap number */
-	uint32_t gap_threshold_us;
+	uint32_t created_ms;		/* low 32 bits of the mono ms */
 	uint32_t hash_next;		/* 5-tuple chain */
 	uint32_t svc_next;		/* service chain */
 	uint32_t lru_prev;

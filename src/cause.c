@@ -206,13 +206,16 @@ void cause_classify(struct gap_record *rec)
 			 rec->key.client_port);
 		return;
 	}
-	if (tcp && rec->trigger == TRIGGER_UNACKED && other->retransmits &&
-	    other->big_retransmits == other->retransmits && quiet->packets) {
+	/* Mostly big: a tail-loss probe re-sends the small end of a
+	 * large write, and that small segment is lost behind the big. */
+	if (tcp && rec->trigger == TRIGGER_UNACKED && other->big_retransmits &&
+	    2 * other->big_retransmits >= other->retransmits && quiet->packets) {
 		rec->cause = CAUSE_PMTU_BLACKHOLE;
 		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "all %u %s retransmissions were near-MSS segments (MSS %u) "
+			 "%u of %u %s retransmissions were near-MSS segments (MSS %u) "
 			 "while %u smaller %s packets passed",
-			 other->retransmits, side_name(!s), quiet->mss,
+			 other->big_retransmits, other->retransmits,
+			 side_name(!s), quiet->mss,
 			 quiet->packets, side_name(s));
 		return;
 	}
@@ -226,7 +229,8 @@ void cause_classify(struct gap_record *rec)
 			 quiet->packets);
 		return;
 	}
-	if (tcp && other->retransmits > 0 && s == SIDE_CLIENT) {
+	if (tcp && other->retransmits > 0 && s == SIDE_CLIENT &&
+	    rec->trigger == TRIGGER_SILENCE) {
 		/* The server's data went unacknowledged: the client's TCP
 		 * is not reaching us, whatever it sent before. */
 		rec->cause = CAUSE_PATH_LOSS_TO_SERVER;
@@ -248,7 +252,8 @@ void cause_classify(struct gap_record *rec)
 			 "the server stalled", other->retransmits);
 		return;
 	}
-	if (!tcp && s == SIDE_CLIENT && quiet->packets == 0 && other->packets) {
+	if (!tcp && rec->silent == SILENT_CLIENT && quiet->packets == 0 &&
+	    other->packets) {
 		/* UDP has no acknowledgements: a lost path and a paused
 		 * client look alike here; conntrack's healthy entry and a
 		 * later reconnect tell them apart. */

@@ -614,13 +614,26 @@ static void open_gap_free(struct ct *ct, struct ct_open_gap *g)
 	ct->open_gaps[i].seq = 0;
 }
 
+/* Neither side sent anything in the gap's window (the packet that ended
+ * it is not counted in the window). */
+static int quiet_both(const struct gap_record *rec)
+{
+	int s = rec->silent == SILENT_SERVER ? SIDE_SERVER : SIDE_CLIENT;
+
+	return rec->silent == SILENT_BOTH || rec->side[!s].packets == 0;
+}
+
 void ct_enrich(struct ct *ct, struct gap_record *rec)
 {
 	struct ct_facts *cf = &rec->ct;
 	const struct ct_flow *f = tracked_find(ct, &rec->key);
 	uint64_t from = rec->start_us > USEC_PER_SEC ?
 				rec->start_us - USEC_PER_SEC : 0;
-	uint64_t to = rec->is_open_event ? rec->detected_us : rec->end_us;
+	/* A closing record waits CT_GRACE_US in the correlator: the NEW of
+	 * a resumed flow and a DESTROY found at that moment come just after
+	 * the packet that ended the gap. */
+	uint64_t to = rec->is_open_event ? rec->detected_us :
+					   rec->end_us + CT_GRACE_US;
 	const struct ct_sample *a, *b;
 	struct ct_open_gap *g;
 	uint32_t k;
@@ -640,9 +653,10 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 		cf->events[cf->nevents] = *ev;
 		/* conntrack does not say why an entry died. A timeout is
 		 * the only cause that needs the flow quiet for the whole
-		 * timeout: with both sides silent that long, call it one. */
+		 * timeout: when neither side sent anything in the gap's
+		 * window before the DESTROY came that late, call it one. */
 		if (ev->type == CT_EV_DESTROY && f->last_timeout_s &&
-		    rec->silent == SILENT_BOTH &&
+		    quiet_both(rec) &&
 		    ev->wall_us + 2 * USEC_PER_SEC >= rec->start_us +
 				(uint64_t)f->last_timeout_s * USEC_PER_SEC)
 			cf->events[cf->nevents].by_timeout = 1;

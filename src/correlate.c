@@ -178,9 +178,18 @@ void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 	}
 }
 
-static int drain(struct correlator *c)
+/*
+ * Run the queued jobs in order. With conntrack, a closing record waits
+ * until CT_GRACE_US after its end so that the events caused by the
+ * packet that ended it are read first; the jobs behind it wait with it
+ * (order matters to readers of the report). Returns 1 when stopping and
+ * everything is done, and sets *wait_ms when the head must wait.
+ */
+static int drain(struct correlator *c, const struct gw_time *now,
+		 int *wait_ms)
 {
 	struct job *j;
+	uint64_t due;
 	int stop;
 
 	j = malloc(sizeof(*j));
@@ -195,9 +204,19 @@ static int drain(struct correlator *c)
 			return stop;
 		}
 		*j = c->ring[c->head];
+		due = j->slot == 0 && !j->rec.is_open_event && c->ct ?
+			      j->rec.end_us + CT_GRACE_US : 0;
+		if (due > now->wall_us && !stop) {
+			pthread_mutex_unlock(&c->lock);
+			*wait_ms = (int)((due - now->wall_us) / 1000) + 1;
+			free(j);
+			return 0;
+		}
 		c->head = (c->head + 1) % CORRELATE_QUEUE;
 		c->count--;
 		pthread_mutex_unlock(&c->lock);
+		if (due > now->wall_us && c->ct)
+			ct_read_events(c->ct, now);	/* stopping: last look */
 		run(c, j);
 	}
 }
@@ -208,7 +227,7 @@ static void *correlator_main(void *arg)
 	struct pollfd pfd[2];
 	struct gw_time now;
 	uint64_t next_sample = 0, n;
-	int nfd = 1;
+	int nfd = 1, wait_ms = 250;
 
 	pfd[0].fd = c->wake;
 	pfd[0].events = POLLIN;
@@ -218,7 +237,8 @@ static void *correlator_main(void *arg)
 		nfd = 2;
 	}
 	for (;;) {
-		poll(pfd, (nfds_t)nfd, 250);
+		poll(pfd, (nfds_t)nfd, wait_ms);
+		wait_ms = 250;
 		gw_clock_read(&now);
 		if (c->ct) {
 			/* Events first: a record must see the DESTROY that
@@ -231,7 +251,7 @@ static void *correlator_main(void *arg)
 		}
 		if (read(c->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
 			log_warn("correlator: cannot read its wake-up");
-		if (drain(c))
+		if (drain(c, &now, &wait_ms))
 			break;
 		pthread_mutex_lock(&c->lock);
 		if (c->ct)

@@ -149,6 +149,12 @@ static uint64_t silence_due(const struct engine *e, const struct flow *f,
 
 	if (!side_learned(d))
 		return UINT64_MAX;
+	/* A TCP side with data waiting for the peer's ACK has stopped
+	 * because TCP holds it back: the peer's silence explains it, and
+	 * that is the gap (unacked_due), not this one. */
+	if (f->key.proto == IPPROTO_TCP && d->unacked_us &&
+	    tcp_in_flight(d, &f->dir[!s]) > 0)
+		return UINT64_MAX;
 	return since_gap(f, d->data_us) + threshold_us(e, d);
 }
 
@@ -270,7 +276,9 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	rec->start_us = to_wall(e, gap_start(f));
 	rec->detected_us = to_wall(e, f->gap_opened_us);
 	rec->end_us = to_wall(e, e->now_us);
-	rec->threshold_us = f->gap_threshold_us;
+	/* The interval is not learned while a gap is open: the threshold
+	 * is the one that was passed. */
+	rec->threshold_us = threshold_us(e, &f->dir[f->gap_side]);
 	rec->expected_interval_us = f->dir[s].interval_us;
 	for (side = 0; side < 2; side++) {
 		const struct flow_dir *d = &f->dir[side];
@@ -472,7 +480,6 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 	f->gap_side = (uint8_t)side;
 	f->gap_trigger = (uint8_t)trigger;
 	f->gap_opened_us = e->now_us;
-	f->gap_threshold_us = threshold_us(e, &f->dir[side]);
 	f->gap_seq = ++e->gap_seq;
 	f->gap_ttl_before[SIDE_CLIENT] = f->dir[SIDE_CLIENT].ttl;
 	f->gap_ttl_before[SIDE_SERVER] = f->dir[SIDE_SERVER].ttl;
@@ -496,8 +503,13 @@ static void gap_close(struct engine *e, struct flow *f,
 	rec.outcome = outcome;
 	if (successor) {
 		rec.reconnect_port = successor->key.client_port;
-		/* The successor's first packet is the one being handled. */
-		rec.reconnect_delay_us = e->now_us - gap_start(f);
+		/* From the silence to the successor's first packet. */
+		uint64_t first = (e->now_us / 1000 -
+				  (uint32_t)(e->now_us / 1000 - successor->created_ms)) *
+				 1000;
+
+		rec.reconnect_delay_us = first > gap_start(f) ?
+						 first - gap_start(f) : 0;
 	}
 	rec.has_pcap = f->evidence != 0;
 	f->state &= ~FLOW_GAP_OPEN;
@@ -550,6 +562,35 @@ static int due_side(const struct engine *e, const struct flow *f,
 	return pick;
 }
 
+/*
+ * A UDP client whose NAT rebound shows up from its new port at once, with
+ * no handshake and no silence of the old port yet: by the time the old
+ * port's gap opens, the new flow is already there. Close the gap with it.
+ */
+static int rebound(struct engine *e, uint32_t i)
+{
+	struct flow *f = flow_get(&e->flows, i), *n, *best = NULL;
+	uint32_t last_ms = (uint32_t)(f->dir[SIDE_CLIENT].data_us / 1000), j;
+
+	for (j = flow_service_first(&e->flows, &f->key); j;
+	     j = flow_service_next(&e->flows, j, &f->key)) {
+		n = flow_get(&e->flows, j);
+		/* Created after the old port's last data (ms, wrapping),
+		 * and alive: its client sent data since. */
+		if (j == i || (int32_t)(n->created_ms - last_ms) < 0 ||
+		    n->dir[SIDE_CLIENT].data_us <= f->dir[SIDE_CLIENT].data_us)
+			continue;
+		if (best == NULL || (int32_t)(n->created_ms - best->created_ms) < 0)
+			best = n;
+	}
+	if (best == NULL)
+		return 0;
+	f->state |= FLOW_SUPERSEDED;
+	e->counters[EC_RECONNECTS]++;
+	gap_close(e, f, OUTCOME_RECONNECTED, NULL, 0, best);
+	return 1;
+}
+
 static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 {
 	struct engine *e = ctx;
@@ -570,8 +611,11 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 	if (!(f->state & (FLOW_GAP_OPEN | FLOW_CLOSED | FLOW_SUPERSEDED)) &&
 	    !((f->dir[0].flags | f->dir[1].flags) & DIR_FIN)) {
 		side = due_side(e, f, &trigger);
-		if (side >= 0)
+		if (side >= 0) {
 			gap_open(e, f, side, trigger);
+			if (f->key.proto == IPPROTO_UDP && side == SIDE_CLIENT)
+				rebound(e, i);
+		}
 	}
 	schedule(e, i, flow_deadline(e, f));
 }
@@ -640,6 +684,7 @@ static uint32_t flow_create(struct engine *e, const struct flow_key *k)
 	}
 	if (evidence_on(e))
 		ev_ring_reset(&e->rings, i);
+	flow_get(&e->flows, i)->created_ms = (uint32_t)(e->now_us / 1000);
 	e->counters[EC_FLOWS_CREATED]++;
 	return i;
 }
@@ -715,16 +760,28 @@ static void account(struct engine *e, struct flow *f, int side,
 		e->counters[EC_RETRANSMITS]++;
 	if (seg & SEG_INVALID) {
 		e->counters[EC_INVALID]++;
-		if (f->invalid_first_us == 0)
-			f->invalid_first_us = e->now_us;
-		f->invalid_last_us = e->now_us;
+		if (side == SIDE_CLIENT) {
+			if (f->invalid_first_us == 0)
+				f->invalid_first_us = e->now_us;
+			f->invalid_last_us = e->now_us;
+		}
+	}
+	if ((seg & SEG_INVALID) && side == SIDE_CLIENT) {
+		/* Dropped before the server's TCP: its sequence numbers,
+		 * flags and acknowledgements never happened for the flow. */
+		d->last_us = e->now_us;
+		d->ttl = pkt->ttl;
+		return;
 	}
 	if (pkt->proto == IPPROTO_TCP)
 		track_unacked(e, d, peer, pkt, seg);
-	if (seg & SEG_NEW_DATA) {
-		/* Valid data again: a run of INVALID packets has ended. */
+	if ((seg & SEG_NEW_DATA) && side == SIDE_CLIENT) {
+		/* The client's valid data again: its run of INVALID
+		 * packets has ended. */
 		f->invalid_first_us = 0;
 		f->invalid_last_us = 0;
+	}
+	if (seg & SEG_NEW_DATA) {
 		/* The interval that spanned a gap is the gap, not a
 		 * heartbeat: learning it would raise the threshold. */
 		if (d->data_us && !gap_ended && !(f->state & FLOW_GAP_OPEN) &&
@@ -825,13 +882,20 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	}
 	f = flow_get(&e->flows, i);
 	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt);
-	if (pkt->ct & PKT_CT_INVALID) {
+	if ((pkt->ct & PKT_CT_INVALID) && side == SIDE_CLIENT) {
 		/* It reached us, but the filter table (ufw drops INVALID by
-		 * default) will likely drop it: evidence, not liveness. */
-		seg = (seg & ~SEG_NEW_DATA) | SEG_INVALID;
+		 * default) will likely drop it before the server sees it:
+		 * evidence, not liveness, and nothing the server's TCP
+		 * acknowledges. The server's own INVALID packets leave the
+		 * host (ufw filters INVALID on input): they count as sent. */
+		seg = (seg & ~(SEG_NEW_DATA | SEG_RETRANSMIT | SEG_DUP_ACK)) |
+		      SEG_INVALID;
+	} else if (pkt->ct & PKT_CT_INVALID) {
+		seg |= SEG_INVALID;
 	}
 
-	if (f->state & FLOW_GAP_OPEN) {
+	if ((f->state & FLOW_GAP_OPEN) &&
+	    !((seg & SEG_INVALID) && side == SIDE_CLIENT)) {
 		if (pkt->tcp_flags & PKT_TCP_RST) {
 			gap_close(e, f, side == SIDE_CLIENT ? OUTCOME_CLIENT_RST :
 							      OUTCOME_SERVER_RST,
