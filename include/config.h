@@ -67,6 +67,14 @@ struct config {
 	uint32_t pcap_packets;		/* per-flow ring; 0: no pcap evidence */
 	uint32_t pcap_max_mb;
 	int no_pcap;
+	int probe;			/* --probe: hop locator ladders */
+	uint32_t probe_mark;
+	uint32_t probe_max_ttl;
+	uint32_t probe_pace_ms;
+	uint32_t probe_rate;
+	uint32_t probe_max_ladders;
+	uint32_t probe_client_interval_s;
+	uint32_t probe_timeout_ms;
 	int foreground;
 	int use_syslog;			/* also in the foreground */
 	int verbose;

@@ -16,6 +16,7 @@
 #include "conntrack.h"
 #include "engine.h"
 #include "evidence.h"
+#include "probe.h"
 #include "report.h"
 
 /* Gaps starting within this of a cluster's first start join it. */
@@ -44,19 +45,33 @@ struct correlate_counters {
 	uint64_t evidence_dropped;	/* pcaps not written: queue full */
 	struct ct_counters ct;		/* zero when conntrack is off */
 	struct ev_store_counters pcap;	/* zero without pcap evidence */
+	struct probe_counters probe;	/* zero without --probe */
+	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
 	int conntrack;			/* 1: conntrack facts are added */
+	int probing;			/* 1: --probe is on */
 };
+
+/* A finished ladder's "probe" object, kept until its gap closes. */
+struct probe_result {
+	uint16_t queue;
+	uint64_t seq;
+	json_t *result;			/* NULL: free slot */
+};
+
+/* Descriptors the prober may add to the correlator's poll. */
+#define PROBE_FDS_MAX	6
 
 struct correlator;
 
 /*
  * correlator_new - ct may be NULL (no conntrack facts), store NULL (no
- * pcap files). With threaded, a thread owns both from now on; the
- * correlator closes them. Returns NULL with a reason in err.
+ * pcap files), prober NULL (no probe ladders; only with threaded). With
+ * threaded, a thread owns them from now on; the correlator closes them.
+ * Returns NULL with a reason in err.
  */
 struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
-				  struct report *report, int threaded,
-				  char *err, size_t errlen);
+				  struct prober *prober, struct report *report,
+				  int threaded, char *err, size_t errlen);
 
 /* correlator_submit - an engine's gap callback (ctx: the correlator). */
 void correlator_submit(void *ctx, const struct gap_record *rec);

@@ -17,6 +17,7 @@
 #include "conntrack.h"
 #include "engine.h"
 #include "evidence.h"
+#include "probe.h"
 #include "queue.h"
 
 enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE, OPT_MARK };
@@ -57,6 +58,14 @@ static const struct opt opts[] = {
 	{ "pcap-packets", 1015, OPT_UINT, OFF(pcap_packets), 0, EVIDENCE_RING_MAX, "packets" },
 	{ "pcap-max-mb", 1016, OPT_UINT, OFF(pcap_max_mb), 1, 1U << 20, "megabytes" },
 	{ "no-pcap", 1017, OPT_FLAG, OFF(no_pcap), 0, 1, NULL },
+	{ "probe", 1018, OPT_FLAG, OFF(probe), 0, 1, NULL },
+	{ "probe-mark", 1019, OPT_MARK, OFF(probe_mark), 0, 0, NULL },
+	{ "probe-max-ttl", 1020, OPT_UINT, OFF(probe_max_ttl), 1, PROBE_TTL_LIMIT, "hops" },
+	{ "probe-pace-ms", 1021, OPT_UINT, OFF(probe_pace_ms), 1, 10000, "milliseconds" },
+	{ "probe-rate", 1022, OPT_UINT, OFF(probe_rate), 1, 10000, "probes per second" },
+	{ "probe-max-ladders", 1023, OPT_UINT, OFF(probe_max_ladders), 1, 256, "ladders" },
+	{ "probe-client-interval", 1024, OPT_UINT, OFF(probe_client_interval_s), 0, 86400, "seconds" },
+	{ "probe-timeout-ms", 1025, OPT_UINT, OFF(probe_timeout_ms), 10, 60000, "milliseconds" },
 	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
 	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
 };
@@ -72,6 +81,10 @@ static void usage(FILE *f)
 "                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
 "                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
+"                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
+"                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
+"                 [--probe-max-ladders N] [--probe-client-interval S]\n"
+"                 [--probe-timeout-ms MS]\n"
 "                 [--syslog] [-v|--verbose] [-n|--check]\n"
 "                 [-h|--help] [-V|--version]\n"
 "\n"
@@ -90,6 +103,8 @@ static void usage(FILE *f)
 "  -f, --foreground        do not detach; log to stderr\n"
 "      --pcap-dir DIR      pcap files of each gap's packets (default\n"
 "                          /var/log/gapwatch/pcap; with --read: none)\n"
+"      --probe             locate the hop that drops a stalled flow (TTL\n"
+"                          ladders from the server; needs CAP_NET_RAW)\n"
 "  -n, --check             check the configuration and exit\n",
 		ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR, ENGINE_MAX_FLOWS);
 }
@@ -367,6 +382,13 @@ static void defaults(struct config *cfg)
 	cfg->connmark = CT_CONNMARK;
 	cfg->pcap_packets = EVIDENCE_RING_DEFAULT;
 	cfg->pcap_max_mb = 256;
+	cfg->probe_mark = PROBE_MARK_DEFAULT;
+	cfg->probe_max_ttl = PROBE_MAX_TTL_DEFAULT;
+	cfg->probe_pace_ms = PROBE_PACE_MS_DEFAULT;
+	cfg->probe_rate = PROBE_RATE_DEFAULT;
+	cfg->probe_max_ladders = PROBE_LADDERS_DEFAULT;
+	cfg->probe_client_interval_s = PROBE_CLIENT_INTERVAL_S;
+	cfg->probe_timeout_ms = PROBE_TIMEOUT_MS_DEFAULT;
 }
 
 int config_load(struct config *cfg, int argc, char **argv)

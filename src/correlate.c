@@ -12,6 +12,7 @@
 #include "cause.h"
 #include "correlate.h"
 #include "log.h"
+#include "probe.h"
 
 /* Conntrack's table statistics are sampled this often. */
 #define SAMPLE_US	USEC_PER_SEC
@@ -28,6 +29,9 @@ struct correlator {
 	struct job *ring;		/* [CORRELATE_QUEUE] */
 	uint32_t head, count;
 	struct ev_store *store;		/* NULL: no pcap evidence */
+	struct prober *prober;		/* NULL: --probe is off */
+	struct probe_result results[PROBE_RESULTS_KEPT];
+	uint32_t next_result;		/* slot reused next */
 	struct correlate_counters counters;
 };
 
@@ -80,8 +84,62 @@ static void pcap_name(struct correlator *c, uint16_t queue, uint64_t seq,
 		 (unsigned long long)seq);
 }
 
+/* A finished ladder's result, kept for its gap's closing record. */
+static json_t *take_result(struct correlator *c, uint16_t queue, uint64_t seq)
+{
+	unsigned int k;
+	json_t *r;
+
+	for (k = 0; k < PROBE_RESULTS_KEPT; k++) {
+		struct probe_result *x = &c->results[k];
+
+		if (x->result && x->queue == queue && x->seq == seq) {
+			r = x->result;
+			x->result = NULL;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static void free_results(struct correlator *c)
+{
+	unsigned int k;
+
+	for (k = 0; k < PROBE_RESULTS_KEPT; k++) {
+		json_decref(c->results[k].result);
+		c->results[k].result = NULL;
+	}
+}
+
+/* probe_done_cb: report the ladder now, keep it for the gap's close. */
+static void probe_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
+{
+	struct correlator *c = ctx;
+	struct probe_result *x = &c->results[c->next_result];
+	char id[96];
+	json_t *o;
+
+	pcap_name(c, queue, seq, id, sizeof(id));
+	o = json_pack("{s:s,s:s}", "type", "probe", "id", id);
+	if (o != NULL)
+		json_object_update(o, result);
+	report_json(c->report, o);
+	if (x->result) {
+		/* The oldest result goes: its gap stays open for long. */
+		json_decref(x->result);
+		c->counters.probe_results_evicted++;
+	}
+	x->queue = queue;
+	x->seq = seq;
+	x->result = result;
+	c->next_result = (c->next_result + 1) % PROBE_RESULTS_KEPT;
+}
+
 static void correlate(struct correlator *c, struct gap_record *rec)
 {
+	struct gw_time now;
+	json_t *o, *result;
 	char name[96];
 
 	if (c->ct)
@@ -93,7 +151,31 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 		ev_store_path(c->store, name, rec->pcap_path,
 			      sizeof(rec->pcap_path));
 	}
-	report_gap(c->report, rec);
+	/* Ladders run on the thread only: after correlator_stop() the last
+	 * records are reported without them. */
+	if (c->prober == NULL || !c->threaded) {
+		report_gap(c->report, rec);
+		return;
+	}
+	if (rec->is_open_event) {
+		/* The gap_open record goes first: the probe record that
+		 * follows names its id. */
+		report_gap(c->report, rec);
+		gw_clock_read(&now);
+		probe_start(c->prober, rec, &now);
+		return;
+	}
+	result = take_result(c, rec->queue, rec->seq);
+	if (result == NULL) {
+		report_gap(c->report, rec);
+		return;
+	}
+	o = report_gap_json(rec, report_run_id(c->report));
+	if (o != NULL)
+		json_object_set_new(o, "probe", result);
+	else
+		json_decref(result);
+	report_json(c->report, o);
 }
 
 static void write_evidence(struct correlator *c, struct ev_pool *pool,
@@ -224,10 +306,10 @@ static int drain(struct correlator *c, const struct gw_time *now,
 static void *correlator_main(void *arg)
 {
 	struct correlator *c = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + PROBE_FDS_MAX];
 	struct gw_time now;
 	uint64_t next_sample = 0, n;
-	int nfd = 1, wait_ms = 250;
+	int nfd = 1, nbase, timeout, wait_ms = 250;
 
 	pfd[0].fd = c->wake;
 	pfd[0].events = POLLIN;
@@ -236,9 +318,23 @@ static void *correlator_main(void *arg)
 		pfd[1].events = POLLIN;
 		nfd = 2;
 	}
+	nbase = nfd;
 	for (;;) {
-		poll(pfd, (nfds_t)nfd, wait_ms);
+		/* The longest wait: a closing record's grace (wait_ms), the
+		 * next probe due, or a quarter second for the samples. */
+		timeout = wait_ms;
 		wait_ms = 250;
+		nfd = nbase;
+		if (c->prober) {
+			int t;
+
+			gw_clock_read(&now);
+			nfd += probe_fds(c->prober, pfd + nbase, PROBE_FDS_MAX);
+			t = probe_timeout_ms(c->prober, &now);
+			if (t >= 0 && t < timeout)
+				timeout = t;
+		}
+		poll(pfd, (nfds_t)nfd, timeout);
 		gw_clock_read(&now);
 		if (c->ct) {
 			/* Events first: a record must see the DESTROY that
@@ -253,7 +349,11 @@ static void *correlator_main(void *arg)
 			log_warn("correlator: cannot read its wake-up");
 		if (drain(c, &now, &wait_ms))
 			break;
+		if (c->prober)
+			probe_run(c->prober, &now, probe_done, c);
 		pthread_mutex_lock(&c->lock);
+		if (c->prober)
+			c->counters.probe = *probe_counters(c->prober);
 		if (c->ct)
 			c->counters.ct = *ct_counters(c->ct);
 		if (c->store)
@@ -264,8 +364,8 @@ static void *correlator_main(void *arg)
 }
 
 struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
-				  struct report *report, int threaded,
-				  char *err, size_t errlen)
+				  struct prober *prober, struct report *report,
+				  int threaded, char *err, size_t errlen)
 {
 	struct correlator *c = calloc(1, sizeof(*c));
 	int rc;
@@ -276,6 +376,8 @@ struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
 	}
 	c->ct = ct;
 	c->store = store;
+	c->prober = prober;
+	c->counters.probing = prober != NULL;
 	c->report = report;
 	c->threaded = threaded;
 	c->counters.conntrack = ct != NULL;
@@ -340,6 +442,8 @@ void correlator_free(struct correlator *c)
 	correlator_stop(c);
 	ct_close(c->ct);
 	ev_store_close(c->store);
+	probe_close(c->prober);
+	free_results(c);
 	free(c->ring);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "evidence.h"
 #include "log.h"
+#include "probe.h"
 #include "queue.h"
 #include "replay.h"
 #include "report.h"
@@ -158,6 +159,20 @@ static json_t *pcap_stats(struct correlator *corr)
 		"dropped", (json_int_t)cc.evidence_dropped);
 }
 
+static json_t *probe_stats(struct correlator *corr)
+{
+	struct correlate_counters cc;
+	json_t *o;
+
+	correlator_counters(corr, &cc);
+	if (!cc.probing)
+		return json_null();
+	o = probe_counters_json(&cc.probe);
+	json_object_set_new(o, "results_evicted",
+			    json_integer((json_int_t)cc.probe_results_evicted));
+	return o;
+}
+
 static json_t *stats_record(struct worker *ws, unsigned int n,
 			    struct report *report, struct correlator *corr,
 			    const struct gw_time *now, uint64_t started_us)
@@ -217,6 +232,7 @@ static json_t *stats_record(struct worker *ws, unsigned int n,
 			    json_integer((json_int_t)report_write_errors(report)));
 	json_object_set_new(o, "conntrack", conntrack_stats(corr));
 	json_object_set_new(o, "pcap", pcap_stats(corr));
+	json_object_set_new(o, "probe", probe_stats(corr));
 	log_info("stats: packets %llu, flows %u, gaps %u open/%llu closed, "
 		 "verdict errors %llu, enobufs %llu, parse errors %llu, "
 		 "queue_dropped %llu, user_dropped %llu",
@@ -315,7 +331,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	/* No conntrack in a capture: clusters and causes only. */
 	store = open_store(cfg, cfg->output, 0);
-	corr = correlator_new(NULL, store, report, 0, err, sizeof(err));
+	corr = correlator_new(NULL, store, NULL, report, 0, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	engine_config_from(cfg, 0, store != NULL, &ec);
@@ -413,6 +429,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	struct correlator *corr;
 	struct ev_store *store;
 	struct ct *ct = NULL;
+	struct prober *prober = NULL;
 	struct engine_config ec;
 	struct gw_time now, started;
 	struct timespec wait = { 1, 0 };
@@ -453,6 +470,24 @@ static int run_live(const struct config *cfg, const char *run_id)
 		if (ct == NULL)
 			log_warnx("%s: gaps will carry no conntrack facts", err);
 	}
+	if (cfg->probe) {
+		struct probe_config pc = {
+			.mark = cfg->probe_mark,
+			.max_ttl = cfg->probe_max_ttl,
+			.pace_ms = cfg->probe_pace_ms,
+			.rate = cfg->probe_rate,
+			.max_ladders = cfg->probe_max_ladders,
+			.client_interval_s = cfg->probe_client_interval_s,
+			.timeout_ms = cfg->probe_timeout_ms,
+		};
+
+		/* Asked for and impossible: say so on the terminal. */
+		prober = probe_open(&pc, err, sizeof(err));
+		if (prober == NULL)
+			fatalx(EXIT_RUNTIME, "--probe: %s", err);
+		if (cfg->probe_mark == 0)
+			log_warnx("--probe-mark 0: the rules may queue the probes");
+	}
 	if (strcmp(output, "-") != 0) {
 		FILE *f;
 
@@ -484,7 +519,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	report = report_open(output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	corr = correlator_new(ct, store, report, 1, err, sizeof(err));
+	corr = correlator_new(ct, store, prober, report, 1, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	gw_clock_read(&started);

@@ -1,0 +1,1158 @@
+/*
+ * probe.c - the hop locator: TTL ladders on a stalled flow's 5-tuple, the
+ * raw sockets they go out on, and the matching of the ICMP answers.
+ *
+ * Sockets. Probes are written whole (IP header included) on IPPROTO_RAW
+ * sockets, so that TTL/hop limit, IP ID/flow label, addresses and ports
+ * are exactly ours; both carry SO_MARK so that the rules never queue
+ * them. ICMP and ICMPv6 raw sockets, filtered in the kernel to
+ * time-exceeded and destination-unreachable, receive the routers'
+ * answers. The client's own answers (the ACK our keep-alive calls for, or
+ * a RST for the control flow, or a UDP reply) arrive on raw TCP/UDP
+ * receive sockets that exist only while a ladder runs: a raw socket of a
+ * transport protocol gets a copy of every such packet the host receives,
+ * which is a cost we pay only while probing, never while merely
+ * watching. (The NFQUEUE threads see those packets too, but handing them
+ * across would put probe work on the packet path.)
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip6.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cause.h"
+#include "log.h"
+#include "packet.h"
+#include "probe.h"
+#include "report.h"
+
+#define IP4_HLEN	20
+#define IP6_HLEN	40
+#define TCP_HLEN	20
+#define UDP_HLEN	8
+#define PROBE_PKT_MAX	1500
+/* Clients remembered for the per-client interval. */
+#define CLIENTS_KEPT	1024
+
+enum { FAM4 = 0, FAM6 = 1 };
+enum { RX_TCP = 0, RX_UDP = 1 };
+
+struct hop {
+	struct in6_addr addr;
+	uint64_t sent_us;		/* mono; 0: not sent */
+	uint32_t rtt_us;
+	uint8_t answered;
+	uint8_t client;			/* the answer came from the client */
+	uint8_t unreachable;		/* ICMP unreachable, with code */
+	uint8_t code;
+};
+
+struct ladder {
+	int active;
+	uint16_t queue;
+	uint64_t gap_seq;
+	struct flow_key key;
+	uint16_t control_port;		/* the control ladder's server port */
+	uint32_t seq, ack;
+	uint16_t window;
+	uint8_t next_ttl;		/* next TTL to send, 1.. */
+	uint8_t next_ladder;		/* LADDER_* to send next at next_ttl */
+	uint8_t sending;		/* 0: all sent, waiting for answers */
+	uint8_t reached[2];		/* TTL at which the client answered */
+	uint8_t highest[2];		/* highest TTL answered */
+	uint64_t next_us;		/* mono: next send due */
+	uint64_t last_sent_us;
+	uint64_t started_mono, started_wall;
+	struct hop hops[2][PROBE_TTL_LIMIT + 1];
+};
+
+struct client_seen {
+	struct in6_addr addr;
+	uint64_t mono_us;
+	int used;
+};
+
+struct prober {
+	struct probe_config cfg;
+	int send_fd[2];			/* [FAM4], [FAM6]; -1 if none */
+	int icmp_fd[2];
+	int rx_fd[2][2];		/* [family][RX_*], while ladders run */
+	struct ladder *ladders;		/* [cfg.max_ladders] */
+	unsigned int nactive;
+	struct client_seen clients[CLIENTS_KEPT];
+	double tokens;			/* rate limit bucket */
+	uint64_t tokens_us;
+	struct probe_counters counters;
+};
+
+/* ---- packets ---- */
+
+uint16_t probe_checksum(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t sum_bytes(const void *buf, size_t len)
+{
+	/* The unfolded, uncomplemented sum: for pseudo-headers. */
+	const uint8_t *p = buf;
+	uint32_t sum = 0;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void v4mapped(struct in6_addr *a, const uint8_t *v4)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = 0xff;
+	a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], v4, 4);
+}
+
+size_t probe_build(const struct probe_spec *s, uint8_t *buf, size_t len)
+{
+	int v4 = parse_addr_is_v4(&s->src);
+	size_t ip_len = v4 ? IP4_HLEN : IP6_HLEN;
+	size_t l4_len = s->proto == IPPROTO_TCP ? TCP_HLEN :
+			UDP_HLEN + (s->payload ? s->payload_len : 0);
+	size_t total = ip_len + l4_len;
+	uint8_t *l4 = buf + ip_len;
+	uint8_t pseudo[40];
+	uint32_t sum;
+	uint16_t ck;
+
+	if (len < total || total > 0xffff)
+		return 0;
+	memset(buf, 0, total);
+	if (v4) {
+		buf[0] = 0x45;
+		put16(buf + 2, (uint16_t)total);
+		put16(buf + 4, probe_ip_id(s->ladder, s->ttl));
+		put16(buf + 6, 0x4000);		/* DF, like the flow's own */
+		buf[8] = s->ttl;
+		buf[9] = s->proto;
+		memcpy(buf + 12, &s->src.s6_addr[12], 4);
+		memcpy(buf + 16, &s->dst.s6_addr[12], 4);
+		put16(buf + 10, probe_checksum(buf, IP4_HLEN, 0));
+		memcpy(pseudo, buf + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = s->proto;
+		put16(pseudo + 10, (uint16_t)l4_len);
+		sum = sum_bytes(pseudo, 12);
+	} else {
+		put32(buf, 6u << 28 | probe_flow_label(s->ladder, s->ttl));
+		put16(buf + 4, (uint16_t)l4_len);
+		buf[6] = s->proto;
+		buf[7] = s->ttl;
+		memcpy(buf + 8, &s->src, 16);
+		memcpy(buf + 24, &s->dst, 16);
+		memcpy(pseudo, buf + 8, 32);
+		put32(pseudo + 32, (uint32_t)l4_len);
+		put32(pseudo + 36, s->proto);
+		sum = sum_bytes(pseudo, 40);
+	}
+	put16(l4, s->sport);
+	put16(l4 + 2, s->dport);
+	if (s->proto == IPPROTO_TCP) {
+		put32(l4 + 4, s->seq);
+		put32(l4 + 8, s->ack);
+		l4[12] = 5 << 4;
+		l4[13] = PKT_TCP_ACK;
+		put16(l4 + 14, s->window);
+		put16(l4 + 16, probe_checksum(l4, l4_len, sum));
+	} else {
+		put16(l4 + 4, (uint16_t)l4_len);
+		if (s->payload_len && s->payload)
+			memcpy(l4 + UDP_HLEN, s->payload, s->payload_len);
+		ck = probe_checksum(l4, l4_len, sum);
+		put16(l4 + 6, ck ? ck : 0xffff);
+	}
+	return total;
+}
+
+/* The quoted transport header: ports, and TCP's seq. 8 bytes at q. */
+static void read_quote_l4(const uint8_t *q, struct probe_answer *a)
+{
+	a->sport = get16(q);
+	a->dport = get16(q + 2);
+	a->seq = a->proto == IPPROTO_TCP ? get32(q + 4) : 0;
+}
+
+enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
+				   struct probe_answer *a)
+{
+	size_t ohl, qhl;
+	const uint8_t *icmp, *q;
+	uint16_t id;
+
+	if (len < IP4_HLEN || pkt[0] >> 4 != 4)
+		return QUOTE_OTHER;
+	ohl = (size_t)(pkt[0] & 0x0f) * 4;
+	if (ohl < IP4_HLEN || len < ohl + 8)
+		return QUOTE_OTHER;
+	icmp = pkt + ohl;
+	if (icmp[0] != ICMP_TIME_EXCEEDED && icmp[0] != ICMP_DEST_UNREACH)
+		return QUOTE_OTHER;
+	memset(a, 0, sizeof(*a));
+	v4mapped(&a->responder, pkt + 12);
+	a->time_exceeded = icmp[0] == ICMP_TIME_EXCEEDED;
+	a->code = icmp[1];
+	q = icmp + 8;
+	len -= ohl + 8;
+	if (len < IP4_HLEN)
+		return QUOTE_TRUNCATED;
+	if (q[0] >> 4 != 4)
+		return QUOTE_NOT_OURS;
+	qhl = (size_t)(q[0] & 0x0f) * 4;
+	if (qhl < IP4_HLEN || len < qhl + 8)
+		return QUOTE_TRUNCATED;
+	id = get16(q + 4);
+	a->proto = q[9];
+	if ((id & PROBE_ID_MASK) != PROBE_ID_MAGIC ||
+	    (a->proto != IPPROTO_TCP && a->proto != IPPROTO_UDP) ||
+	    (get16(q + 6) & 0x1fff) != 0)
+		return QUOTE_NOT_OURS;
+	a->ladder = (id >> 6) & 1;
+	a->ttl = id & 0x3f;
+	v4mapped(&a->src, q + 12);
+	v4mapped(&a->dst, q + 16);
+	read_quote_l4(q + qhl, a);
+	return QUOTE_OK;
+}
+
+enum probe_quote probe_parse_icmp6(const struct in6_addr *from,
+				   const uint8_t *msg, size_t len,
+				   struct probe_answer *a)
+{
+	const uint8_t *q;
+	uint32_t label;
+
+	if (len < 8)
+		return QUOTE_OTHER;
+	if (msg[0] != ICMP6_TIME_EXCEEDED && msg[0] != ICMP6_DST_UNREACH)
+		return QUOTE_OTHER;
+	memset(a, 0, sizeof(*a));
+	a->responder = *from;
+	a->time_exceeded = msg[0] == ICMP6_TIME_EXCEEDED;
+	a->code = msg[1];
+	q = msg + 8;
+	len -= 8;
+	if (len < IP6_HLEN)
+		return QUOTE_TRUNCATED;
+	if (q[0] >> 4 != 6)
+		return QUOTE_NOT_OURS;
+	label = get32(q) & 0xfffff;
+	/* Probes carry no extension headers: the next header is ours. */
+	a->proto = q[6];
+	if ((label & PROBE_LABEL_MASK) != PROBE_LABEL_MAGIC ||
+	    (a->proto != IPPROTO_TCP && a->proto != IPPROTO_UDP))
+		return QUOTE_NOT_OURS;
+	if (len < IP6_HLEN + 8)
+		return QUOTE_TRUNCATED;
+	a->ladder = (label >> 6) & 1;
+	a->ttl = label & 0x3f;
+	memcpy(&a->src, q + 8, 16);
+	memcpy(&a->dst, q + 24, 16);
+	read_quote_l4(q + IP6_HLEN, a);
+	return QUOTE_OK;
+}
+
+/* ---- sockets ---- */
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* A raw socket; -1 with errno set. */
+static int raw_socket(int family, int proto)
+{
+	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, proto);
+
+	if (fd < 0)
+		return -1;
+	if (set_nonblock(fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int open_send(int family, uint32_t mark, char *err, size_t errlen)
+{
+	const char *name = family == AF_INET ? "IPv4" : "IPv6";
+	int fd = raw_socket(family, IPPROTO_RAW);
+
+	/* IPPROTO_RAW implies IP_HDRINCL (and IPV6_HDRINCL since 4.5). */
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open the raw %s probe socket: %s%s",
+			 name, strerror(errno), errno == EPERM ?
+			 " (--probe needs CAP_NET_RAW)" : "");
+		return -1;
+	}
+	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark,
+			       sizeof(mark)) < 0) {
+		snprintf(err, errlen, "cannot mark the %s probes (SO_MARK 0x%x): "
+			 "%s%s", name, mark, strerror(errno), errno == EPERM ?
+			 " (needs CAP_NET_RAW, or CAP_NET_ADMIN before Linux 5.17)" :
+			 "");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int open_icmp(int family, char *err, size_t errlen)
+{
+	int fd;
+
+	if (family == AF_INET) {
+		struct icmp_filter f = {
+			.data = ~((1U << ICMP_TIME_EXCEEDED) |
+				  (1U << ICMP_DEST_UNREACH)),
+		};
+
+		fd = raw_socket(AF_INET, IPPROTO_ICMP);
+		if (fd >= 0 && setsockopt(fd, SOL_RAW, ICMP_FILTER, &f,
+					  sizeof(f)) < 0)
+			goto err_close;
+	} else {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		fd = raw_socket(AF_INET6, IPPROTO_ICMPV6);
+		if (fd >= 0 && setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f,
+					  sizeof(f)) < 0)
+			goto err_close;
+	}
+	if (fd < 0)
+		snprintf(err, errlen, "cannot open the raw %s socket: %s%s",
+			 family == AF_INET ? "ICMP" : "ICMPv6", strerror(errno),
+			 errno == EPERM ? " (--probe needs CAP_NET_RAW)" : "");
+	return fd;
+err_close:
+	snprintf(err, errlen, "cannot filter the %s socket: %s",
+		 family == AF_INET ? "ICMP" : "ICMPv6", strerror(errno));
+	close(fd);
+	return -1;
+}
+
+struct prober *probe_open(const struct probe_config *cfg, char *err,
+			  size_t errlen)
+{
+	struct prober *p = calloc(1, sizeof(*p));
+	char err6[256];
+	int f, k;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "prober: out of memory");
+		return NULL;
+	}
+	p->cfg = *cfg;
+	for (f = 0; f < 2; f++) {
+		p->send_fd[f] = p->icmp_fd[f] = -1;
+		for (k = 0; k < 2; k++)
+			p->rx_fd[f][k] = -1;
+	}
+	p->ladders = calloc(cfg->max_ladders, sizeof(*p->ladders));
+	if (p->ladders == NULL) {
+		snprintf(err, errlen, "prober: out of memory");
+		goto err_free;
+	}
+	p->tokens = cfg->rate;
+	if (cfg->no_sockets)
+		return p;
+	p->send_fd[FAM4] = open_send(AF_INET, cfg->mark, err, errlen);
+	if (p->send_fd[FAM4] < 0)
+		goto err_free;
+	p->icmp_fd[FAM4] = open_icmp(AF_INET, err, errlen);
+	if (p->icmp_fd[FAM4] < 0)
+		goto err_close;
+	/* A host without IPv6 still probes its IPv4 flows. */
+	p->send_fd[FAM6] = open_send(AF_INET6, cfg->mark, err6, sizeof(err6));
+	if (p->send_fd[FAM6] >= 0) {
+		p->icmp_fd[FAM6] = open_icmp(AF_INET6, err6, sizeof(err6));
+		if (p->icmp_fd[FAM6] < 0) {
+			close(p->send_fd[FAM6]);
+			p->send_fd[FAM6] = -1;
+		}
+	}
+	if (p->send_fd[FAM6] < 0)
+		log_warnx("%s: IPv6 flows will not be probed", err6);
+	p->tokens = cfg->rate;
+	return p;
+
+err_close:
+	close(p->send_fd[FAM4]);
+err_free:
+	free(p->ladders);
+	free(p);
+	return NULL;
+}
+
+static void rx_close(struct prober *p)
+{
+	int f, k;
+
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < 2; k++)
+			if (p->rx_fd[f][k] >= 0) {
+				close(p->rx_fd[f][k]);
+				p->rx_fd[f][k] = -1;
+			}
+}
+
+void probe_close(struct prober *p)
+{
+	int f;
+
+	if (p == NULL)
+		return;
+	rx_close(p);
+	for (f = 0; f < 2; f++) {
+		if (p->send_fd[f] >= 0)
+			close(p->send_fd[f]);
+		if (p->icmp_fd[f] >= 0)
+			close(p->icmp_fd[f]);
+	}
+	free(p->ladders);
+	free(p);
+}
+
+/* The receive sockets for the client's answers, while ladders run. */
+static void rx_open(struct prober *p)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	static const int proto[2] = { IPPROTO_TCP, IPPROTO_UDP };
+	int f, k;
+
+	for (f = 0; f < 2; f++) {
+		if (p->send_fd[f] < 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			if (p->rx_fd[f][k] >= 0)
+				continue;
+			p->rx_fd[f][k] = raw_socket(fam[f], proto[k]);
+			/* Without it, routers' answers still come; only
+			 * "client reached" is lost. */
+			if (p->rx_fd[f][k] < 0) {
+				p->counters.recv_errors++;
+				log_warn("prober: cannot open a raw receive socket");
+			}
+		}
+	}
+}
+
+/* ---- when to probe ---- */
+
+int probe_wanted(struct prober *p, const struct gap_record *rec)
+{
+	int path;
+
+	if (!rec->is_open_event)
+		return 0;
+	switch (rec->cause) {
+	case CAUSE_PATH_LOSS_TO_SERVER:
+	case CAUSE_PATH_LOSS_TO_CLIENT:
+		path = 1;
+		break;
+	case CAUSE_UNKNOWN:
+		/* A silent server is this host's business, not the path's. */
+		path = rec->silent != SILENT_SERVER;
+		break;
+	default:
+		/* Local causes, NAT, PMTU, application stalls and our own
+		 * losses: a ladder would only add packets. */
+		path = 0;
+		break;
+	}
+	if (!path) {
+		if (p)
+			p->counters.skipped_cause++;
+		return 0;
+	}
+	if (rec->key.proto == IPPROTO_TCP && !rec->tcp_known) {
+		if (p)
+			p->counters.skipped_tcp_unknown++;
+		return 0;
+	}
+	return 1;
+}
+
+static int family_of(const struct flow_key *k)
+{
+	return parse_addr_is_v4(&k->client) ? FAM4 : FAM6;
+}
+
+/* One ladder per client address per interval: claims the slot if free. */
+static int client_allowed(struct prober *p, const struct in6_addr *a,
+			  uint64_t now)
+{
+	uint64_t interval = (uint64_t)p->cfg.client_interval_s * USEC_PER_SEC;
+	struct client_seen *oldest = &p->clients[0];
+	unsigned int k;
+
+	for (k = 0; k < CLIENTS_KEPT; k++) {
+		struct client_seen *c = &p->clients[k];
+
+		if (c->used && !memcmp(&c->addr, a, sizeof(*a))) {
+			if (now - c->mono_us < interval)
+				return 0;
+			c->mono_us = now;
+			return 1;
+		}
+		if (!c->used || (oldest->used && c->mono_us < oldest->mono_us))
+			oldest = c;
+	}
+	/* The oldest entry goes; with 1024 clients in a minute, the limit
+	 * then holds for the 1024 most recent. */
+	oldest->addr = *a;
+	oldest->mono_us = now;
+	oldest->used = 1;
+	return 1;
+}
+
+int probe_start(struct prober *p, const struct gap_record *rec,
+		const struct gw_time *now)
+{
+	struct ladder *l = NULL;
+	unsigned int k;
+
+	if (!rec->is_open_event)
+		return 0;
+	p->counters.gaps_considered++;
+	if (!probe_wanted(p, rec))
+		return 0;
+	if (!p->cfg.no_sockets && p->send_fd[family_of(&rec->key)] < 0) {
+		p->counters.skipped_family++;
+		return 0;
+	}
+	for (k = 0; k < p->cfg.max_ladders && l == NULL; k++)
+		if (!p->ladders[k].active)
+			l = &p->ladders[k];
+	if (l == NULL) {
+		p->counters.limit_ladders++;
+		return 0;
+	}
+	if (!client_allowed(p, &rec->key.client, now->mono_us)) {
+		p->counters.limit_client++;
+		return 0;
+	}
+	memset(l, 0, sizeof(*l));
+	l->active = 1;
+	l->queue = rec->queue;
+	l->gap_seq = rec->seq;
+	l->key = rec->key;
+	/* A 5-tuple nobody uses: the next port up, or down at the top. */
+	l->control_port = rec->key.server_port == 65535 ? 65534 :
+			  (uint16_t)(rec->key.server_port + 1);
+	l->seq = rec->keepalive_seq;
+	l->ack = rec->keepalive_ack;
+	l->window = rec->server_window;
+	l->next_ttl = 1;
+	l->next_ladder = LADDER_FLOW;
+	l->sending = 1;
+	l->next_us = now->mono_us;
+	l->started_mono = now->mono_us;
+	l->started_wall = now->wall_us;
+	if (p->nactive++ == 0 && !p->cfg.no_sockets)
+		rx_open(p);
+	p->counters.ladders_started++;
+	return 1;
+}
+
+int probe_fds(const struct prober *p, struct pollfd *pfd, int max)
+{
+	int f, k, n = 0;
+
+	for (f = 0; f < 2; f++) {
+		if (p->icmp_fd[f] >= 0 && n < max) {
+			pfd[n].fd = p->icmp_fd[f];
+			pfd[n++].events = POLLIN;
+		}
+		for (k = 0; k < 2; k++)
+			if (p->rx_fd[f][k] >= 0 && n < max) {
+				pfd[n].fd = p->rx_fd[f][k];
+				pfd[n++].events = POLLIN;
+			}
+	}
+	return n;
+}
+
+static uint64_t ladder_deadline(const struct prober *p, const struct ladder *l)
+{
+	if (l->sending)
+		return l->next_us;
+	return l->last_sent_us + (uint64_t)p->cfg.timeout_ms * USEC_PER_MSEC;
+}
+
+int probe_timeout_ms(const struct prober *p, const struct gw_time *now)
+{
+	uint64_t next = UINT64_MAX, d;
+	unsigned int k;
+
+	for (k = 0; k < p->cfg.max_ladders; k++) {
+		if (!p->ladders[k].active)
+			continue;
+		d = ladder_deadline(p, &p->ladders[k]);
+		if (d < next)
+			next = d;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now->mono_us)
+		return 0;
+	/* Round up: waking early would only spin. */
+	return (int)((next - now->mono_us + 999) / 1000);
+}
+
+/* ---- sending ---- */
+
+static int take_token(struct prober *p, uint64_t now)
+{
+	double burst = p->cfg.rate < 10 ? p->cfg.rate : 10;
+
+	p->tokens += (double)(now - p->tokens_us) * p->cfg.rate / 1e6;
+	p->tokens_us = now;
+	if (p->tokens > burst)
+		p->tokens = burst;
+	if (p->tokens < 1.0)
+		return 0;
+	p->tokens -= 1.0;
+	return 1;
+}
+
+static void send_probe(struct prober *p, struct ladder *l, int which,
+		       uint8_t ttl, uint64_t now)
+{
+	struct probe_spec s;
+	uint8_t buf[PROBE_PKT_MAX];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t len;
+	int f = family_of(&l->key);
+
+	memset(&s, 0, sizeof(s));
+	s.src = l->key.server;
+	s.dst = l->key.client;
+	s.sport = which == LADDER_FLOW ? l->key.server_port : l->control_port;
+	s.dport = l->key.client_port;
+	s.proto = l->key.proto;
+	s.ttl = ttl;
+	s.ladder = (uint8_t)which;
+	s.seq = l->seq;
+	s.ack = l->ack;
+	s.window = l->window;
+	len = probe_build(&s, buf, sizeof(buf));
+	assert(len > 0);
+	memset(&ss, 0, sizeof(ss));
+	if (f == FAM4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, &l->key.client.s6_addr[12], 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = l->key.client;
+		sl = sizeof(*sin6);
+	}
+	l->hops[which][ttl].sent_us = now;
+	if (p->cfg.no_sockets) {
+		p->counters.probes_sent++;
+		return;
+	}
+	if (sendto(p->send_fd[f], buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+		/* Counted; the TTL simply stays without an answer. */
+		p->counters.send_errors++;
+		return;
+	}
+	p->counters.probes_sent++;
+}
+
+/* Stop climbing: both reached, the control's client distance passed by
+ * the flow, max TTL, or too many silent TTLs past the highest answer. */
+static int ladder_stop_climbing(const struct prober *p, const struct ladder *l)
+{
+	uint8_t ttl = l->next_ttl;
+	uint8_t highest = l->highest[0] > l->highest[1] ? l->highest[0] :
+							    l->highest[1];
+
+	if (ttl > p->cfg.max_ttl)
+		return 1;
+	if (l->reached[LADDER_FLOW] && l->reached[LADDER_CONTROL])
+		return 1;
+	if (l->reached[LADDER_FLOW] && ttl > l->reached[LADDER_FLOW])
+		return 1;
+	if (l->reached[LADDER_CONTROL] && ttl > l->reached[LADDER_CONTROL] + 1)
+		return 1;
+	return ttl > highest + PROBE_SILENT_HOPS;
+}
+
+static void ladder_send(struct prober *p, struct ladder *l, uint64_t now)
+{
+	while (l->sending && l->next_us <= now) {
+		if (l->next_ladder == LADDER_FLOW && ladder_stop_climbing(p, l)) {
+			l->sending = 0;
+			break;
+		}
+		if (!take_token(p, now)) {
+			p->counters.limit_rate++;
+			l->next_us = now + USEC_PER_SEC / p->cfg.rate + 1;
+			break;
+		}
+		send_probe(p, l, l->next_ladder, l->next_ttl, now);
+		l->last_sent_us = now;
+		if (l->next_ladder == LADDER_FLOW) {
+			l->next_ladder = LADDER_CONTROL;
+		} else {
+			l->next_ladder = LADDER_FLOW;
+			l->next_ttl++;
+			l->next_us = now + (uint64_t)p->cfg.pace_ms * USEC_PER_MSEC;
+		}
+	}
+}
+
+/* ---- answers ---- */
+
+static struct ladder *find_ladder(struct prober *p, const struct in6_addr *server,
+				  const struct in6_addr *client,
+				  uint16_t server_port, uint16_t client_port,
+				  uint8_t proto, int *which)
+{
+	unsigned int k;
+
+	for (k = 0; k < p->cfg.max_ladders; k++) {
+		struct ladder *l = &p->ladders[k];
+
+		if (!l->active || l->key.proto != proto ||
+		    l->key.client_port != client_port ||
+		    memcmp(&l->key.client, client, sizeof(*client)) ||
+		    memcmp(&l->key.server, server, sizeof(*server)))
+			continue;
+		if (server_port == l->key.server_port)
+			*which = LADDER_FLOW;
+		else if (server_port == l->control_port)
+			*which = LADDER_CONTROL;
+		else
+			continue;
+		return l;
+	}
+	return NULL;
+}
+
+static void record_hop(struct ladder *l, int which, uint8_t ttl,
+		       const struct in6_addr *from, int client, int unreach,
+		       uint8_t code, uint64_t now)
+{
+	struct hop *h = &l->hops[which][ttl];
+
+	if (h->answered || h->sent_us == 0)
+		return;
+	h->answered = 1;
+	h->addr = *from;
+	h->client = (uint8_t)client;
+	h->unreachable = (uint8_t)unreach;
+	h->code = code;
+	h->rtt_us = (uint32_t)(now - h->sent_us);
+	if (ttl > l->highest[which])
+		l->highest[which] = ttl;
+	if (client && (l->reached[which] == 0 || ttl < l->reached[which]))
+		l->reached[which] = ttl;
+}
+
+static void on_icmp(struct prober *p, const struct probe_answer *a,
+		    uint64_t now)
+{
+	struct ladder *l;
+	int which, client;
+
+	l = find_ladder(p, &a->src, &a->dst, a->sport, a->dport, a->proto,
+			&which);
+	if (l == NULL || which != a->ladder || a->ttl == 0 ||
+	    a->ttl > PROBE_TTL_LIMIT ||
+	    (a->proto == IPPROTO_TCP && a->seq != l->seq)) {
+		p->counters.icmp_unmatched++;
+		return;
+	}
+	p->counters.icmp_matched++;
+	client = !memcmp(&a->responder, &l->key.client, sizeof(a->responder));
+	if (client)
+		p->counters.client_answers++;
+	record_hop(l, which, a->ttl, &a->responder, client,
+		   !a->time_exceeded, a->code, now);
+}
+
+void probe_feed_icmp(struct prober *p, int family,
+		     const struct in6_addr *from, const uint8_t *buf,
+		     size_t len, uint64_t now)
+{
+	struct probe_answer a;
+	enum probe_quote q;
+
+	p->counters.icmp_received++;
+	if (family == AF_INET)
+		q = probe_parse_icmp4(buf, len, &a);
+	else
+		q = probe_parse_icmp6(from, buf, len, &a);
+	if (q == QUOTE_TRUNCATED)
+		p->counters.icmp_truncated++;
+	else if (q == QUOTE_NOT_OURS || q == QUOTE_OTHER)
+		p->counters.icmp_not_ours++;
+	else
+		on_icmp(p, &a, now);
+}
+
+static void read_icmp(struct prober *p, int f, uint64_t now)
+{
+	uint8_t buf[PROBE_PKT_MAX];
+	struct sockaddr_in6 from;
+	socklen_t fl;
+	ssize_t n;
+	int budget = 256;
+
+	while (budget--) {
+		fl = sizeof(from);
+		n = recvfrom(p->icmp_fd[f], buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				p->counters.recv_errors++;
+			return;
+		}
+		probe_feed_icmp(p, f == FAM4 ? AF_INET : AF_INET6,
+				&from.sin6_addr, buf, (size_t)n, now);
+	}
+}
+
+/*
+ * The client's answer to a probe that reached it: a TCP segment or UDP
+ * datagram from the client's port to the flow's or the control's server
+ * port. Which TTL reached it is not in the answer: it is the lowest TTL
+ * sent that no router answered, so the hop is recorded at the lowest
+ * unanswered TTL sent so far.
+ */
+static void on_client_packet(struct prober *p, const struct in6_addr *src,
+			     const struct in6_addr *dst, uint16_t sport,
+			     uint16_t dport, uint8_t proto, uint64_t now)
+{
+	struct ladder *l;
+	uint8_t ttl;
+	int which;
+
+	l = find_ladder(p, dst, src, dport, sport, proto, &which);
+	if (l == NULL || l->reached[which])
+		return;
+	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
+		struct hop *h = &l->hops[which][ttl];
+
+		if (h->sent_us && !h->answered)
+			break;
+	}
+	if (ttl > PROBE_TTL_LIMIT || l->hops[which][ttl].sent_us == 0)
+		return;
+	p->counters.client_answers++;
+	record_hop(l, which, ttl, src, 1, 0, 0, now);
+}
+
+static void read_rx(struct prober *p, int f, int k, uint64_t now)
+{
+	uint8_t buf[256];
+	struct sockaddr_in6 from;
+	struct in6_addr src, dst;
+	socklen_t fl;
+	ssize_t n;
+	const uint8_t *l4;
+	size_t hl;
+	int budget = 1024;
+	uint8_t proto = k == RX_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+
+	while (budget--) {
+		fl = sizeof(from);
+		n = recvfrom(p->rx_fd[f][k], buf, sizeof(buf), MSG_TRUNC,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				p->counters.recv_errors++;
+			return;
+		}
+		if ((size_t)n > sizeof(buf))
+			n = sizeof(buf);
+		if (f == FAM4) {
+			if (n < IP4_HLEN)
+				continue;
+			hl = (size_t)(buf[0] & 0x0f) * 4;
+			if ((size_t)n < hl + 4)
+				continue;
+			v4mapped(&src, buf + 12);
+			v4mapped(&dst, buf + 16);
+			l4 = buf + hl;
+		} else {
+			/* IPv6 raw sockets get the transport only; the
+			 * destination is matched by the ports and client. */
+			if (n < 4)
+				continue;
+			src = from.sin6_addr;
+			memset(&dst, 0, sizeof(dst));
+			l4 = buf;
+		}
+		if (f == FAM6) {
+			unsigned int j;
+
+			for (j = 0; j < p->cfg.max_ladders; j++)
+				if (p->ladders[j].active &&
+				    !memcmp(&p->ladders[j].key.client, &src, 16))
+					dst = p->ladders[j].key.server;
+		}
+		on_client_packet(p, &src, &dst, get16(l4), get16(l4 + 2), proto,
+				 now);
+	}
+}
+
+/* ---- results ---- */
+
+static json_t *addr_json(const struct in6_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(parse_addr_format(a, buf, sizeof(buf)));
+}
+
+static json_t *endpoint_json(const struct in6_addr *a, uint16_t port)
+{
+	char addr[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 10];
+
+	parse_addr_format(a, addr, sizeof(addr));
+	snprintf(buf, sizeof(buf), parse_addr_is_v4(a) ? "%s:%u" : "[%s]:%u",
+		 addr, port);
+	return json_string(buf);
+}
+
+static json_t *hops_json(const struct ladder *l, int which)
+{
+	json_t *arr = json_array();
+	uint8_t ttl;
+
+	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
+		const struct hop *h = &l->hops[which][ttl];
+		json_t *o;
+
+		if (h->sent_us == 0)
+			break;
+		o = json_pack("{s:i}", "ttl", (int)ttl);
+		if (h->answered) {
+			json_object_set_new(o, "responder", addr_json(&h->addr));
+			json_object_set_new(o, "rtt_ms",
+					    json_real((double)h->rtt_us / 1000.0));
+			if (h->client)
+				json_object_set_new(o, "client", json_true());
+			if (h->unreachable)
+				json_object_set_new(o, "unreachable",
+						    json_integer(h->code));
+		} else {
+			json_object_set_new(o, "responder", json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* The highest TTL that answered, or 0. */
+static uint8_t last_hop(const struct ladder *l, int which)
+{
+	uint8_t ttl, last = 0;
+
+	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++)
+		if (l->hops[which][ttl].answered)
+			last = ttl;
+	return last;
+}
+
+static json_t *last_hop_json(const struct ladder *l, int which)
+{
+	uint8_t ttl = last_hop(l, which);
+
+	if (ttl == 0)
+		return json_null();
+	return json_pack("{s:o,s:i}", "addr",
+			 addr_json(&l->hops[which][ttl].addr), "ttl", (int)ttl);
+}
+
+static void verdict(const struct ladder *l, char *buf, size_t len)
+{
+	uint8_t k = last_hop(l, LADDER_FLOW), c = last_hop(l, LADDER_CONTROL);
+	char at[INET6_ADDRSTRLEN + 32];
+	char addr[INET6_ADDRSTRLEN];
+
+	if (l->reached[LADDER_FLOW]) {
+		snprintf(buf, len, "this flow's probes reach the client (hop %u): "
+			 "the way to the client is open; look at the way back",
+			 l->reached[LADDER_FLOW]);
+		return;
+	}
+	if (k == 0 && c == 0) {
+		snprintf(buf, len, "no hop answered either ladder: ICMP is "
+			 "filtered or rate-limited on this path");
+		return;
+	}
+	if (k)
+		snprintf(at, sizeof(at), "hop %u (%s)", k,
+			 parse_addr_format(&l->hops[LADDER_FLOW][k].addr, addr,
+					   sizeof(addr)));
+	else
+		snprintf(at, sizeof(at), "this host, before the first hop");
+	if (l->reached[LADDER_CONTROL] || c > k)
+		snprintf(buf, len, "this flow's packets are dropped after %s; "
+			 "a fresh flow passes the same hop%s", at,
+			 l->reached[LADDER_CONTROL] ?
+			 " and reaches the client" : "");
+	else if (c == k)
+		snprintf(buf, len, "both this flow and a fresh flow stop after %s: "
+			 "the path itself is down beyond it", at);
+	else
+		snprintf(buf, len, "the fresh flow stopped earlier (hop %u) than "
+			 "this flow (%s): ICMP loss or rate limiting; inconclusive",
+			 c, at);
+}
+
+static json_t *ladder_json(const struct ladder *l, uint64_t now_mono)
+{
+	char v[320];
+
+	verdict(l, v, sizeof(v));
+	return json_pack("{s:s,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:s}",
+		"proto", l->key.proto == IPPROTO_TCP ? "tcp" : "udp",
+		"client", endpoint_json(&l->key.client, l->key.client_port),
+		"server", endpoint_json(&l->key.server, l->key.server_port),
+		"control_port", (int)l->control_port,
+		"flow", hops_json(l, LADDER_FLOW),
+		"control", hops_json(l, LADDER_CONTROL),
+		"last_hop", last_hop_json(l, LADDER_FLOW),
+		"control_last_hop", last_hop_json(l, LADDER_CONTROL),
+		"client_reached", l->reached[LADDER_FLOW] != 0,
+		"control_client_reached", l->reached[LADDER_CONTROL] != 0,
+		"duration_ms", json_real((double)(now_mono - l->started_mono) / 1000.0),
+		"verdict", v);
+}
+
+static int ladder_done(const struct prober *p, const struct ladder *l,
+		       uint64_t now)
+{
+	if (l->sending)
+		return 0;
+	if (l->reached[LADDER_FLOW] && l->reached[LADDER_CONTROL])
+		return 1;
+	return now >= l->last_sent_us + (uint64_t)p->cfg.timeout_ms * USEC_PER_MSEC;
+}
+
+void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
+	       void *ctx)
+{
+	unsigned int k;
+	int f, r;
+
+	for (f = 0; f < 2; f++) {
+		if (p->icmp_fd[f] >= 0)
+			read_icmp(p, f, now->mono_us);
+		for (r = 0; r < 2; r++)
+			if (p->rx_fd[f][r] >= 0)
+				read_rx(p, f, r, now->mono_us);
+	}
+	for (k = 0; k < p->cfg.max_ladders; k++) {
+		struct ladder *l = &p->ladders[k];
+
+		if (!l->active)
+			continue;
+		ladder_send(p, l, now->mono_us);
+		if (!ladder_done(p, l, now->mono_us))
+			continue;
+		cb(ctx, l->queue, l->gap_seq, ladder_json(l, now->mono_us));
+		l->active = 0;
+		p->counters.ladders_done++;
+		if (--p->nactive == 0)
+			rx_close(p);
+	}
+}
+
+const struct probe_counters *probe_counters(const struct prober *p)
+{
+	return &p->counters;
+}
+
+json_t *probe_counters_json(const struct probe_counters *c)
+{
+	json_t *o = json_object();
+
+#define C(name) json_object_set_new(o, #name, json_integer((json_int_t)c->name))
+	C(gaps_considered);
+	C(skipped_cause);
+	C(skipped_tcp_unknown);
+	C(skipped_family);
+	C(limit_ladders);
+	C(limit_client);
+	C(limit_rate);
+	C(ladders_started);
+	C(ladders_done);
+	C(probes_sent);
+	C(send_errors);
+	C(icmp_received);
+	C(icmp_matched);
+	C(icmp_truncated);
+	C(icmp_not_ours);
+	C(icmp_unmatched);
+	C(client_answers);
+	C(recv_errors);
+#undef C
+	return o;
+}

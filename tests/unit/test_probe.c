@@ -1,0 +1,537 @@
+/*
+ * test_probe.c - the hop locator without a network: probes as built
+ * (checked against an independent checksum and the engine's own parser),
+ * ICMP/ICMPv6 quotes parsed and matched to a ladder, quotes of packets we
+ * did not send and truncated quotes ignored and counted, a ladder's
+ * result and verdict, and which gaps call for a ladder.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "packet.h"
+#include "probe.h"
+
+static struct in6_addr a4(const char *s)
+{
+	struct in6_addr a;
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "::ffff:%s", s);
+	ck_assert_int_eq(inet_pton(AF_INET6, buf, &a), 1);
+	return a;
+}
+
+static struct in6_addr a6(const char *s)
+{
+	struct in6_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* RFC 1071, written again here on purpose: 32-bit words, no folding
+ * until the end. */
+static uint16_t ref_sum(const uint8_t *p, size_t n, uint64_t acc)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < n; k += 2)
+		acc += (uint64_t)((p[k] << 8) | p[k + 1]);
+	if (n & 1)
+		acc += (uint64_t)p[n - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+/* The transport checksum is right when the sum over pseudo-header and
+ * segment is 0xffff. */
+static int l4_ok4(const uint8_t *ip, size_t total)
+{
+	uint8_t ph[12];
+	size_t l4len = total - 20;
+
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = ip[9];
+	ph[10] = (uint8_t)(l4len >> 8);
+	ph[11] = (uint8_t)l4len;
+	return ref_sum(ip + 20, l4len, ref_sum(ph, 12, 0)) == 0xffff;
+}
+
+static int l4_ok6(const uint8_t *ip, size_t total)
+{
+	uint8_t ph[40];
+	size_t l4len = total - 40;
+
+	memset(ph, 0, sizeof(ph));
+	memcpy(ph, ip + 8, 32);
+	ph[34] = (uint8_t)(l4len >> 8);
+	ph[35] = (uint8_t)l4len;
+	ph[39] = ip[6];
+	return ref_sum(ip + 40, l4len, ref_sum(ph, 40, 0)) == 0xffff;
+}
+
+static void tcp_spec(struct probe_spec *s, int v6)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = v6 ? a6("2001:db8:4::2") : a4("198.18.4.2");
+	s->dst = v6 ? a6("2001:db8:1::2") : a4("198.18.1.2");
+	s->sport = 7781;
+	s->dport = 40000;
+	s->proto = IPPROTO_TCP;
+	s->ttl = 3;
+	s->ladder = LADDER_FLOW;
+	s->seq = 0xdeadbeef;
+	s->ack = 0x01020304;
+	s->window = 501;
+}
+
+START_TEST(test_build_tcp4)
+{
+	struct probe_spec s;
+	struct packet pkt;
+	uint8_t buf[128];
+	size_t n;
+
+	tcp_spec(&s, 0);
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 40);
+	ck_assert_uint_eq(ref_sum(buf, 20, 0), 0xffff);	/* IP header */
+	ck_assert(l4_ok4(buf, n));
+	ck_assert_uint_eq((buf[4] << 8) | buf[5], 0x4703);	/* IP ID */
+	ck_assert_uint_eq((buf[4] << 8) | buf[5], probe_ip_id(LADDER_FLOW, 3));
+	ck_assert_int_eq(parse_packet(buf, n, n, &pkt), PARSE_OK);
+	ck_assert_uint_eq(pkt.ttl, 3);
+	ck_assert_uint_eq(pkt.seq, 0xdeadbeef);
+	ck_assert_uint_eq(pkt.ack, 0x01020304);
+	ck_assert_uint_eq(pkt.window, 501);
+	ck_assert_uint_eq(pkt.sport, 7781);
+	ck_assert_uint_eq(pkt.dport, 40000);
+	ck_assert_uint_eq(pkt.payload_len, 0);
+	ck_assert_uint_eq(pkt.tcp_flags, PKT_TCP_ACK);
+	ck_assert(!memcmp(&pkt.src, &s.src, 16));
+	ck_assert(!memcmp(&pkt.dst, &s.dst, 16));
+	/* Too small a buffer: nothing. */
+	ck_assert_uint_eq(probe_build(&s, buf, 39), 0);
+	/* The control ladder is told apart by the ID. */
+	s.ladder = LADDER_CONTROL;
+	s.ttl = 30;
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq((buf[4] << 8) | buf[5], 0x4700 | 0x40 | 30);
+	ck_assert_uint_eq(ref_sum(buf, 20, 0), 0xffff);
+}
+END_TEST
+
+START_TEST(test_build_udp4_and_payload)
+{
+	static const uint8_t pl[5] = { 1, 2, 3, 4, 5 };
+	struct probe_spec s;
+	struct packet pkt;
+	uint8_t buf[128];
+	size_t n;
+
+	tcp_spec(&s, 0);
+	s.proto = IPPROTO_UDP;
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 28);	/* an empty datagram */
+	ck_assert(l4_ok4(buf, n));
+	ck_assert_int_eq(parse_packet(buf, n, n, &pkt), PARSE_OK);
+	ck_assert_uint_eq(pkt.payload_len, 0);
+	s.payload = pl;
+	s.payload_len = sizeof(pl);
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 33);
+	ck_assert(l4_ok4(buf, n));
+	ck_assert_uint_eq(ref_sum(buf, 20, 0), 0xffff);
+}
+END_TEST
+
+START_TEST(test_build_v6)
+{
+	struct probe_spec s;
+	struct packet pkt;
+	uint8_t buf[128];
+	size_t n;
+	uint32_t label;
+
+	tcp_spec(&s, 1);
+	s.ttl = 7;
+	s.ladder = LADDER_CONTROL;
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 60);
+	ck_assert_uint_eq(buf[0] >> 4, 6);
+	label = ((uint32_t)(buf[1] & 0x0f) << 16) | (buf[2] << 8) | buf[3];
+	ck_assert_uint_eq(label, probe_flow_label(LADDER_CONTROL, 7));
+	ck_assert_uint_eq(label, 0x47047);
+	ck_assert_uint_eq(buf[7], 7);	/* hop limit */
+	ck_assert(l4_ok6(buf, n));
+	ck_assert_int_eq(parse_packet(buf, n, n, &pkt), PARSE_OK);
+	ck_assert_uint_eq(pkt.seq, 0xdeadbeef);
+	ck_assert_uint_eq(pkt.ttl, 7);
+	s.proto = IPPROTO_UDP;
+	n = probe_build(&s, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 48);
+	ck_assert(l4_ok6(buf, n));
+}
+END_TEST
+
+/* An ICMP time-exceeded from responder quoting the first quote_len bytes
+ * of probe. Returns the length. */
+static size_t icmp4(uint8_t *out, const char *responder, uint8_t type,
+		    const uint8_t *probe, size_t quote_len)
+{
+	struct in6_addr r = a4(responder);
+
+	memset(out, 0, 28);
+	out[0] = 0x45;
+	out[8] = 64;
+	out[9] = IPPROTO_ICMP;
+	memcpy(out + 12, &r.s6_addr[12], 4);
+	out[20] = type;
+	memcpy(out + 28, probe, quote_len);
+	return 28 + quote_len;
+}
+
+START_TEST(test_parse_icmp4)
+{
+	struct probe_spec s;
+	struct probe_answer a;
+	uint8_t probe[128], msg[256];
+	size_t n;
+
+	tcp_spec(&s, 0);
+	probe_build(&s, probe, sizeof(probe));
+	/* A router quotes the header with its TTL run down: not used. */
+	probe[8] = 1;
+	n = icmp4(msg, "198.18.3.1", 11, probe, 28);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_OK);
+	ck_assert(a.time_exceeded);
+	ck_assert_uint_eq(a.ttl, 3);
+	ck_assert_uint_eq(a.ladder, LADDER_FLOW);
+	ck_assert_uint_eq(a.sport, 7781);
+	ck_assert_uint_eq(a.dport, 40000);
+	ck_assert_uint_eq(a.seq, 0xdeadbeef);
+	ck_assert_uint_eq(a.proto, IPPROTO_TCP);
+	ck_assert(!memcmp(&a.responder, &(struct in6_addr){ .s6_addr = {
+		0,0,0,0,0,0,0,0,0,0,0xff,0xff,198,18,3,1 } }, 16));
+	/* The whole probe quoted (RFC 1812 routers) is fine too. */
+	n = icmp4(msg, "198.18.3.1", 3, probe, 40);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_OK);
+	ck_assert(!a.time_exceeded);
+	/* Truncated: the IP header and only 4 bytes of TCP. */
+	n = icmp4(msg, "198.18.3.1", 11, probe, 24);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_TRUNCATED);
+	n = icmp4(msg, "198.18.3.1", 11, probe, 12);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_TRUNCATED);
+	/* Not ours: another IP ID (a traceroute, the flow's own packet). */
+	probe[4] = 0x12;
+	n = icmp4(msg, "198.18.3.1", 11, probe, 28);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_NOT_OURS);
+	/* Another ICMP type: an echo reply. */
+	n = icmp4(msg, "198.18.3.1", 0, probe, 28);
+	ck_assert_int_eq(probe_parse_icmp4(msg, n, &a), QUOTE_OTHER);
+}
+END_TEST
+
+START_TEST(test_parse_icmp6)
+{
+	struct in6_addr from = a6("2001:db8:3::1");
+	struct probe_spec s;
+	struct probe_answer a;
+	uint8_t probe[128], msg[256];
+
+	tcp_spec(&s, 1);
+	s.ttl = 2;
+	probe_build(&s, probe, sizeof(probe));
+	memset(msg, 0, 8);
+	msg[0] = 3;		/* time exceeded */
+	memcpy(msg + 8, probe, 60);
+	ck_assert_int_eq(probe_parse_icmp6(&from, msg, 68, &a), QUOTE_OK);
+	ck_assert_uint_eq(a.ttl, 2);
+	ck_assert_uint_eq(a.seq, 0xdeadbeef);
+	ck_assert(!memcmp(&a.responder, &from, 16));
+	ck_assert(!memcmp(&a.dst, &s.dst, 16));
+	ck_assert_int_eq(probe_parse_icmp6(&from, msg, 8 + 44, &a),
+			 QUOTE_TRUNCATED);
+	ck_assert_int_eq(probe_parse_icmp6(&from, msg, 8 + 30, &a),
+			 QUOTE_TRUNCATED);
+	msg[8 + 3] ^= 0x01;	/* another flow label: not ours */
+	msg[8 + 2] = 0;
+	ck_assert_int_eq(probe_parse_icmp6(&from, msg, 68, &a), QUOTE_NOT_OURS);
+}
+END_TEST
+
+static json_t *done_result;
+static uint64_t done_seq;
+
+static void on_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
+{
+	(void)ctx;
+	(void)queue;
+	done_seq = seq;
+	json_decref(done_result);
+	done_result = result;
+}
+
+static void gap_open_rec(struct gap_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->is_open_event = 1;
+	r->seq = 42;
+	r->key.proto = IPPROTO_TCP;
+	r->key.client = a4("198.18.1.2");
+	r->key.server = a4("198.18.4.2");
+	r->key.client_port = 40000;
+	r->key.server_port = 7781;
+	r->silent = SILENT_CLIENT;
+	r->cause = CAUSE_PATH_LOSS_TO_SERVER;
+	r->tcp_known = 1;
+	r->keepalive_seq = 0xdeadbeef;
+	r->keepalive_ack = 0x01020304;
+	r->server_window = 501;
+}
+
+static struct prober *test_prober(void)
+{
+	struct probe_config cfg = {
+		.mark = PROBE_MARK_DEFAULT, .max_ttl = 8, .pace_ms = 50,
+		.rate = 1000, .max_ladders = 2, .client_interval_s = 60,
+		.timeout_ms = 1000, .no_sockets = 1,
+	};
+	char err[128];
+	struct prober *p = probe_open(&cfg, err, sizeof(err));
+
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/* The time-exceeded a router at responder sends for the probe of
+ * (ladder, ttl) of the ladder started by gap_open_rec(). */
+static size_t answer(uint8_t *msg, const char *responder, int ladder,
+		     uint8_t ttl)
+{
+	struct probe_spec s;
+	uint8_t probe[64];
+
+	tcp_spec(&s, 0);
+	s.src = a4("198.18.4.2");
+	s.sport = ladder == LADDER_FLOW ? 7781 : 7782;
+	s.ladder = (uint8_t)ladder;
+	s.ttl = ttl;
+	probe_build(&s, probe, sizeof(probe));
+	return icmp4(msg, responder, 11, probe, 28);
+}
+
+static void run_at(struct prober *p, uint64_t ms)
+{
+	struct gw_time t = { ms * 1000, 1700000000000000ULL + ms * 1000 };
+
+	probe_run(p, &t, on_done, NULL);
+}
+
+START_TEST(test_ladder_matching)
+{
+	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
+					      "198.18.2.1" };
+	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	const struct probe_counters *c = probe_counters(p);
+	struct gap_record r;
+	uint8_t msg[256], probe[64];
+	struct probe_spec s;
+	json_t *last;
+	size_t n;
+	uint64_t ms;
+	int ttl;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	/* The same client again within the minute: refused and counted. */
+	r.seq = 43;
+	r.key.client_port = 40001;
+	ck_assert_int_eq(probe_start(p, &r, &t0), 0);
+	ck_assert_uint_eq(c->limit_client, 1);
+	/* TTL 1..3 answer on both ladders (routers r3, r2, r1); the flow's
+	 * TTL 3 probe dies at r1 while the control goes on to the client. */
+	done_result = NULL;
+	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
+		run_at(p, ms);
+		for (ttl = 1; ttl <= 3; ttl++) {
+			if (ms != (uint64_t)(ttl - 1) * 50 + 10)
+				continue;
+			n = answer(msg, router[ttl], LADDER_CONTROL, (uint8_t)ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+			if (ttl <= 2) {
+				n = answer(msg, router[ttl], LADDER_FLOW,
+					   (uint8_t)ttl);
+				probe_feed_icmp(p, AF_INET, NULL, msg, n,
+						ms * 1000);
+			}
+		}
+		if (ms == 160) {
+			/* The client's ICMP unreachable for the control
+			 * probe of TTL 4. */
+			n = answer(msg, "198.18.1.2", LADDER_CONTROL, 4);
+			msg[20] = 3;
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+	}
+	(void)probe;
+	(void)s;
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert_uint_eq(done_seq, 42);
+	ck_assert_uint_eq(c->icmp_matched, 2 + 3 + 1);
+	ck_assert_uint_eq(c->ladders_done, 1);
+	last = json_object_get(done_result, "last_hop");
+	ck_assert_str_eq(json_string_value(json_object_get(last, "addr")),
+			 "198.18.3.1");
+	ck_assert_int_eq(json_integer_value(json_object_get(last, "ttl")), 2);
+	ck_assert(json_is_false(json_object_get(done_result, "client_reached")));
+	ck_assert(json_is_true(json_object_get(done_result,
+					       "control_client_reached")));
+	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+			 "this flow's packets are dropped after hop 2 "
+			 "(198.18.3.1); a fresh flow passes the same hop and "
+			 "reaches the client");
+	/* The flow ladder climbed past the control's client distance by
+	 * one TTL at most, and never past max TTL. */
+	ck_assert_int_le(json_array_size(json_object_get(done_result, "flow")), 5);
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(test_ignored_and_counted)
+{
+	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	const struct probe_counters *c = probe_counters(p);
+	struct gap_record r;
+	struct probe_spec s;
+	uint8_t msg[256], probe[64];
+	size_t n;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	run_at(p, 0);			/* TTL 1 of both ladders sent */
+	/* Truncated quote. */
+	n = answer(msg, "198.18.4.1", LADDER_FLOW, 1);
+	probe_feed_icmp(p, AF_INET, NULL, msg, n - 6, 1000);
+	ck_assert_uint_eq(c->icmp_truncated, 1);
+	/* A quote of a packet we did not send: the flow's own segment. */
+	n = answer(msg, "198.18.4.1", LADDER_FLOW, 1);
+	msg[28 + 4] = 0x9a;
+	probe_feed_icmp(p, AF_INET, NULL, msg, n, 1000);
+	ck_assert_uint_eq(c->icmp_not_ours, 1);
+	/* Our ID, but a 5-tuple no ladder probes. */
+	tcp_spec(&s, 0);
+	s.dport = 50000;
+	s.ttl = 1;
+	probe_build(&s, probe, sizeof(probe));
+	n = icmp4(msg, "198.18.4.1", 11, probe, 28);
+	probe_feed_icmp(p, AF_INET, NULL, msg, n, 1000);
+	/* Our tuple, but not the keep-alive's seq. */
+	tcp_spec(&s, 0);
+	s.src = a4("198.18.4.2");
+	s.seq = 1;
+	s.ttl = 1;
+	probe_build(&s, probe, sizeof(probe));
+	n = icmp4(msg, "198.18.4.1", 11, probe, 28);
+	probe_feed_icmp(p, AF_INET, NULL, msg, n, 1000);
+	/* A TTL that was never sent. */
+	n = answer(msg, "198.18.4.1", LADDER_FLOW, 9);
+	probe_feed_icmp(p, AF_INET, NULL, msg, n, 1000);
+	ck_assert_uint_eq(c->icmp_unmatched, 2);
+	ck_assert_uint_eq(c->icmp_matched, 1);	/* matched, but no such TTL */
+	/* The right one. */
+	n = answer(msg, "198.18.4.1", LADDER_FLOW, 1);
+	probe_feed_icmp(p, AF_INET, NULL, msg, n, 1000);
+	ck_assert_uint_eq(c->icmp_matched, 2);
+	ck_assert_uint_eq(c->icmp_received, 6);
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(test_wanted)
+{
+	struct gap_record r;
+
+	gap_open_rec(&r);
+	ck_assert(probe_wanted(NULL, &r));
+	r.cause = CAUSE_UNKNOWN;
+	r.silent = SILENT_BOTH;
+	ck_assert(probe_wanted(NULL, &r));
+	r.silent = SILENT_SERVER;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.silent = SILENT_CLIENT;
+	r.cause = CAUSE_CLIENT_APP_STALL;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.cause = CAUSE_SERVER_APP_STALL;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.cause = CAUSE_INSPECTOR_LOSS;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.cause = CAUSE_LOCAL_DROP_INVALID;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.cause = CAUSE_CONNTRACK_DESTROYED;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.cause = CAUSE_PATH_LOSS_TO_SERVER;
+	r.tcp_known = 0;
+	ck_assert(!probe_wanted(NULL, &r));
+	r.key.proto = IPPROTO_UDP;
+	ck_assert(probe_wanted(NULL, &r));
+	r.is_open_event = 0;
+	ck_assert(!probe_wanted(NULL, &r));
+}
+END_TEST
+
+START_TEST(test_ladder_limit)
+{
+	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct prober *p = test_prober();	/* 2 ladders at once */
+	struct gap_record r;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	r.key.client = a4("198.18.1.3");
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	r.key.client = a4("198.18.1.4");
+	ck_assert_int_eq(probe_start(p, &r, &t0), 0);
+	ck_assert_uint_eq(probe_counters(p)->limit_ladders, 1);
+	probe_close(p);
+}
+END_TEST
+
+static Suite *probe_suite(void)
+{
+	Suite *s = suite_create("probe");
+	TCase *tc = tcase_create("probe");
+
+	tcase_add_test(tc, test_build_tcp4);
+	tcase_add_test(tc, test_build_udp4_and_payload);
+	tcase_add_test(tc, test_build_v6);
+	tcase_add_test(tc, test_parse_icmp4);
+	tcase_add_test(tc, test_parse_icmp6);
+	tcase_add_test(tc, test_ladder_matching);
+	tcase_add_test(tc, test_ignored_and_counted);
+	tcase_add_test(tc, test_wanted);
+	tcase_add_test(tc, test_ladder_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(probe_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
