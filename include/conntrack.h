@@ -34,6 +34,7 @@ struct ct_counters {
 	uint64_t query_errors;
 	uint64_t tracked;		/* flows with a history now */
 	uint64_t evicted;		/* histories dropped for room */
+	uint64_t open_lookups_lost;	/* at_open not kept: too many open */
 	uint32_t count;			/* table entries, last sample */
 	uint32_t max;
 	int kernel_filter;		/* 1: events filtered by connmark */

@@ -75,6 +75,7 @@ struct ct {
 	uint64_t missed[CT_MISSED];	/* wall times of ENOBUFS */
 	uint32_t nmissed;
 	struct ct_open_gap open_gaps[CT_OPEN_GAPS];
+	uint32_t open_count;
 	struct nf_conntrack *scratch;
 	uint64_t now_wall_us;
 	struct ct_counters counters;
@@ -668,11 +669,17 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 
 	if (rec->is_open_event) {
 		lookup(ct, &rec->key, &cf->at_open);
-		g = open_gap_slot(ct, rec->queue, rec->seq, 1);
-		if (g != NULL) {
+		/* Keep one slot empty: the probing and the backward-shift
+		 * deletion both end at an empty slot. */
+		g = ct->open_count < CT_OPEN_GAPS - 1 ?
+			    open_gap_slot(ct, rec->queue, rec->seq, 1) : NULL;
+		if (g != NULL && g->seq == 0) {
 			g->seq = rec->seq;
 			g->queue = rec->queue;
 			g->at_open = cf->at_open;
+			ct->open_count++;
+		} else if (g == NULL) {
+			ct->counters.open_lookups_lost++;
 		}
 	} else {
 		lookup(ct, &rec->key, &cf->at_close);
@@ -680,6 +687,7 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 		if (g != NULL) {
 			cf->at_open = g->at_open;
 			open_gap_free(ct, g);
+			ct->open_count--;
 		}
 	}
 

@@ -130,7 +130,7 @@ static json_t *conntrack_stats(struct correlator *corr)
 	correlator_counters(corr, &cc);
 	if (!cc.conntrack)
 		return json_null();
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I}",
 		"events", (json_int_t)ct->events,
 		"events_ignored", (json_int_t)ct->events_ignored,
 		"enobufs", (json_int_t)ct->enobufs,
@@ -143,7 +143,8 @@ static json_t *conntrack_stats(struct correlator *corr)
 		"max", (json_int_t)ct->max,
 		"fill", ct->max ? json_real((double)ct->count / ct->max) : json_null(),
 		"kernel_filter", ct->kernel_filter,
-		"correlate_queue_full", (json_int_t)cc.queue_full);
+		"correlate_queue_full", (json_int_t)cc.queue_full,
+		"open_lookups_lost", (json_int_t)ct->open_lookups_lost);
 }
 
 static json_t *pcap_stats(struct correlator *corr)
