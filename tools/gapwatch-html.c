@@ -93,22 +93,6 @@ static void anchor(FILE *f, const char *id)
 	}
 }
 
-static char *num(uint64_t n, char *buf, size_t len)
-{
-	char tmp[32];
-	size_t k, d, o = 0;
-
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, n);
-	d = strlen(tmp);
-	for (k = 0; k < d && o + 2 < len; k++) {
-		if (k > 0 && (d - k) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[k];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static const char *colour_of(const struct agg_result *r, unsigned int c)
 {
 	return c < r->ncauses ? cause_colour(r->causes[c].name, c) : "#8c8c8c";
@@ -217,7 +201,7 @@ static void legend(FILE *f, const struct agg_result *r)
 			colour_of(r, c));
 		esc(f, r->causes[c].name);
 		fprintf(f, " <span class=\"small\">%s</span></span>",
-			num(r->causes[c].gaps, a, sizeof(a)));
+			count_text(r->causes[c].gaps, a, sizeof(a)));
 	}
 	fputs("</div>\n", f);
 }
@@ -261,7 +245,7 @@ static void timeline(FILE *f, const struct agg_result *r)
 			y + lane / 2 - 5, colour_of(r, c), y + lane / 2 + 4);
 		esc(f, r->causes[c].name);
 		fprintf(f, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
-			x0 - 8, y + lane / 2 + 4, num(r->causes[c].gaps, a, sizeof(a)));
+			x0 - 8, y + lane / 2 + 4, count_text(r->causes[c].gaps, a, sizeof(a)));
 	}
 	if (r->npoints <= HTML_MAX_MARKS) {
 		for (k = 0; k < r->npoints; k++) {
@@ -324,7 +308,7 @@ static void timeline(FILE *f, const struct agg_result *r)
 	if (r->npoints > HTML_MAX_MARKS)
 		fprintf(f, "<p class=\"small\">%s gaps in %d time bins of %s; each lane "
 			"is shaded against its own busiest bin (hover for counts).</p>\n",
-			num(r->npoints, a, sizeof(a)), TL_COLS,
+			count_text(r->npoints, a, sizeof(a)), TL_COLS,
 			gwt_format_dur((t1 - t0) / TL_COLS, b, sizeof(b)));
 	else
 		fputs("<p class=\"small\">One bar per gap, from its start to its end; "
@@ -499,7 +483,7 @@ static void histogram(FILE *f, const struct agg_result *r)
 			x + bw / 2, y1 + 15, lab);
 		if (tot)
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-				x + bw / 2, y - 4, num(tot, a, sizeof(a)));
+				x + bw / 2, y - 4, count_text(tot, a, sizeof(a)));
 	}
 	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#b8bdc8\"/>"
 		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">gap duration (each bar: from the value under it "
@@ -527,7 +511,7 @@ static void cause_table(FILE *f, const struct agg_result *r)
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 			"<td><div class=\"bar\" style=\"width:%.1f%%;background:%s\"></div>"
 			"<span class=\"small\">%.1f%%</span></td>",
-			num(n->gaps, a, sizeof(a)), num(n->open, b, sizeof(b)), share,
+			count_text(n->gaps, a, sizeof(a)), count_text(n->open, b, sizeof(b)), share,
 			colour_of(r, c), share);
 		fprintf(f, "<td class=\"n\">%s</td>", closed ? gwt_format_dur(n->median_us, a, sizeof(a)) : "-");
 		fprintf(f, "<td class=\"n\">%s</td>", closed ? gwt_format_dur(n->p95_us, a, sizeof(a)) : "-");
@@ -559,7 +543,7 @@ static void outcome_table(FILE *f, const struct agg_result *r)
 		fputs("<tr><td>", f);
 		esc(f, n->name);
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%.1f%%</td><td class=\"small\">",
-			num(n->gaps, a, sizeof(a)),
+			count_text(n->gaps, a, sizeof(a)),
 			r->gaps ? 100.0 * (double)n->gaps / (double)r->gaps : 0);
 		if (strcmp(n->name, "reconnected") == 0 && r->reconnects)
 			fprintf(f, "reconnected after median %s, p95 %s",
@@ -590,9 +574,9 @@ static void top_table(FILE *f, const char *title, const struct agg_top *top,
 		else
 			addr_format(&e->key.addr, key, sizeof(key));
 		fprintf(f, "<tr><td class=\"mono\">%s</td><td class=\"n\">%s</td>", key,
-			num(e->gaps, a, sizeof(a)));
+			count_text(e->gaps, a, sizeof(a)));
 		if (prefixes)
-			fprintf(f, "<td class=\"n\">%s</td>", num(e->clients, a, sizeof(a)));
+			fprintf(f, "<td class=\"n\">%s</td>", count_text(e->clients, a, sizeof(a)));
 		fprintf(f, "<td class=\"n\">%s</td><td><i class=\"sw\" style=\"background:%s\"></i>",
 			gwt_format_dur(e->silent_us, a, sizeof(a)), colour_of(r, e->cause));
 		if (e->cause < r->ncauses)
@@ -616,7 +600,7 @@ static void busiest(FILE *f, const struct agg_result *r)
 		gwt_format(r->busiest[i].minute_us, 0, t, sizeof(t));
 		fprintf(f, "<tr><td>%.10s %.5s</td><td class=\"n\">%s</td><td><div class=\"bar\" "
 			"style=\"width:%.1f%%\"></div></td></tr>\n", t, t + 11,
-			num(r->busiest[i].gaps, a, sizeof(a)),
+			count_text(r->busiest[i].gaps, a, sizeof(a)),
 			100.0 * (double)r->busiest[i].gaps / (double)r->busiest[0].gaps);
 	}
 	fputs("</table></section>\n", f);
@@ -690,12 +674,12 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 	for (k = 0; k < n; k++)
 		objs[k] = json_loads(lines[k], 0, NULL);
 	fprintf(f, "<section id=\"gaps\"><h2>The %s longest gaps</h2>\n",
-		num(n, a, sizeof(a)));
+		count_text(n, a, sizeof(a)));
 	if (r->gaps > n)
 		fprintf(f, "<p class=\"small\">Of %s gaps, the %s longest are listed "
 			"(--max-gaps %u); <code>gapwatch report --csv</code> lists them "
 			"all. Click an id for its details.</p>\n",
-			num(r->gaps, a, sizeof(a)), num(n, b, sizeof(b)), keep);
+			count_text(r->gaps, a, sizeof(a)), count_text(n, b, sizeof(b)), keep);
 	else
 		fputs("<p class=\"small\">Click an id for its details.</p>\n", f);
 	fputs("<table><tr><th>id</th><th>start (UTC)</th><th class=\"n\">duration</th>"
@@ -811,10 +795,10 @@ static void cards(FILE *f, const struct agg_result *r)
 			rec = r->outcomes[i].gaps;
 	fputs("<div class=\"cards\">\n", f);
 	fprintf(f, "<div class=\"card\"><span>gaps</span><b>%s</b><small>%s closed, %s open</small></div>\n",
-		num(r->gaps, a, sizeof(a)), num(r->closed, b, sizeof(b)),
-		num(r->open, c, sizeof(c)));
+		count_text(r->gaps, a, sizeof(a)), count_text(r->closed, b, sizeof(b)),
+		count_text(r->open, c, sizeof(c)));
 	fprintf(f, "<div class=\"card\"><span>per minute</span><b>%.1f</b><small>busiest %s</small></div>\n",
-		r->per_minute, r->nbusiest ? num(r->busiest[0].gaps, a, sizeof(a)) : "-");
+		r->per_minute, r->nbusiest ? count_text(r->busiest[0].gaps, a, sizeof(a)) : "-");
 	fprintf(f, "<div class=\"card\"><span>median duration</span><b>%s</b><small>p95 %s</small></div>\n",
 		gwt_format_dur(r->median_us, a, sizeof(a)),
 		gwt_format_dur(r->p95_us, b, sizeof(b)));
@@ -822,7 +806,7 @@ static void cards(FILE *f, const struct agg_result *r)
 		r->gaps ? 100.0 * (double)rec / (double)r->gaps : 0,
 		r->reconnects ? gwt_format_dur(r->reconnect_median_us, a, sizeof(a)) : "-");
 	fprintf(f, "<div class=\"card\"><span>clients</span><b>%s</b><small>in %s flow%s</small></div>\n",
-		num(r->clients, a, sizeof(a)), num(r->flows, b, sizeof(b)),
+		count_text(r->clients, a, sizeof(a)), count_text(r->flows, b, sizeof(b)),
 		r->flows == 1 ? "" : "s");
 	fprintf(f, "<div class=\"card\"><span>top cause</span><b style=\"font-size:14px;"
 		"padding:6px 0 5px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis\"><i class=\"sw\" style=\"background:%s\"></i>",
@@ -852,12 +836,12 @@ static void warnings(FILE *f, const struct agg_result *r)
 		fprintf(f, "<li>%s lines skipped: %" PRIu64 " not JSON, %" PRIu64
 			" incomplete last line, %" PRIu64 " gap records without "
 			"id/start/duration, %" PRIu64 " other.</li>\n",
-			num(skipped, a, sizeof(a)), l->not_json, l->truncated,
+			count_text(skipped, a, sizeof(a)), l->not_json, l->truncated,
 			l->bad_record, l->not_object + l->too_long);
 	if (r->lost_packets)
 		fprintf(f, "<li>%s gaps happened while gapwatchd itself lost packets "
 			"(cause inspector_loss): they are not the network's.</li>\n",
-			num(r->lost_packets, a, sizeof(a)));
+			count_text(r->lost_packets, a, sizeof(a)));
 	if (r->stats.queue_dropped || r->stats.user_dropped || r->stats.enobufs)
 		fprintf(f, "<li>The daemon's stats records show lost packets: "
 			"queue_dropped %" PRId64 ", user_dropped %" PRId64 ", enobufs %"
@@ -886,7 +870,7 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 	fprintf(f, "%.10s %.5s \xe2\x80\x93 %.10s %.5s UTC (%s)", t1, t1 + 11, t2, t2 + 11,
 		r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
 		gwt_format_dur(r->last_us - r->first_us, a, sizeof(a)) : "no data");
-	fprintf(f, " &middot; %s lines from ", num(r->lines.lines, a, sizeof(a)));
+	fprintf(f, " &middot; %s lines from ", count_text(r->lines.lines, a, sizeof(a)));
 	for (k = 0; k < info->nfiles && k < 4; k++) {
 		fputs(k ? ", " : "", f);
 		fputs("<span class=\"mono\">", f);
@@ -898,7 +882,7 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 	if (info->filter_text && *info->filter_text) {
 		fputs(" &middot; filter <span class=\"mono\">", f);
 		esc(f, info->filter_text);
-		fprintf(f, "</span> (%s gaps left out)", num(r->filtered, a, sizeof(a)));
+		fprintf(f, "</span> (%s gaps left out)", count_text(r->filtered, a, sizeof(a)));
 	}
 	fprintf(f, " &middot; made %s</div>\n", gwt_format(info->now_us, 0, t1, sizeof(t1)));
 	cards(f, r);

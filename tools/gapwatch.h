@@ -220,6 +220,9 @@ char *prefix_format(const struct gw_prefix *p, char *buf, size_t len);
 /* addr_format - "198.18.0.1" or "2001:db8::1". Returns buf. */
 char *addr_format(const struct in6_addr *a, char *buf, size_t len);
 
+/* count_text - "1,234,567" into buf. */
+char *count_text(uint64_t n, char *buf, size_t len);
+
 /* ---- aggregation (gapwatch-report.c) ---- */
 
 /* Causes and outcomes are named by the records, not by this tool. */
