@@ -20,7 +20,7 @@
 #include "flow.h"
 #include "packet.h"
 
-#define EVIDENCE_RING_DEFAULT	16	/* packets kept per flow */
+#define EVIDENCE_RING_DEFAULT	8	/* packets kept per flow */
 #define EVIDENCE_RING_MAX	64
 #define EVIDENCE_GAP_PACKETS	256	/* per gap, before + during + after */
 #define EVIDENCE_POST_PACKETS	12	/* after the gap ends */

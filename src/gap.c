@@ -30,6 +30,14 @@
 #define WHEEL_SLOT_BITS	14
 #define WHEEL_SHIFT	14
 
+/*
+ * Reconnect and rebinding matches look at this many of a client address's
+ * flows to the service, newest first: behind a CGNAT thousands of players
+ * share an address, and a walk over all of them per new flow would be a
+ * quadratic cost on the packet path.
+ */
+#define RECONNECT_SCAN_MAX	64
+
 /* A wall clock moving this much against the monotonic one was stepped. */
 #define WALL_STEP_US	1000
 
@@ -571,9 +579,11 @@ static int rebound(struct engine *e, uint32_t i)
 {
 	struct flow *f = flow_get(&e->flows, i), *n, *best = NULL;
 	uint32_t last_ms = (uint32_t)(f->dir[SIDE_CLIENT].data_us / 1000), j;
+	uint32_t scanned;
 
-	for (j = flow_service_first(&e->flows, &f->key); j;
-	     j = flow_service_next(&e->flows, j, &f->key)) {
+	for (j = flow_service_first(&e->flows, &f->key), scanned = 0;
+	     j && scanned < RECONNECT_SCAN_MAX;
+	     j = flow_service_next(&e->flows, j, &f->key), scanned++) {
 		n = flow_get(&e->flows, j);
 		/* Created after the old port's last data (ms, wrapping),
 		 * and alive: its client sent data since. */
@@ -638,10 +648,11 @@ void engine_tick(struct engine *e, const struct gw_time *now)
 static void reconnect_check(struct engine *e, uint32_t fresh)
 {
 	struct flow *nf = flow_get(&e->flows, fresh), *best = NULL, *f;
-	uint32_t i;
+	uint32_t i, scanned;
 
-	for (i = flow_service_first(&e->flows, &nf->key); i;
-	     i = flow_service_next(&e->flows, i, &nf->key)) {
+	for (i = flow_service_first(&e->flows, &nf->key), scanned = 0;
+	     i && scanned < RECONNECT_SCAN_MAX;
+	     i = flow_service_next(&e->flows, i, &nf->key), scanned++) {
 		const struct flow_dir *c;
 		uint64_t quiet, overdue;
 
