@@ -17,6 +17,13 @@
 /* Conntrack's table statistics are sampled this often. */
 #define SAMPLE_US	USEC_PER_SEC
 
+/* A gap record to correlate, or a gap's packets to write. */
+struct job {
+	struct ev_pool *pool;		/* evidence: the buffer's pool */
+	uint16_t slot;			/* evidence: 0 for a record */
+	struct gap_record rec;
+};
+
 struct correlator {
 	struct ct *ct;
 	struct report *report;
@@ -27,6 +34,7 @@ struct correlator {
 	int wake;			/* eventfd: records are waiting */
 	int stop;
 	struct job *ring;		/* [CORRELATE_QUEUE] */
+	struct job current;		/* the job being run, out of the lock */
 	uint32_t head, count;
 	struct ev_store *store;		/* NULL: no pcap evidence */
 	struct prober *prober;		/* NULL: --probe is off */
@@ -35,12 +43,6 @@ struct correlator {
 	struct correlate_counters counters;
 };
 
-/* A gap record to correlate, or a gap's packets to write. */
-struct job {
-	struct ev_pool *pool;		/* evidence: the buffer's pool */
-	uint16_t slot;			/* evidence: 0 for a record */
-	struct gap_record rec;
-};
 
 static uint64_t distance(uint64_t a, uint64_t b)
 {
@@ -270,19 +272,15 @@ void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 static int drain(struct correlator *c, const struct gw_time *now,
 		 int *wait_ms)
 {
-	struct job *j;
+	struct job *j = &c->current;
 	uint64_t due;
 	int stop;
 
-	j = malloc(sizeof(*j));
-	if (j == NULL)
-		return 0;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		stop = c->stop;
 		if (c->count == 0) {
 			pthread_mutex_unlock(&c->lock);
-			free(j);
 			return stop;
 		}
 		*j = c->ring[c->head];
@@ -291,7 +289,6 @@ static int drain(struct correlator *c, const struct gw_time *now,
 		if (due > now->wall_us && !stop) {
 			pthread_mutex_unlock(&c->lock);
 			*wait_ms = (int)((due - now->wall_us) / 1000) + 1;
-			free(j);
 			return 0;
 		}
 		c->head = (c->head + 1) % CORRELATE_QUEUE;

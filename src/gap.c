@@ -189,10 +189,16 @@ static uint64_t gap_start(const struct flow *f)
 		       f->dir[f->gap_side].data_us;
 }
 
+/* The flow's last packet, either side. */
+static uint64_t flow_last_us(const struct flow *f)
+{
+	return f->dir[0].last_us > f->dir[1].last_us ? f->dir[0].last_us :
+						       f->dir[1].last_us;
+}
+
 static uint64_t flow_deadline(const struct engine *e, const struct flow *f)
 {
-	uint64_t last = f->dir[0].last_us > f->dir[1].last_us ?
-				f->dir[0].last_us : f->dir[1].last_us;
+	uint64_t last = flow_last_us(f);
 	uint64_t due, d;
 	int s;
 
@@ -605,8 +611,7 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 {
 	struct engine *e = ctx;
 	struct flow *f = flow_get(&e->flows, i);
-	uint64_t last = f->dir[0].last_us > f->dir[1].last_us ?
-				f->dir[0].last_us : f->dir[1].last_us;
+	uint64_t last = flow_last_us(f);
 	uint64_t idle_max = f->state & FLOW_CLOSED ? e->cfg.closed_linger_us :
 						     e->cfg.flow_timeout_us;
 	enum gap_trigger trigger = TRIGGER_SILENCE;
