@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe.h"
+
 /* Exit codes, documented in gapwatchd(8). */
 #define EXIT_OK		0
 #define EXIT_RUNTIME	1	/* start-up or run-time failure */
@@ -73,8 +75,10 @@ struct config {
 	uint32_t probe_pace_ms;
 	uint32_t probe_rate;
 	uint32_t probe_max_ladders;
+	uint32_t probe_ladder_interval_ms;
 	uint32_t probe_client_interval_s;
 	uint32_t probe_timeout_ms;
+	struct probe_payload probe_udp_payload;	/* len 0: empty datagram */
 	int foreground;
 	int use_syslog;			/* also in the foreground */
 	int verbose;

@@ -36,13 +36,24 @@
 #define PROBE_TTL_LIMIT		63	/* the IP ID / flow label has 6 bits */
 #define PROBE_PACE_MS_DEFAULT	50
 #define PROBE_RATE_DEFAULT	100	/* probes per second, all ladders */
-#define PROBE_LADDERS_DEFAULT	4
+/*
+ * A Linux router answers one destination (this server) with at most 6
+ * ICMP errors at once, then one a second (icmp_ratelimit 1000 ms, burst
+ * 6); a ladder asks each router twice (flow + control). So when every
+ * ladder crosses the same routers (many flows cut by one device), 3
+ * ladders at once, then one per 2 s, is what those routers can answer.
+ */
+#define PROBE_LADDERS_DEFAULT	3
+#define PROBE_LADDER_INTERVAL_MS 2000
 #define PROBE_CLIENT_INTERVAL_S	60	/* one ladder per client per minute */
 #define PROBE_TIMEOUT_MS_DEFAULT 1000	/* wait after the last probe */
 /* Stop climbing when this many TTLs past the highest answer are silent. */
 #define PROBE_SILENT_HOPS	5
 /* Results kept for the closing "gap" record of a still-open gap. */
 #define PROBE_RESULTS_KEPT	64
+/* The largest UDP probe payload (--probe-udp-payload): well below any
+ * path's MTU, so the probe never needs fragmenting. */
+#define PROBE_PAYLOAD_MAX	512
 
 /* The IP ID (IPv4) and flow label (IPv6) of a probe: ours, ladder, TTL. */
 #define PROBE_ID_MAGIC		0x4700
@@ -120,14 +131,29 @@ enum probe_quote probe_parse_icmp6(const struct in6_addr *from,
 				   const uint8_t *msg, size_t len,
 				   struct probe_answer *a);
 
+/* What a UDP probe carries; len 0: an empty datagram. */
+struct probe_payload {
+	uint32_t len;
+	uint8_t bytes[PROBE_PAYLOAD_MAX];
+};
+
+/*
+ * probe_payload_parse - hex digits ("4757000001", an optional "0x" first)
+ * into out. Returns 0, or -1 if text is not an even number of hex digits
+ * making at most PROBE_PAYLOAD_MAX bytes.
+ */
+int probe_payload_parse(const char *text, struct probe_payload *out);
+
 struct probe_config {
 	uint32_t mark;			/* SO_MARK of every probe */
 	uint32_t max_ttl;
 	uint32_t pace_ms;		/* between two TTLs of a ladder */
 	uint32_t rate;			/* probes per second, all ladders */
-	uint32_t max_ladders;		/* at once */
+	uint32_t max_ladders;		/* at once, and the start burst */
+	uint32_t ladder_interval_ms;	/* one more start per; 0: no limit */
 	uint32_t client_interval_s;	/* per client address */
 	uint32_t timeout_ms;		/* after a ladder's last probe */
+	struct probe_payload udp_payload;
 	int no_sockets;			/* tests: build probes, send nothing */
 };
 
@@ -138,6 +164,7 @@ struct probe_counters {
 	uint64_t skipped_tcp_unknown;	/* TCP without a known keep-alive */
 	uint64_t skipped_family;	/* no socket for the address family */
 	uint64_t limit_ladders;		/* --probe-max-ladders reached */
+	uint64_t limit_ladder_interval;	/* --probe-ladder-interval-ms */
 	uint64_t limit_client;		/* client probed within the interval */
 	uint64_t limit_rate;		/* probe sends delayed by --probe-rate */
 	uint64_t ladders_started;
@@ -214,6 +241,22 @@ void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
 void probe_feed_icmp(struct prober *p, int family,
 		     const struct in6_addr *from, const uint8_t *buf,
 		     size_t len, uint64_t now);
+
+/*
+ * probe_feed_client - handle one TCP or UDP (proto) packet the host
+ * received (the raw receive sockets' reader and the tests call it): pkt
+ * starts with the IPv4 header (AF_INET), or with the transport header of
+ * a packet from "from" (AF_INET6, as raw IPv6 sockets deliver it); caplen
+ * bytes of it are at pkt, len is its whole length. A packet that answers a running ladder's probe marks the client
+ * reached; anything else is ignored. For TCP only a packet that answers
+ * the probe counts: on the flow, a pure ACK of the keep-alive (ack =
+ * seq + 1) or a RST; on the control 5-tuple, anything. For UDP, any
+ * datagram from the client counts, but on the flow's own 5-tuple only
+ * when the client was the silent side (else its game traffic would).
+ */
+void probe_feed_client(struct prober *p, int family, uint8_t proto,
+		       const struct in6_addr *from, const uint8_t *pkt,
+		       size_t caplen, size_t len, uint64_t now);
 
 /* probe_counters - the counters; only the driving thread may call. */
 const struct probe_counters *probe_counters(const struct prober *p);

@@ -20,7 +20,9 @@
 #include "probe.h"
 #include "queue.h"
 
-enum opt_type { OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE, OPT_MARK };
+enum opt_type {
+	OPT_FLAG, OPT_UINT, OPT_STRING, OPT_PORTS, OPT_QUEUE, OPT_MARK, OPT_PAYLOAD
+};
 
 struct opt {
 	const char *name;
@@ -66,6 +68,8 @@ static const struct opt opts[] = {
 	{ "probe-max-ladders", 1023, OPT_UINT, OFF(probe_max_ladders), 1, 256, "ladders" },
 	{ "probe-client-interval", 1024, OPT_UINT, OFF(probe_client_interval_s), 0, 86400, "seconds" },
 	{ "probe-timeout-ms", 1025, OPT_UINT, OFF(probe_timeout_ms), 10, 60000, "milliseconds" },
+	{ "probe-udp-payload", 1026, OPT_PAYLOAD, OFF(probe_udp_payload), 0, 0, NULL },
+	{ "probe-ladder-interval-ms", 1027, OPT_UINT, OFF(probe_ladder_interval_ms), 0, 3600000, "milliseconds" },
 	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
 	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
 };
@@ -83,8 +87,9 @@ static void usage(FILE *f)
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
 "                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
 "                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
-"                 [--probe-max-ladders N] [--probe-client-interval S]\n"
-"                 [--probe-timeout-ms MS]\n"
+"                 [--probe-max-ladders N] [--probe-ladder-interval-ms MS]\n"
+"                 [--probe-client-interval S]\n"
+"                 [--probe-timeout-ms MS] [--probe-udp-payload HEX]\n"
 "                 [--syslog] [-v|--verbose] [-n|--check]\n"
 "                 [-h|--help] [-V|--version]\n"
 "\n"
@@ -260,6 +265,15 @@ static int apply(struct config *cfg, const struct opt *o, const char *value,
 		}
 		*(uint32_t *)field = (uint32_t)v;
 		return 0;
+	case OPT_PAYLOAD:
+		if (probe_payload_parse(value, field) < 0) {
+			fprintf(stderr, "gapwatchd: %s: '%s' is not a payload in "
+				"hex (an even number of hex digits, at most %d "
+				"bytes, e.g. 47570001)\n", where, value,
+				PROBE_PAYLOAD_MAX);
+			return -1;
+		}
+		return 0;
 	case OPT_PORTS:
 		if (portset_parse(&cfg->ports, value, err, sizeof(err)) < 0) {
 			fprintf(stderr, "gapwatchd: %s: %s\n", where, err);
@@ -387,6 +401,7 @@ static void defaults(struct config *cfg)
 	cfg->probe_pace_ms = PROBE_PACE_MS_DEFAULT;
 	cfg->probe_rate = PROBE_RATE_DEFAULT;
 	cfg->probe_max_ladders = PROBE_LADDERS_DEFAULT;
+	cfg->probe_ladder_interval_ms = PROBE_LADDER_INTERVAL_MS;
 	cfg->probe_client_interval_s = PROBE_CLIENT_INTERVAL_S;
 	cfg->probe_timeout_ms = PROBE_TIMEOUT_MS_DEFAULT;
 }

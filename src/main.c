@@ -478,8 +478,10 @@ static int run_live(const struct config *cfg, const char *run_id)
 			.pace_ms = cfg->probe_pace_ms,
 			.rate = cfg->probe_rate,
 			.max_ladders = cfg->probe_max_ladders,
+			.ladder_interval_ms = cfg->probe_ladder_interval_ms,
 			.client_interval_s = cfg->probe_client_interval_s,
 			.timeout_ms = cfg->probe_timeout_ms,
+			.udp_payload = cfg->probe_udp_payload,
 		};
 
 		/* Asked for and impossible: say so on the terminal. */

@@ -19,6 +19,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip6.h>
@@ -68,6 +69,7 @@ struct ladder {
 	uint8_t sending;		/* 0: all sent, waiting for answers */
 	uint8_t reached[2];		/* TTL at which the client answered */
 	uint8_t highest[2];		/* highest TTL answered */
+	uint8_t client_silent;		/* the gap's silent side includes it */
 	uint64_t next_us;		/* mono: next send due */
 	uint64_t last_sent_us;
 	uint64_t started_mono, started_wall;
@@ -90,6 +92,8 @@ struct prober {
 	struct client_seen clients[CLIENTS_KEPT];
 	double tokens;			/* rate limit bucket */
 	uint64_t tokens_us;
+	double ladder_tokens;		/* ladder starts bucket */
+	uint64_t ladder_tokens_us;
 	struct probe_counters counters;
 };
 
@@ -213,6 +217,37 @@ size_t probe_build(const struct probe_spec *s, uint8_t *buf, size_t len)
 		put16(l4 + 6, ck ? ck : 0xffff);
 	}
 	return total;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int probe_payload_parse(const char *text, struct probe_payload *out)
+{
+	size_t n, k;
+
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		text += 2;
+	n = strlen(text);
+	if (n == 0 || n % 2 || n / 2 > PROBE_PAYLOAD_MAX)
+		return -1;
+	for (k = 0; k < n / 2; k++) {
+		int hi = hex_digit(text[2 * k]), lo = hex_digit(text[2 * k + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out->bytes[k] = (uint8_t)(hi << 4 | lo);
+	}
+	out->len = (uint32_t)(n / 2);
+	return 0;
 }
 
 /* The quoted transport header: ports, and TCP's seq. 8 bytes at q. */
@@ -409,6 +444,7 @@ struct prober *probe_open(const struct probe_config *cfg, char *err,
 		goto err_free;
 	}
 	p->tokens = cfg->rate;
+	p->ladder_tokens = cfg->max_ladders;
 	if (cfg->no_sockets)
 		return p;
 	p->send_fd[FAM4] = open_send(AF_INET, cfg->mark, err, errlen);
@@ -492,6 +528,53 @@ static void rx_open(struct prober *p)
 	}
 }
 
+static int family_of(const struct flow_key *k)
+{
+	return parse_addr_is_v4(&k->client) ? FAM4 : FAM6;
+}
+
+/*
+ * Let only the probed clients' packets into the receive sockets: without
+ * this filter, a raw TCP or UDP socket gets a copy of every game packet
+ * the host receives while a ladder runs. The kernel compares the low 32
+ * bits of the source address (IPv4: all of it); probe_feed_client()
+ * checks the rest. Failing to filter costs only copies: warned, counted.
+ */
+static void rx_filter(struct prober *p)
+{
+	/* load, then per client "equal? accept", then drop */
+	struct sock_filter code[2 + 2 * 256];
+	struct sock_fprog prog = { .filter = code };
+	unsigned int k, n;
+	int f, r;
+
+	for (f = 0; f < 2; f++) {
+		n = 0;
+		code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			(uint32_t)SKF_NET_OFF + (f == FAM4 ? 12 : 20));
+		for (k = 0; k < p->cfg.max_ladders && n + 3 <= GW_ARRAY_SIZE(code); k++) {
+			const struct ladder *l = &p->ladders[k];
+
+			if (!l->active || family_of(&l->key) != f)
+				continue;
+			code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+				get32(&l->key.client.s6_addr[12]), 0, 1);
+			code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+								 0xffffffff);
+		}
+		code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+		prog.len = (unsigned short)n;
+		for (r = 0; r < 2; r++) {
+			if (p->rx_fd[f][r] < 0 ||
+			    setsockopt(p->rx_fd[f][r], SOL_SOCKET, SO_ATTACH_FILTER,
+				       &prog, sizeof(prog)) == 0)
+				continue;
+			p->counters.recv_errors++;
+			log_warn("prober: cannot filter a raw receive socket");
+		}
+	}
+}
+
 /* ---- when to probe ---- */
 
 int probe_wanted(struct prober *p, const struct gap_record *rec)
@@ -528,11 +611,6 @@ int probe_wanted(struct prober *p, const struct gap_record *rec)
 	return 1;
 }
 
-static int family_of(const struct flow_key *k)
-{
-	return parse_addr_is_v4(&k->client) ? FAM4 : FAM6;
-}
-
 /* One ladder per client address per interval: claims the slot if free. */
 static int client_allowed(struct prober *p, const struct in6_addr *a,
 			  uint64_t now)
@@ -561,6 +639,22 @@ static int client_allowed(struct prober *p, const struct in6_addr *a,
 	return 1;
 }
 
+/* Ladder starts: a burst of max_ladders, then one per interval. */
+static int ladder_token(struct prober *p, uint64_t now)
+{
+	if (p->cfg.ladder_interval_ms == 0)
+		return 1;
+	p->ladder_tokens += (double)(now - p->ladder_tokens_us) /
+			    ((double)p->cfg.ladder_interval_ms * USEC_PER_MSEC);
+	p->ladder_tokens_us = now;
+	if (p->ladder_tokens > p->cfg.max_ladders)
+		p->ladder_tokens = p->cfg.max_ladders;
+	if (p->ladder_tokens < 1.0)
+		return 0;
+	p->ladder_tokens -= 1.0;
+	return 1;
+}
+
 int probe_start(struct prober *p, const struct gap_record *rec,
 		const struct gw_time *now)
 {
@@ -583,7 +677,12 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 		p->counters.limit_ladders++;
 		return 0;
 	}
+	if (!ladder_token(p, now->mono_us)) {
+		p->counters.limit_ladder_interval++;
+		return 0;
+	}
 	if (!client_allowed(p, &rec->key.client, now->mono_us)) {
+		p->ladder_tokens += 1.0;	/* not spent */
 		p->counters.limit_client++;
 		return 0;
 	}
@@ -595,6 +694,7 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 	/* A 5-tuple nobody uses: the next port up, or down at the top. */
 	l->control_port = rec->key.server_port == 65535 ? 65534 :
 			  (uint16_t)(rec->key.server_port + 1);
+	l->client_silent = rec->silent != SILENT_SERVER;
 	l->seq = rec->keepalive_seq;
 	l->ack = rec->keepalive_ack;
 	l->window = rec->server_window;
@@ -606,6 +706,7 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 	l->started_wall = now->wall_us;
 	if (p->nactive++ == 0 && !p->cfg.no_sockets)
 		rx_open(p);
+	rx_filter(p);
 	p->counters.ladders_started++;
 	return 1;
 }
@@ -690,8 +791,12 @@ static void send_probe(struct prober *p, struct ladder *l, int which,
 	s.ttl = ttl;
 	s.ladder = (uint8_t)which;
 	s.seq = l->seq;
-	s.ack = l->ack;
+	/* The control 5-tuple has no state to respect: its ack carries the
+	 * TTL, which the client's RST (seq = our ack) gives back. */
+	s.ack = which == LADDER_CONTROL ? l->ack + ttl : l->ack;
 	s.window = l->window;
+	s.payload = p->cfg.udp_payload.bytes;
+	s.payload_len = p->cfg.udp_payload.len;
 	len = probe_build(&s, buf, sizeof(buf));
 	assert(len > 0);
 	memset(&ss, 0, sizeof(ss));
@@ -877,46 +982,129 @@ static void read_icmp(struct prober *p, int f, uint64_t now)
 }
 
 /*
- * The client's answer to a probe that reached it: a TCP segment or UDP
- * datagram from the client's port to the flow's or the control's server
- * port. Which TTL reached it is not in the answer: it is the lowest TTL
- * sent that no router answered, so the hop is recorded at the lowest
- * unanswered TTL sent so far.
+ * Does this packet from the client answer the ladder's probes on "which"?
+ * l4 is the transport header, l4_len the transport length.
  */
-static void on_client_packet(struct prober *p, const struct in6_addr *src,
-			     const struct in6_addr *dst, uint16_t sport,
-			     uint16_t dport, uint8_t proto, uint64_t now)
+static int answers_probe(const struct ladder *l, int which, const uint8_t *l4,
+			 size_t l4_len)
 {
-	struct ladder *l;
-	uint8_t ttl;
-	int which;
+	size_t doff;
 
-	l = find_ladder(p, dst, src, dport, sport, proto, &which);
-	if (l == NULL || l->reached[which])
-		return;
+	if (which == LADDER_CONTROL)
+		return 1;	/* nothing else uses the control 5-tuple */
+	if (l->key.proto == IPPROTO_UDP)
+		return l->client_silent;
+	if (l4_len < TCP_HLEN)
+		return 0;
+	if (l4[13] & PKT_TCP_RST)
+		return 1;
+	/* The keep-alive's answer: a pure ACK of seq + 1. The client's own
+	 * game data (it may still be sending, the way back being the broken
+	 * one) carries a payload and is not an answer. */
+	doff = (size_t)(l4[12] >> 4) * 4;
+	return (l4[13] & PKT_TCP_ACK) && l4_len == doff &&
+	       get32(l4 + 8) == l->seq + 1;
+}
+
+/*
+ * Which TTL reached the client? An ICMP answer quotes it; the client's
+ * TCP RST to a control probe carries it too (its seq is the probe's ack,
+ * base + TTL); the answers to the flow's keep-alive and UDP datagrams do
+ * not. For those: the probe sent about one round trip before the answer
+ * came (the highest answering router's RTT stands in for the client's)
+ * among the TTLs no router answered. With the pacing (50 ms) above the
+ * round trip that is the right one; beyond it the guess errs high.
+ */
+static uint8_t client_ttl(const struct ladder *l, int which, uint64_t now)
+{
+	const struct hop *hops = l->hops[which];
+	uint8_t ttl, best = 0, h = l->highest[which];
+	uint64_t rtt = h ? hops[h].rtt_us : 0, want, d, best_d = UINT64_MAX;
+
+	want = now > rtt ? now - rtt : 0;
 	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
-		struct hop *h = &l->hops[which][ttl];
+		const struct hop *x = &hops[ttl];
 
-		if (h->sent_us && !h->answered)
-			break;
+		if (x->sent_us == 0 || x->answered || x->sent_us > now)
+			continue;
+		d = x->sent_us > want ? x->sent_us - want : want - x->sent_us;
+		if (d < best_d) {
+			best_d = d;
+			best = ttl;
+		}
 	}
-	if (ttl > PROBE_TTL_LIMIT || l->hops[which][ttl].sent_us == 0)
+	return best;
+}
+
+static void client_reached(struct prober *p, struct ladder *l, int which,
+			   const struct in6_addr *client, uint8_t ttl,
+			   uint64_t now)
+{
+	if (ttl == 0 || ttl > PROBE_TTL_LIMIT || l->hops[which][ttl].sent_us == 0 ||
+	    l->hops[which][ttl].answered)
+		ttl = client_ttl(l, which, now);
+	if (ttl == 0)
 		return;
 	p->counters.client_answers++;
-	record_hop(l, which, ttl, src, 1, 0, 0, now);
+	record_hop(l, which, ttl, client, 1, 0, 0, now);
+}
+
+void probe_feed_client(struct prober *p, int family, uint8_t proto,
+		       const struct in6_addr *from, const uint8_t *pkt,
+		       size_t caplen, size_t len, uint64_t now)
+{
+	size_t need = proto == IPPROTO_TCP ? TCP_HLEN : UDP_HLEN;
+	struct in6_addr src, dst;
+	const uint8_t *l4 = pkt;
+	size_t l4_len = len;
+	struct ladder *l;
+	unsigned int k;
+	uint8_t ttl = 0;
+	int which;
+
+	if (family == AF_INET) {
+		size_t hl;
+
+		if (caplen < IP4_HLEN || (pkt[0] >> 4) != 4 || pkt[9] != proto)
+			return;
+		hl = (size_t)(pkt[0] & 0x0f) * 4;
+		if (hl < IP4_HLEN || caplen < hl + need ||
+		    get16(pkt + 2) < hl + need || get16(pkt + 2) > len)
+			return;
+		v4mapped(&src, pkt + 12);
+		v4mapped(&dst, pkt + 16);
+		l4 = pkt + hl;
+		l4_len = get16(pkt + 2) - hl;
+	} else {
+		/* The transport only; the destination is the server of the
+		 * client's ladder (find_ladder checks the ports). */
+		if (caplen < need)
+			return;
+		src = *from;
+		memset(&dst, 0, sizeof(dst));
+		for (k = 0; k < p->cfg.max_ladders; k++)
+			if (p->ladders[k].active &&
+			    !memcmp(&p->ladders[k].key.client, &src, sizeof(src)))
+				dst = p->ladders[k].key.server;
+	}
+	l = find_ladder(p, &dst, &src, get16(l4 + 2), get16(l4), proto, &which);
+	if (l == NULL || l->reached[which] ||
+	    !answers_probe(l, which, l4, l4_len))
+		return;
+	if (which == LADDER_CONTROL && proto == IPPROTO_TCP &&
+	    (l4[13] & PKT_TCP_RST))
+		ttl = (uint8_t)(get32(l4 + 4) - l->ack);
+	client_reached(p, l, which, &src, ttl, now);
 }
 
 static void read_rx(struct prober *p, int f, int k, uint64_t now)
 {
-	uint8_t buf[256];
+	/* The headers are all we read; MSG_TRUNC gives the whole length. */
+	uint8_t buf[128];
 	struct sockaddr_in6 from;
-	struct in6_addr src, dst;
 	socklen_t fl;
 	ssize_t n;
-	const uint8_t *l4;
-	size_t hl;
 	int budget = 1024;
-	uint8_t proto = k == RX_TCP ? IPPROTO_TCP : IPPROTO_UDP;
 
 	while (budget--) {
 		fl = sizeof(from);
@@ -927,36 +1115,11 @@ static void read_rx(struct prober *p, int f, int k, uint64_t now)
 				p->counters.recv_errors++;
 			return;
 		}
-		if ((size_t)n > sizeof(buf))
-			n = sizeof(buf);
-		if (f == FAM4) {
-			if (n < IP4_HLEN)
-				continue;
-			hl = (size_t)(buf[0] & 0x0f) * 4;
-			if ((size_t)n < hl + 4)
-				continue;
-			v4mapped(&src, buf + 12);
-			v4mapped(&dst, buf + 16);
-			l4 = buf + hl;
-		} else {
-			/* IPv6 raw sockets get the transport only; the
-			 * destination is matched by the ports and client. */
-			if (n < 4)
-				continue;
-			src = from.sin6_addr;
-			memset(&dst, 0, sizeof(dst));
-			l4 = buf;
-		}
-		if (f == FAM6) {
-			unsigned int j;
-
-			for (j = 0; j < p->cfg.max_ladders; j++)
-				if (p->ladders[j].active &&
-				    !memcmp(&p->ladders[j].key.client, &src, 16))
-					dst = p->ladders[j].key.server;
-		}
-		on_client_packet(p, &src, &dst, get16(l4), get16(l4 + 2), proto,
-				 now);
+		probe_feed_client(p, f == FAM4 ? AF_INET : AF_INET6,
+				  k == RX_TCP ? IPPROTO_TCP : IPPROTO_UDP,
+				  &from.sin6_addr, buf,
+				  (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf),
+				  (size_t)n, now);
 	}
 }
 
@@ -1008,11 +1171,14 @@ static json_t *hops_json(const struct ladder *l, int which)
 	return arr;
 }
 
-/* The highest TTL that answered, or 0. */
+/* The client's distance once it answered (it answers the higher TTLs
+ * too), else the highest TTL that answered, or 0. */
 static uint8_t last_hop(const struct ladder *l, int which)
 {
 	uint8_t ttl, last = 0;
 
+	if (l->reached[which])
+		return l->reached[which];
 	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++)
 		if (l->hops[which][ttl].answered)
 			last = ttl;
@@ -1032,6 +1198,7 @@ static json_t *last_hop_json(const struct ladder *l, int which)
 static void verdict(const struct ladder *l, char *buf, size_t len)
 {
 	uint8_t k = last_hop(l, LADDER_FLOW), c = last_hop(l, LADDER_CONTROL);
+	uint8_t r = l->reached[LADDER_CONTROL];
 	char at[INET6_ADDRSTRLEN + 32];
 	char addr[INET6_ADDRSTRLEN];
 
@@ -1052,18 +1219,34 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 					   sizeof(addr)));
 	else
 		snprintf(at, sizeof(at), "this host, before the first hop");
-	if (l->reached[LADDER_CONTROL] || c > k)
+	if (r && k + 1 >= r) {
+		/* Every router the fresh flow crossed answered this flow's
+		 * probes too: the drop is at the client's end of the path. */
+		if (l->key.proto == IPPROTO_UDP)
+			snprintf(buf, len, "this flow's probes pass every router "
+				 "up to %s, the last before the client, and a "
+				 "UDP client need not answer them (see "
+				 "--probe-udp-payload): that router, the client's "
+				 "edge or the way back drops this flow", at);
+		else
+			snprintf(buf, len, "this flow's packets are dropped after "
+				 "%s, the last router before the client: that "
+				 "router, the client's own edge (a NAT or firewall "
+				 "that lost this flow) or the client drops them; a "
+				 "fresh flow reaches the client", at);
+	} else if (r || c > k) {
 		snprintf(buf, len, "this flow's packets are dropped after %s; "
 			 "a fresh flow passes the same hop%s", at,
-			 l->reached[LADDER_CONTROL] ?
-			 " and reaches the client" : "");
-	else if (c == k)
+			 r ? " and reaches the client" : "");
+	} else if (c == k) {
 		snprintf(buf, len, "both this flow and a fresh flow stop after %s: "
-			 "the path itself is down beyond it", at);
-	else
+			 "the path beyond it is down, or the device there drops "
+			 "both (a firewall or NAT that admits neither)", at);
+	} else {
 		snprintf(buf, len, "the fresh flow stopped earlier (hop %u) than "
 			 "this flow (%s): ICMP loss or rate limiting; inconclusive",
 			 c, at);
+	}
 }
 
 static json_t *ladder_json(const struct ladder *l, uint64_t now_mono)
@@ -1089,10 +1272,10 @@ static json_t *ladder_json(const struct ladder *l, uint64_t now_mono)
 static int ladder_done(const struct prober *p, const struct ladder *l,
 		       uint64_t now)
 {
+	if (l->reached[LADDER_FLOW] && l->reached[LADDER_CONTROL])
+		return 1;	/* nothing left to learn: stop sending too */
 	if (l->sending)
 		return 0;
-	if (l->reached[LADDER_FLOW] && l->reached[LADDER_CONTROL])
-		return 1;
 	return now >= l->last_sent_us + (uint64_t)p->cfg.timeout_ms * USEC_PER_MSEC;
 }
 
@@ -1122,6 +1305,8 @@ void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
 		p->counters.ladders_done++;
 		if (--p->nactive == 0)
 			rx_close(p);
+		else
+			rx_filter(p);
 	}
 }
 
@@ -1140,6 +1325,7 @@ json_t *probe_counters_json(const struct probe_counters *c)
 	C(skipped_tcp_unknown);
 	C(skipped_family);
 	C(limit_ladders);
+	C(limit_ladder_interval);
 	C(limit_client);
 	C(limit_rate);
 	C(ladders_started);

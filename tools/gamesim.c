@@ -54,7 +54,7 @@ static struct {
 	struct sockaddr_storage addr, bind;
 	socklen_t addr_len, bind_len;	/* bind_len 0: no --bind */
 	long flows, ping_interval, ping_size, timeout;
-	long pause_at, pause_for, rebind_at, size, rate, burst;
+	long pause_at, pause_for, rebind_at, size, rate, burst, sources;
 	double duration;		/* seconds; 0: until a signal */
 } opt;
 
@@ -1085,6 +1085,18 @@ static void run_flood(void)
 		fds[i] = socket(opt.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fds[i] < 0)
 			die("cannot create socket for flow %ld: %s", i, strerror(errno));
+		if (opt.bind_len) {
+			/* --sources: flow i from the i-th address after
+			 * --bind (modulo N), as distinct players are. */
+			struct sockaddr_storage b = opt.bind;
+			struct sockaddr_in *sin = (struct sockaddr_in *)&b;
+
+			if (opt.sources > 1)
+				sin->sin_addr.s_addr = htonl(ntohl(sin->sin_addr.s_addr) +
+							     (uint32_t)(i % opt.sources));
+			if (bind(fds[i], (struct sockaddr *)&b, opt.bind_len) < 0)
+				die("cannot bind flow %ld: %s", i, strerror(errno));
+		}
 		if (connect(fds[i], (struct sockaddr *)&opt.addr, opt.addr_len) < 0)
 			die("cannot connect flow %ld to %s: %s", i, opt.addr_str,
 			    strerror(errno));
@@ -1222,6 +1234,7 @@ static const char usage_text[] =
 "                      [--bind ADDR] [--stats FILE]\n"
 "       gamesim flood --connect ADDR:PORT --flows N --size BYTES\n"
 "                     [--duration S] [--rate PPS] [--burst N]\n"
+"                     [--bind ADDR [--sources N]]\n"
 "       gamesim sink --listen ADDR:PORT [--duration S]\n"
 "ADDR:PORT is a.b.c.d:port or [v6]:port.  See doc/gamesim.md.\n";
 
@@ -1261,11 +1274,12 @@ static const struct option longopts[] = {
 	{ "size", required_argument, NULL, 'S' },
 	{ "rate", required_argument, NULL, 'R' },
 	{ "burst", required_argument, NULL, 'B' },
+	{ "sources", required_argument, NULL, 'X' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 /* Per mode, by longopts[].val: the options taken and those required. */
-static const char *const allowed[] = { "plisedoh", "pcisdontNafrbh", "cndSRBh", "ldh" };
+static const char *const allowed[] = { "plisedoh", "pcisdontNafrbh", "cndSRBbXh", "ldh" };
 static const char *const required[] = { "pl", "pc", "cnS", "l" };
 
 static const char *opt_name(int val)
@@ -1354,6 +1368,7 @@ static void parse_args(int argc, char **argv)
 		case 'S': opt.size = num(o, optarg, 1, MAX_MSG); break;
 		case 'R': opt.rate = num(o, optarg, 1, 1000000000); break;
 		case 'B': opt.burst = num(o, optarg, 1, BATCH); break;
+		case 'X': opt.sources = num(o, optarg, 1, 1L << 24); break;
 		case 'h': usage(stdout, 0);
 		}
 	}
@@ -1368,6 +1383,8 @@ static void parse_args(int argc, char **argv)
 		bad_usage("--rebind-at needs --proto udp");
 	if (opt.bind_len && opt.bind.ss_family != opt.addr.ss_family)
 		bad_usage("--bind and --connect must be of the same address family");
+	if (opt.sources > 1 && (!opt.bind_len || opt.bind.ss_family != AF_INET))
+		bad_usage("--sources needs --bind with an IPv4 address");
 }
 
 int main(int argc, char **argv)

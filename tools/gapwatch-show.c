@@ -611,12 +611,28 @@ static void print_probe(FILE *f, json_t *probe)
 			addr = jstr(hop, "responder") ? jstr(hop, "responder") :
 			       jstr(hop, "address") ? jstr(hop, "address") :
 			       jstr(hop, "addr");
+			double code;
+
 			if (jnum(hop, "ttl", &ttl))
-				fprintf(f, "    %3.0f  %-40s", ttl, addr ? addr : "*");
+				fprintf(f, "    %3.0f  ", ttl);
 			else
-				fprintf(f, "      ?  %-40s", addr ? addr : "*");
+				fputs("      ?  ", f);
+			if (addr == NULL) {
+				fputs("*\n", f);
+				continue;
+			}
+			fprintf(f, "%-40s", addr);
 			if (jnum(hop, "rtt_ms", &rtt))
 				fprintf(f, "  %.1f ms", rtt);
+			if (json_is_true(json_object_get(hop, "client")))
+				fputs("  (client", f);
+			if (jnum(hop, "unreachable", &code))
+				fprintf(f, "%s unreachable, code %.0f",
+					json_is_true(json_object_get(hop, "client")) ?
+					"," : "  (", code);
+			if (json_is_true(json_object_get(hop, "client")) ||
+			    json_object_get(hop, "unreachable"))
+				fputc(')', f);
 			fputc('\n', f);
 		}
 	}

@@ -327,9 +327,10 @@ static size_t answer(uint8_t *msg, const char *responder, int ladder,
 	return icmp4(msg, responder, 11, probe, 28);
 }
 
+/* At ms (and a microsecond: a send time of 0 means "not sent"). */
 static void run_at(struct prober *p, uint64_t ms)
 {
-	struct gw_time t = { ms * 1000, 1700000000000000ULL + ms * 1000 };
+	struct gw_time t = { ms * 1000 + 1, 1700000000000000ULL + ms * 1000 };
 
 	probe_run(p, &t, on_done, NULL);
 }
@@ -338,7 +339,7 @@ START_TEST(test_ladder_matching)
 {
 	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
 					      "198.18.2.1" };
-	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
@@ -400,7 +401,12 @@ START_TEST(test_ladder_matching)
 			 "reaches the client");
 	/* The flow ladder climbed past the control's client distance by
 	 * one TTL at most, and never past max TTL. */
-	ck_assert_int_le(json_array_size(json_object_get(done_result, "flow")), 5);
+	ck_assert_int_eq(json_array_size(json_object_get(done_result, "flow")), 5);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+		json_object_get(done_result, "flow"), 0), "responder")),
+		"198.18.4.1");
+	ck_assert(json_is_null(json_object_get(json_array_get(
+		json_object_get(done_result, "flow"), 2), "responder")));
 	json_decref(done_result);
 	done_result = NULL;
 	probe_close(p);
@@ -409,7 +415,7 @@ END_TEST
 
 START_TEST(test_ignored_and_counted)
 {
-	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
@@ -492,7 +498,7 @@ END_TEST
 
 START_TEST(test_ladder_limit)
 {
-	struct gw_time t0 = { 0, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();	/* 2 ladders at once */
 	struct gap_record r;
 
@@ -503,6 +509,284 @@ START_TEST(test_ladder_limit)
 	r.key.client = a4("198.18.1.4");
 	ck_assert_int_eq(probe_start(p, &r, &t0), 0);
 	ck_assert_uint_eq(probe_counters(p)->limit_ladders, 1);
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(test_payload_parse)
+{
+	struct probe_payload pl;
+	char big[2 * PROBE_PAYLOAD_MAX + 3];
+
+	ck_assert_int_eq(probe_payload_parse("47570001", &pl), 0);
+	ck_assert_uint_eq(pl.len, 4);
+	ck_assert_uint_eq(pl.bytes[0], 0x47);
+	ck_assert_uint_eq(pl.bytes[3], 0x01);
+	ck_assert_int_eq(probe_payload_parse("0xaBcD", &pl), 0);
+	ck_assert_uint_eq(pl.len, 2);
+	ck_assert_uint_eq(pl.bytes[1], 0xcd);
+	ck_assert_int_eq(probe_payload_parse("", &pl), -1);
+	ck_assert_int_eq(probe_payload_parse("0x", &pl), -1);
+	ck_assert_int_eq(probe_payload_parse("475", &pl), -1);
+	ck_assert_int_eq(probe_payload_parse("47 57", &pl), -1);
+	ck_assert_int_eq(probe_payload_parse("zz", &pl), -1);
+	memset(big, 'a', 2 * PROBE_PAYLOAD_MAX);
+	big[2 * PROBE_PAYLOAD_MAX] = '\0';
+	ck_assert_int_eq(probe_payload_parse(big, &pl), 0);
+	ck_assert_uint_eq(pl.len, PROBE_PAYLOAD_MAX);
+	strcpy(big + 2 * PROBE_PAYLOAD_MAX, "aa");
+	ck_assert_int_eq(probe_payload_parse(big, &pl), -1);
+}
+END_TEST
+
+/* A packet from the client of gap_open_rec() to server port sport (a
+ * pure ACK of ack, or with data bytes of payload, or with flags). */
+static size_t client_segment(uint8_t *buf, uint16_t server_port, uint32_t ack,
+			     uint8_t flags, size_t data)
+{
+	struct probe_spec s;
+	size_t n;
+
+	tcp_spec(&s, 0);
+	s.src = a4("198.18.1.2");
+	s.dst = a4("198.18.4.2");
+	s.sport = 40000;
+	s.dport = server_port;
+	s.ack = ack;
+	s.ttl = 60;
+	n = probe_build(&s, buf, 256);
+	buf[20 + 13] = flags;
+	buf[2] = (uint8_t)((n + data) >> 8);
+	buf[3] = (uint8_t)(n + data);
+	memset(buf + n, 'x', data);
+	return n + data;
+}
+
+START_TEST(test_client_answers_tcp)
+{
+	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	const struct probe_counters *c = probe_counters(p);
+	struct gap_record r;
+	uint8_t pkt[256];
+	size_t n;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	run_at(p, 0);			/* TTL 1 of both ladders */
+	/* The client's game data: not an answer, though it acks seq + 1. */
+	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK | 0x08, 30);
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	/* A pure ACK of something else. */
+	n = client_segment(pkt, 7781, 0xdeadbeef, PKT_TCP_ACK, 0);
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	/* A UDP datagram is not a TCP answer; a truncated capture neither. */
+	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
+	probe_feed_client(p, AF_INET, IPPROTO_UDP, NULL, pkt, n, n, 1000);
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, 30, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 0);
+	/* The keep-alive's answer, then once more: counted once. */
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 1);
+	/* The control's RST: its seq is the probe's ack, base + TTL. */
+	n = client_segment(pkt, 7782, 0, PKT_TCP_RST, 0);
+	pkt[24] = 0x01, pkt[25] = 0x02, pkt[26] = 0x03, pkt[27] = 0x05;
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 2);
+	done_result = NULL;
+	run_at(p, 10);
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert(json_is_true(json_object_get(done_result, "client_reached")));
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(done_result, "last_hop"), "ttl")), 1);
+	ck_assert(json_is_true(json_object_get(json_array_get(
+		json_object_get(done_result, "flow"), 0), "client")));
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+/* A silent router at hop 2: the client's answers are put at the TTL that
+ * reached it (4), not at the lowest unanswered one. */
+START_TEST(test_client_ttl_past_silent_hop)
+{
+	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	struct gap_record r;
+	uint8_t msg[256], pkt[256];
+	json_t *flow, *control;
+	uint64_t ms;
+	size_t n;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	for (ms = 0; ms <= 150; ms += 50) {
+		run_at(p, ms);		/* TTL ms / 50 + 1, both ladders */
+		if (ms == 0 || ms == 100) {
+			uint8_t ttl = (uint8_t)(ms / 50 + 1);
+
+			n = answer(msg, ttl == 1 ? "198.18.4.1" : "198.18.2.1",
+				   LADDER_FLOW, ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000 + 100);
+			n = answer(msg, ttl == 1 ? "198.18.4.1" : "198.18.2.1",
+				   LADDER_CONTROL, ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000 + 100);
+		}
+	}
+	/* 0.2 ms after TTL 4 went out: the RST names TTL 4 exactly, the
+	 * keep-alive's ACK is placed by its timing. */
+	n = client_segment(pkt, 7782, 0, PKT_TCP_RST, 0);
+	pkt[24] = 0x01, pkt[25] = 0x02, pkt[26] = 0x03, pkt[27] = 0x08;
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
+	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
+	done_result = NULL;
+	run_at(p, 160);
+	ck_assert_ptr_nonnull(done_result);
+	flow = json_object_get(done_result, "flow");
+	control = json_object_get(done_result, "control");
+	ck_assert(json_is_null(json_object_get(json_array_get(flow, 1), "responder")));
+	ck_assert(json_is_null(json_object_get(json_array_get(control, 1), "responder")));
+	ck_assert(json_is_true(json_object_get(json_array_get(flow, 3), "client")));
+	ck_assert(json_is_true(json_object_get(json_array_get(control, 3), "client")));
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(done_result, "control_last_hop"), "ttl")), 4);
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(test_client_answers_udp)
+{
+	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	const struct probe_counters *c = probe_counters(p);
+	struct in6_addr client6 = a6("2001:2:0:1::2");
+	struct gap_record r;
+	uint8_t dgram[8] = { 0x9c, 0x40, 0x1e, 0x65, 0, 8, 0, 0 };
+	size_t n;
+
+	/* The server was the silent side: the client's datagrams on the
+	 * flow are its game traffic, not answers. */
+	gap_open_rec(&r);
+	r.key.proto = IPPROTO_UDP;
+	r.key.client = client6;
+	r.key.server = a6("2001:2:0:4::2");
+	r.cause = CAUSE_PATH_LOSS_TO_CLIENT;
+	r.silent = SILENT_SERVER;
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	run_at(p, 0);
+	n = sizeof(dgram);
+	probe_feed_client(p, AF_INET6, IPPROTO_UDP, &client6, dgram, n, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 0);
+	/* On the control 5-tuple (server port 7782) anything answers. */
+	dgram[3] = 0x66;
+	probe_feed_client(p, AF_INET6, IPPROTO_UDP, &client6, dgram, n, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 1);
+	/* A silent client's datagram on the flow is an answer. */
+	r.key.client = client6 = a6("2001:2:0:1::3");
+	r.silent = SILENT_CLIENT;
+	r.cause = CAUSE_PATH_LOSS_TO_SERVER;
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	run_at(p, 0);
+	dgram[3] = 0x65;
+	probe_feed_client(p, AF_INET6, IPPROTO_UDP, &client6, dgram, n, n, 1000);
+	ck_assert_uint_eq(c->client_answers, 2);
+	probe_close(p);
+}
+END_TEST
+
+/* Every router answers both ladders; the control reaches the client and
+ * the flow does not: the verdict points at the client's edge. */
+START_TEST(test_verdict_client_edge)
+{
+	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
+					      "198.18.2.1" };
+	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	struct gap_record r;
+	uint8_t msg[256];
+	uint64_t ms;
+	size_t n;
+	int ttl;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	done_result = NULL;
+	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
+		run_at(p, ms);
+		for (ttl = 1; ttl <= 3; ttl++) {
+			if (ms != (uint64_t)(ttl - 1) * 50 + 10)
+				continue;
+			n = answer(msg, router[ttl], LADDER_CONTROL, (uint8_t)ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+			n = answer(msg, router[ttl], LADDER_FLOW, (uint8_t)ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+		if (ms == 160) {
+			n = answer(msg, "198.18.1.2", LADDER_CONTROL, 4);
+			msg[20] = 3;
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+	}
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+			 "this flow's packets are dropped after hop 3 "
+			 "(198.18.2.1), the last router before the client: that "
+			 "router, the client's own edge (a NAT or firewall that "
+			 "lost this flow) or the client drops them; a fresh flow "
+			 "reaches the client");
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+/* Ladder starts: a burst of --probe-max-ladders, then one per interval. */
+START_TEST(test_ladder_interval)
+{
+	struct probe_config cfg = {
+		.mark = PROBE_MARK_DEFAULT, .max_ttl = 4, .pace_ms = 50,
+		.rate = 1000, .max_ladders = 3, .ladder_interval_ms = 2000,
+		.client_interval_s = 60, .timeout_ms = 100, .no_sockets = 1,
+	};
+	struct gw_time t = { 1, 1700000000000000ULL };
+	const struct probe_counters *c;
+	struct gap_record r;
+	struct prober *p;
+	char err[128], addr[32];
+	uint64_t ms;
+	int k;
+
+	p = probe_open(&cfg, err, sizeof(err));
+	ck_assert_ptr_nonnull(p);
+	c = probe_counters(p);
+	gap_open_rec(&r);
+	for (k = 0; k < 3; k++) {
+		snprintf(addr, sizeof(addr), "198.18.1.%d", 2 + k);
+		r.key.client = a4(addr);
+		ck_assert_int_eq(probe_start(p, &r, &t), 1);
+	}
+	/* All three end unanswered within a second. */
+	for (ms = 0; ms <= 1000; ms += 10)
+		run_at(p, ms);
+	ck_assert_uint_eq(c->ladders_done, 3);
+	/* Slots are free, the burst is spent: refused until 2 s have
+	 * passed since the burst. */
+	t.mono_us = 1000 * 1000;
+	r.key.client = a4("198.18.1.9");
+	ck_assert_int_eq(probe_start(p, &r, &t), 0);
+	ck_assert_uint_eq(c->limit_ladder_interval, 1);
+	t.mono_us = 2000 * 1000 + 1;
+	ck_assert_int_eq(probe_start(p, &r, &t), 1);
+	r.key.client = a4("198.18.1.10");
+	ck_assert_int_eq(probe_start(p, &r, &t), 0);
+	ck_assert_uint_eq(c->limit_ladder_interval, 2);
+	json_decref(done_result);
+	done_result = NULL;
 	probe_close(p);
 }
 END_TEST
@@ -521,6 +805,12 @@ static Suite *probe_suite(void)
 	tcase_add_test(tc, test_ignored_and_counted);
 	tcase_add_test(tc, test_wanted);
 	tcase_add_test(tc, test_ladder_limit);
+	tcase_add_test(tc, test_ladder_interval);
+	tcase_add_test(tc, test_payload_parse);
+	tcase_add_test(tc, test_client_answers_tcp);
+	tcase_add_test(tc, test_client_ttl_past_silent_hop);
+	tcase_add_test(tc, test_client_answers_udp);
+	tcase_add_test(tc, test_verdict_client_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }
