@@ -5,7 +5,8 @@
  * the prober to send, from the server, copies of a harmless packet of the
  * flow (TCP: the keep-alive ACK, seq = snd_una - 1; UDP: an empty
  * datagram) with TTL / hop limit 1, 2, 3 ... and, interleaved, the same
- * ladder on a control 5-tuple (server port + 1, bound nowhere). Routers
+ * ladder on a control 5-tuple (the next server port up that is not a
+ * game port). Routers
  * answer expired probes with ICMP time-exceeded quoting the probe; the
  * client answers the ones that reach it (an ACK or RST, or an ICMP
  * unreachable). The last hop of the flow's ladder stands just before the
@@ -144,7 +145,10 @@ struct probe_payload {
  */
 int probe_payload_parse(const char *text, struct probe_payload *out);
 
+struct portset;
+
 struct probe_config {
+	const struct portset *ports;	/* game ports: never a control port */
 	uint32_t mark;			/* SO_MARK of every probe */
 	uint32_t max_ttl;
 	uint32_t pace_ms;		/* between two TTLs of a ladder */
@@ -250,7 +254,8 @@ void probe_feed_icmp(struct prober *p, int family,
  * bytes of it are at pkt, len is its whole length. A packet that answers a running ladder's probe marks the client
  * reached; anything else is ignored. For TCP only a packet that answers
  * the probe counts: on the flow, a pure ACK of the keep-alive (ack =
- * seq + 1) or a RST; on the control 5-tuple, anything. For UDP, any
+ * seq + 1, seq = the client's next) or a RST; on the control 5-tuple,
+ * anything (its RST's seq names the TTL). For UDP, any
  * datagram from the client counts, but on the flow's own 5-tuple only
  * when the client was the silent side (else its game traffic would).
  */

@@ -473,6 +473,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	}
 	if (cfg->probe) {
 		struct probe_config pc = {
+			.ports = &cfg->ports,
 			.mark = cfg->probe_mark,
 			.max_ttl = cfg->probe_max_ttl,
 			.pace_ms = cfg->probe_pace_ms,

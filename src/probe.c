@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "config.h"
 #include "log.h"
 #include "packet.h"
 #include "probe.h"
@@ -538,7 +539,8 @@ static int family_of(const struct flow_key *k)
  * this filter, a raw TCP or UDP socket gets a copy of every game packet
  * the host receives while a ladder runs. The kernel compares the low 32
  * bits of the source address (IPv4: all of it); probe_feed_client()
- * checks the rest. Failing to filter costs only copies: warned, counted.
+ * checks the rest. Failing to filter costs only copies: warned, counted,
+ * and the socket left unfiltered.
  */
 static void rx_filter(struct prober *p)
 {
@@ -565,10 +567,15 @@ static void rx_filter(struct prober *p)
 		code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 		prog.len = (unsigned short)n;
 		for (r = 0; r < 2; r++) {
+			int dummy = 0;
+
 			if (p->rx_fd[f][r] < 0 ||
 			    setsockopt(p->rx_fd[f][r], SOL_SOCKET, SO_ATTACH_FILTER,
 				       &prog, sizeof(prog)) == 0)
 				continue;
+			/* The old filter would hide the new client: none. */
+			setsockopt(p->rx_fd[f][r], SOL_SOCKET, SO_DETACH_FILTER,
+				   &dummy, sizeof(dummy));
 			p->counters.recv_errors++;
 			log_warn("prober: cannot filter a raw receive socket");
 		}
@@ -639,6 +646,20 @@ static int client_allowed(struct prober *p, const struct in6_addr *a,
 	return 1;
 }
 
+/* A 5-tuple nobody uses: the next port up that is not a game port. */
+static uint16_t control_port(const struct prober *p, uint16_t port)
+{
+	uint16_t c = port;
+	unsigned int n;
+
+	for (n = 0; n < 65535; n++) {
+		c = c == 65535 ? 1 : (uint16_t)(c + 1);
+		if (p->cfg.ports == NULL || !portset_has(p->cfg.ports, c))
+			return c;
+	}
+	return port == 65535 ? 65534 : (uint16_t)(port + 1);
+}
+
 /* Ladder starts: a burst of max_ladders, then one per interval. */
 static int ladder_token(struct prober *p, uint64_t now)
 {
@@ -682,7 +703,8 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 		return 0;
 	}
 	if (!client_allowed(p, &rec->key.client, now->mono_us)) {
-		p->ladder_tokens += 1.0;	/* not spent */
+		if (p->cfg.ladder_interval_ms)
+			p->ladder_tokens += 1.0;	/* not spent */
 		p->counters.limit_client++;
 		return 0;
 	}
@@ -691,9 +713,7 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 	l->queue = rec->queue;
 	l->gap_seq = rec->seq;
 	l->key = rec->key;
-	/* A 5-tuple nobody uses: the next port up, or down at the top. */
-	l->control_port = rec->key.server_port == 65535 ? 65534 :
-			  (uint16_t)(rec->key.server_port + 1);
+	l->control_port = control_port(p, rec->key.server_port);
 	l->client_silent = rec->silent != SILENT_SERVER;
 	l->seq = rec->keepalive_seq;
 	l->ack = rec->keepalive_ack;
@@ -871,6 +891,7 @@ static void ladder_send(struct prober *p, struct ladder *l, uint64_t now)
 
 /* ---- answers ---- */
 
+/* server NULL: any (raw IPv6 sockets do not give the destination). */
 static struct ladder *find_ladder(struct prober *p, const struct in6_addr *server,
 				  const struct in6_addr *client,
 				  uint16_t server_port, uint16_t client_port,
@@ -884,7 +905,7 @@ static struct ladder *find_ladder(struct prober *p, const struct in6_addr *serve
 		if (!l->active || l->key.proto != proto ||
 		    l->key.client_port != client_port ||
 		    memcmp(&l->key.client, client, sizeof(*client)) ||
-		    memcmp(&l->key.server, server, sizeof(*server)))
+		    (server && memcmp(&l->key.server, server, sizeof(*server))))
 			continue;
 		if (server_port == l->key.server_port)
 			*which = LADDER_FLOW;
@@ -998,12 +1019,13 @@ static int answers_probe(const struct ladder *l, int which, const uint8_t *l4,
 		return 0;
 	if (l4[13] & PKT_TCP_RST)
 		return 1;
-	/* The keep-alive's answer: a pure ACK of seq + 1. The client's own
-	 * game data (it may still be sending, the way back being the broken
-	 * one) carries a payload and is not an answer. */
+	/* The keep-alive's answer: a pure ACK of seq + 1 from the client's
+	 * next seq. The client's own game data (it may still be sending, the
+	 * way back being the broken one) carries a payload, and its own
+	 * keep-alive a seq one lower: neither is an answer. */
 	doff = (size_t)(l4[12] >> 4) * 4;
 	return (l4[13] & PKT_TCP_ACK) && l4_len == doff &&
-	       get32(l4 + 8) == l->seq + 1;
+	       get32(l4 + 8) == l->seq + 1 && get32(l4 + 4) == l->ack;
 }
 
 /*
@@ -1058,7 +1080,6 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 	const uint8_t *l4 = pkt;
 	size_t l4_len = len;
 	struct ladder *l;
-	unsigned int k;
 	uint8_t ttl = 0;
 	int which;
 
@@ -1076,24 +1097,23 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 		l4 = pkt + hl;
 		l4_len = get16(pkt + 2) - hl;
 	} else {
-		/* The transport only; the destination is the server of the
-		 * client's ladder (find_ladder checks the ports). */
+		/* The transport only: matched by client and ports. */
 		if (caplen < need)
 			return;
 		src = *from;
-		memset(&dst, 0, sizeof(dst));
-		for (k = 0; k < p->cfg.max_ladders; k++)
-			if (p->ladders[k].active &&
-			    !memcmp(&p->ladders[k].key.client, &src, sizeof(src)))
-				dst = p->ladders[k].key.server;
 	}
-	l = find_ladder(p, &dst, &src, get16(l4 + 2), get16(l4), proto, &which);
+	l = find_ladder(p, family == AF_INET ? &dst : NULL, &src, get16(l4 + 2),
+			get16(l4), proto, &which);
 	if (l == NULL || l->reached[which] ||
 	    !answers_probe(l, which, l4, l4_len))
 		return;
 	if (which == LADDER_CONTROL && proto == IPPROTO_TCP &&
-	    (l4[13] & PKT_TCP_RST))
-		ttl = (uint8_t)(get32(l4 + 4) - l->ack);
+	    (l4[13] & PKT_TCP_RST)) {
+		uint32_t d = get32(l4 + 4) - l->ack;
+
+		if (d >= 1 && d <= PROBE_TTL_LIMIT)
+			ttl = (uint8_t)d;
+	}
 	client_reached(p, l, which, &src, ttl, now);
 }
 
@@ -1219,7 +1239,7 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 					   sizeof(addr)));
 	else
 		snprintf(at, sizeof(at), "this host, before the first hop");
-	if (r && k + 1 >= r) {
+	if (k && r && k + 1 >= r) {
 		/* Every router the fresh flow crossed answered this flow's
 		 * probes too: the drop is at the client's end of the path. */
 		if (l->key.proto == IPPROTO_UDP)
@@ -1239,9 +1259,16 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 			 "a fresh flow passes the same hop%s", at,
 			 r ? " and reaches the client" : "");
 	} else if (c == k) {
-		snprintf(buf, len, "both this flow and a fresh flow stop after %s: "
-			 "the path beyond it is down, or the device there drops "
-			 "both (a firewall or NAT that admits neither)", at);
+		/* The control is unsolicited (a TCP ACK without a
+		 * handshake): a stateful device that lost this flow's state
+		 * drops it too. */
+		snprintf(buf, len, "both this flow and a fresh flow (%s) stop "
+			 "after %s: that router or one after it drops both, as "
+			 "a stateful firewall or NAT with no state for either "
+			 "does, or the path beyond it is down",
+			 l->key.proto == IPPROTO_TCP ?
+			 "an ACK without a handshake" :
+			 "from a port the client never heard from", at);
 	} else {
 		snprintf(buf, len, "the fresh flow stopped earlier (hop %u) than "
 			 "this flow (%s): ICMP loss or rate limiting; inconclusive",

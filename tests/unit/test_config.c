@@ -225,7 +225,9 @@ START_TEST(test_load_options)
 	char *argv[] = {
 		"gapwatchd", "-p", "7000-7010", "-q", "2-5", "--gap-min", "500",
 		"--gap-factor", "4", "--max-flows", "1000", "-f", "-v", "-n",
-		"-o", "/tmp/out.jsonl", "--stats-interval", "0", NULL,
+		"-o", "/tmp/out.jsonl", "--stats-interval", "0", "--probe",
+		"--probe-udp-payload", "0x4757", "--probe-ladder-interval-ms", "0",
+		NULL,
 	};
 	struct config cfg;
 
@@ -241,6 +243,11 @@ START_TEST(test_load_options)
 	ck_assert_int_eq(cfg.verbose, 1);
 	ck_assert_int_eq(cfg.check_only, 1);
 	ck_assert_str_eq(cfg.output, "/tmp/out.jsonl");
+	ck_assert_int_eq(cfg.probe, 1);
+	ck_assert_uint_eq(cfg.probe_udp_payload.len, 2);
+	ck_assert_uint_eq(cfg.probe_udp_payload.bytes[1], 0x57);
+	ck_assert_uint_eq(cfg.probe_ladder_interval_ms, 0);
+	ck_assert_uint_eq(cfg.probe_max_ladders, PROBE_LADDERS_DEFAULT);
 }
 END_TEST
 
@@ -274,6 +281,12 @@ static const struct bad_cmdline bad_cmdlines[] = {
 	{ { "gapwatchd", "--ports", "7781", "--gap-min" }, { "usage" } },
 	{ { "gapwatchd", "-c", "/nonexistent/gapwatchd.conf", "--ports", "7781" },
 	  { "/nonexistent/gapwatchd.conf" } },
+	{ { "gapwatchd", "--ports", "7781", "--probe-udp-payload", "475" },
+	  { "--probe-udp-payload", "'475'" } },
+	{ { "gapwatchd", "--ports", "7781", "--probe-udp-payload", "g0" },
+	  { "--probe-udp-payload", "hex" } },
+	{ { "gapwatchd", "--ports", "7781", "--probe-max-ladders", "0" },
+	  { "--probe-max-ladders", "1..256" } },
 };
 
 static int argv_of(const char *const *src, char **dst)

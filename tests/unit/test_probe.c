@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "engine.h"
 #include "packet.h"
 #include "probe.h"
@@ -552,6 +553,7 @@ static size_t client_segment(uint8_t *buf, uint16_t server_port, uint32_t ack,
 	s.dst = a4("198.18.4.2");
 	s.sport = 40000;
 	s.dport = server_port;
+	s.seq = 0x01020304;	/* the client's next seq, as the engine saw it */
 	s.ack = ack;
 	s.ttl = 60;
 	n = probe_build(&s, buf, 256);
@@ -580,6 +582,10 @@ START_TEST(test_client_answers_tcp)
 	/* A pure ACK of something else. */
 	n = client_segment(pkt, 7781, 0xdeadbeef, PKT_TCP_ACK, 0);
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
+	/* The client's own keep-alive (seq one lower) is not an answer. */
+	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
+	pkt[27] = 0x03;
+	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
 	/* A UDP datagram is not a TCP answer; a truncated capture neither. */
 	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
 	probe_feed_client(p, AF_INET, IPPROTO_UDP, NULL, pkt, n, n, 1000);
@@ -591,7 +597,7 @@ START_TEST(test_client_answers_tcp)
 	ck_assert_uint_eq(c->client_answers, 1);
 	/* The control's RST: its seq is the probe's ack, base + TTL. */
 	n = client_segment(pkt, 7782, 0, PKT_TCP_RST, 0);
-	pkt[24] = 0x01, pkt[25] = 0x02, pkt[26] = 0x03, pkt[27] = 0x05;
+	pkt[27] = 0x05;
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
 	ck_assert_uint_eq(c->client_answers, 2);
 	done_result = NULL;
@@ -638,7 +644,7 @@ START_TEST(test_client_ttl_past_silent_hop)
 	/* 0.2 ms after TTL 4 went out: the RST names TTL 4 exactly, the
 	 * keep-alive's ACK is placed by its timing. */
 	n = client_segment(pkt, 7782, 0, PKT_TCP_RST, 0);
-	pkt[24] = 0x01, pkt[25] = 0x02, pkt[26] = 0x03, pkt[27] = 0x08;
+	pkt[27] = 0x08;
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
 	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
@@ -780,11 +786,97 @@ START_TEST(test_ladder_interval)
 	r.key.client = a4("198.18.1.9");
 	ck_assert_int_eq(probe_start(p, &r, &t), 0);
 	ck_assert_uint_eq(c->limit_ladder_interval, 1);
-	t.mono_us = 2000 * 1000 + 1;
+	t.mono_us = 2001 * 1000;	/* a token and a little */
 	ck_assert_int_eq(probe_start(p, &r, &t), 1);
 	r.key.client = a4("198.18.1.10");
 	ck_assert_int_eq(probe_start(p, &r, &t), 0);
 	ck_assert_uint_eq(c->limit_ladder_interval, 2);
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+/* The control 5-tuple's port is the next one up that is no game port. */
+START_TEST(test_control_port)
+{
+	struct probe_config cfg = {
+		.mark = PROBE_MARK_DEFAULT, .max_ttl = 4, .pace_ms = 50,
+		.rate = 1000, .max_ladders = 2, .client_interval_s = 60,
+		.timeout_ms = 10, .no_sockets = 1,
+	};
+	struct gw_time t = { 1, 1700000000000000ULL };
+	static struct portset ports;
+	struct gap_record r;
+	struct prober *p;
+	char err[128];
+	uint64_t ms;
+
+	ck_assert_int_eq(portset_parse(&ports, "7781-7783,1", err, sizeof(err)), 0);
+	cfg.ports = &ports;
+	p = probe_open(&cfg, err, sizeof(err));
+	ck_assert_ptr_nonnull(p);
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t), 1);
+	done_result = NULL;
+	for (ms = 0; ms < 1000 && done_result == NULL; ms += 10)
+		run_at(p, ms);
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert_int_eq(json_integer_value(json_object_get(done_result,
+							    "control_port")), 7784);
+	/* At the top it wraps, past port 1 (a game port too). */
+	r.key.client = a4("198.18.1.3");
+	r.key.server_port = 65535;
+	t.mono_us = 1000 * 1000;
+	ck_assert_int_eq(probe_start(p, &r, &t), 1);
+	json_decref(done_result);
+	done_result = NULL;
+	for (ms = 1000; ms < 2000 && done_result == NULL; ms += 10)
+		run_at(p, ms);
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert_int_eq(json_integer_value(json_object_get(done_result,
+							    "control_port")), 2);
+	ck_assert_uint_eq(probe_counters(p)->ladders_done, 2);
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+END_TEST
+
+/* Both ladders stop at the same hop: a stateful device, or the path. */
+START_TEST(test_verdict_both_stop)
+{
+	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct prober *p = test_prober();
+	struct gap_record r;
+	uint8_t msg[256];
+	uint64_t ms;
+	size_t n;
+
+	gap_open_rec(&r);
+	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
+	done_result = NULL;
+	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
+		run_at(p, ms);
+		if (ms == 10 || ms == 60) {
+			uint8_t ttl = ms == 10 ? 1 : 2;
+			const char *at = ttl == 1 ? "198.18.4.1" : "198.18.3.1";
+
+			n = answer(msg, at, LADDER_FLOW, ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+			n = answer(msg, at, LADDER_CONTROL, ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+	}
+	ck_assert_ptr_nonnull(done_result);
+	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+			 "both this flow and a fresh flow (an ACK without a "
+			 "handshake) stop after hop 2 (198.18.3.1): that router or "
+			 "one after it drops both, as a stateful firewall or NAT "
+			 "with no state for either does, or the path beyond it is "
+			 "down");
+	/* Five silent TTLs past the highest answer, then it stopped. */
+	ck_assert_int_eq(json_array_size(json_object_get(done_result, "flow")), 7);
 	json_decref(done_result);
 	done_result = NULL;
 	probe_close(p);
@@ -806,11 +898,13 @@ static Suite *probe_suite(void)
 	tcase_add_test(tc, test_wanted);
 	tcase_add_test(tc, test_ladder_limit);
 	tcase_add_test(tc, test_ladder_interval);
+	tcase_add_test(tc, test_control_port);
 	tcase_add_test(tc, test_payload_parse);
 	tcase_add_test(tc, test_client_answers_tcp);
 	tcase_add_test(tc, test_client_ttl_past_silent_hop);
 	tcase_add_test(tc, test_client_answers_udp);
 	tcase_add_test(tc, test_verdict_client_edge);
+	tcase_add_test(tc, test_verdict_both_stop);
 	suite_add_tcase(s, tc);
 	return s;
 }
