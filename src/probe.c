@@ -77,6 +77,12 @@ struct ladder {
 	struct hop hops[2][PROBE_TTL_LIMIT + 1];
 };
 
+/* A token bucket: refilled with time, up to a burst. */
+struct bucket {
+	double tokens;
+	uint64_t us;			/* mono: last refill */
+};
+
 struct client_seen {
 	struct in6_addr addr;
 	uint64_t mono_us;
@@ -91,10 +97,8 @@ struct prober {
 	struct ladder *ladders;		/* [cfg.max_ladders] */
 	unsigned int nactive;
 	struct client_seen clients[CLIENTS_KEPT];
-	double tokens;			/* rate limit bucket */
-	uint64_t tokens_us;
-	double ladder_tokens;		/* ladder starts bucket */
-	uint64_t ladder_tokens_us;
+	struct bucket probes;		/* --probe-rate */
+	struct bucket starts;		/* --probe-ladder-interval-ms */
 	struct probe_counters counters;
 };
 
@@ -444,8 +448,8 @@ struct prober *probe_open(const struct probe_config *cfg, char *err,
 		snprintf(err, errlen, "prober: out of memory");
 		goto err_free;
 	}
-	p->tokens = cfg->rate;
-	p->ladder_tokens = cfg->max_ladders;
+	p->probes.tokens = cfg->rate;
+	p->starts.tokens = cfg->max_ladders;
 	if (cfg->no_sockets)
 		return p;
 	p->send_fd[FAM4] = open_send(AF_INET, cfg->mark, err, errlen);
@@ -465,7 +469,6 @@ struct prober *probe_open(const struct probe_config *cfg, char *err,
 	}
 	if (p->send_fd[FAM6] < 0)
 		log_warnx("%s: IPv6 flows will not be probed", err6);
-	p->tokens = cfg->rate;
 	return p;
 
 err_close:
@@ -660,20 +663,24 @@ static uint16_t control_port(const struct prober *p, uint16_t port)
 	return port == 65535 ? 65534 : (uint16_t)(port + 1);
 }
 
-/* Ladder starts: a burst of max_ladders, then one per interval. */
-static int ladder_token(struct prober *p, uint64_t now)
+/* Refill b at per_us tokens a microsecond, up to burst: is one there? */
+static int bucket_ready(struct bucket *b, uint64_t now, double per_us,
+			double burst)
 {
-	if (p->cfg.ladder_interval_ms == 0)
-		return 1;
-	p->ladder_tokens += (double)(now - p->ladder_tokens_us) /
-			    ((double)p->cfg.ladder_interval_ms * USEC_PER_MSEC);
-	p->ladder_tokens_us = now;
-	if (p->ladder_tokens > p->cfg.max_ladders)
-		p->ladder_tokens = p->cfg.max_ladders;
-	if (p->ladder_tokens < 1.0)
-		return 0;
-	p->ladder_tokens -= 1.0;
-	return 1;
+	b->tokens += (double)(now - b->us) * per_us;
+	b->us = now;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	return b->tokens >= 1.0;
+}
+
+/* Ladder starts: a burst of max_ladders, then one per interval. */
+static int start_ready(struct prober *p, uint64_t now)
+{
+	return p->cfg.ladder_interval_ms == 0 ||
+	       bucket_ready(&p->starts, now,
+			    1.0 / ((double)p->cfg.ladder_interval_ms * USEC_PER_MSEC),
+			    p->cfg.max_ladders);
 }
 
 int probe_start(struct prober *p, const struct gap_record *rec,
@@ -698,16 +705,15 @@ int probe_start(struct prober *p, const struct gap_record *rec,
 		p->counters.limit_ladders++;
 		return 0;
 	}
-	if (!ladder_token(p, now->mono_us)) {
+	if (!start_ready(p, now->mono_us)) {
 		p->counters.limit_ladder_interval++;
 		return 0;
 	}
 	if (!client_allowed(p, &rec->key.client, now->mono_us)) {
-		if (p->cfg.ladder_interval_ms)
-			p->ladder_tokens += 1.0;	/* not spent */
 		p->counters.limit_client++;
 		return 0;
 	}
+	p->starts.tokens -= 1.0;
 	memset(l, 0, sizeof(*l));
 	l->active = 1;
 	l->queue = rec->queue;
@@ -782,13 +788,9 @@ static int take_token(struct prober *p, uint64_t now)
 {
 	double burst = p->cfg.rate < 10 ? p->cfg.rate : 10;
 
-	p->tokens += (double)(now - p->tokens_us) * p->cfg.rate / 1e6;
-	p->tokens_us = now;
-	if (p->tokens > burst)
-		p->tokens = burst;
-	if (p->tokens < 1.0)
+	if (!bucket_ready(&p->probes, now, p->cfg.rate / 1e6, burst))
 		return 0;
-	p->tokens -= 1.0;
+	p->probes.tokens -= 1.0;
 	return 1;
 }
 

@@ -612,6 +612,7 @@ static void print_probe(FILE *f, json_t *probe)
 			       jstr(hop, "address") ? jstr(hop, "address") :
 			       jstr(hop, "addr");
 			double code;
+			int client, unreachable;
 
 			if (jnum(hop, "ttl", &ttl))
 				fprintf(f, "    %3.0f  ", ttl);
@@ -624,16 +625,14 @@ static void print_probe(FILE *f, json_t *probe)
 			fprintf(f, "%-40s", addr);
 			if (jnum(hop, "rtt_ms", &rtt))
 				fprintf(f, "  %.1f ms", rtt);
-			if (json_is_true(json_object_get(hop, "client")))
-				fputs("  (client", f);
-			if (jnum(hop, "unreachable", &code))
-				fprintf(f, "%s unreachable, code %.0f",
-					json_is_true(json_object_get(hop, "client")) ?
-					"," : "  (", code);
-			if (json_is_true(json_object_get(hop, "client")) ||
-			    json_object_get(hop, "unreachable"))
-				fputc(')', f);
-			fputc('\n', f);
+			client = json_is_true(json_object_get(hop, "client"));
+			unreachable = jnum(hop, "unreachable", &code);
+			if (client || unreachable)
+				fprintf(f, "  (%s%s", client ? "client" : "",
+					client && unreachable ? ", " : "");
+			if (unreachable)
+				fprintf(f, "unreachable, code %.0f", code);
+			fputs(client || unreachable ? ")\n" : "\n", f);
 		}
 	}
 	json_object_foreach(probe, key, v) {

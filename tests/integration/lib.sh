@@ -185,12 +185,29 @@ nsc() { ip netns exec "$NS_C" "$@"; }
 nsm() { ip netns exec "$NS_M" "$@"; }
 nss() { ip netns exec "$NS_S" "$@"; }
 
-gw_topology() {
-	for _ns in "$NS_C" "$NS_M" "$NS_S"; do
+# gw_netns_add NS...: create the namespaces (the clean-up deletes them),
+# loopback up.
+gw_netns_add() {
+	for _ns in "$@"; do
 		ip netns add "$_ns" || gw_fail "cannot create namespace $_ns"
 		GW_NETNS="$GW_NETNS $_ns"
 		ip -n "$_ns" link set lo up
 	done
+}
+
+# gw_wait_link NS DEV: wait (5 s) for DEV's carrier: veth comes up
+# asynchronously.
+gw_wait_link() {
+	_w=0
+	until gw_link_up "$1" "$2"; do
+		_w=$((_w + 1))
+		[ "$_w" -lt 100 ] || gw_fail "link $2 in $1 did not come up in 5 s"
+		sleep 0.05
+	done
+}
+
+gw_topology() {
+	gw_netns_add "$NS_C" "$NS_M" "$NS_S"
 	# The veth pairs are created inside the namespaces: no interface ever
 	# appears in the caller's namespace.
 	ip -n "$NS_C" link add eth0 type veth peer name c0 netns "$NS_M" ||
@@ -208,14 +225,10 @@ gw_topology() {
 	ip -n "$NS_C" route add 198.18.2.0/24 via "$MBOX_C_IP"
 	ip -n "$NS_S" route add 198.18.1.0/24 via "$MBOX_S_IP"
 	nsm sysctl -qw net.ipv4.ip_forward=1
-	# Wait for carrier on all four ends (veth comes up asynchronously).
-	_n=0
-	until gw_link_up "$NS_C" eth0 && gw_link_up "$NS_M" c0 &&
-	    gw_link_up "$NS_M" s0 && gw_link_up "$NS_S" eth0; do
-		_n=$((_n + 1))
-		[ "$_n" -lt 100 ] || gw_fail "the veth links did not come up in 5 s"
-		sleep 0.05
-	done
+	gw_wait_link "$NS_C" eth0
+	gw_wait_link "$NS_M" c0
+	gw_wait_link "$NS_M" s0
+	gw_wait_link "$NS_S" eth0
 }
 
 # gw_link_up NS DEV: has DEV carrier? (Quiet: listing a link resolves

@@ -33,10 +33,9 @@ probe_chain() {
 		_i=$((_i + 1))
 	done
 	_nodes="$_nodes $NS_S"
+	# shellcheck disable=SC2086
+	gw_netns_add $_nodes
 	for _ns in $_nodes; do
-		ip netns add "$_ns" || gw_fail "cannot create namespace $_ns"
-		GW_NETNS="$GW_NETNS $_ns"
-		ip -n "$_ns" link set lo up
 		# Addresses usable at once: no duplicate address detection.
 		ip netns exec "$_ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	done
@@ -94,15 +93,10 @@ probe_chain() {
 	else
 		SERVER_IP=$PROBE_SERVER
 	fi
-	_w=0
 	_l=1
 	for _ns in $_nodes; do
 		[ "$_ns" = "$NS_C" ] && continue
-		until gw_link_up "$_ns" "w$_l"; do
-			_w=$((_w + 1))
-			[ "$_w" -lt 100 ] || gw_fail "the veth links did not come up in 5 s"
-			sleep 0.05
-		done
+		gw_wait_link "$_ns" "w$_l"
 		_l=$((_l + 1))
 	done
 	_r=$(probe_router 1)

@@ -336,20 +336,57 @@ static void run_at(struct prober *p, uint64_t ms)
 	probe_run(p, &t, on_done, NULL);
 }
 
-START_TEST(test_ladder_matching)
+/*
+ * Run the ladder of gap_open_rec() to its end: routers r3, r2, r1 answer
+ * the flow's TTLs up to flow_max and the control's up to control_max, 10
+ * ms after each went out; with client, the client's ICMP unreachable
+ * answers the control's TTL 4. The result is in done_result.
+ */
+static void climb(struct prober *p, int flow_max, int control_max, int client)
 {
 	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
 					      "198.18.2.1" };
+	uint8_t msg[256];
+	uint64_t ms;
+	size_t n;
+	int ttl;
+
+	done_result = NULL;
+	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
+		run_at(p, ms);
+		ttl = (int)(ms / 50) + 1;
+		if (ms % 50 == 10 && ttl <= control_max) {
+			n = answer(msg, router[ttl], LADDER_CONTROL, (uint8_t)ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+		if (ms % 50 == 10 && ttl <= flow_max) {
+			n = answer(msg, router[ttl], LADDER_FLOW, (uint8_t)ttl);
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+		if (client && ms == 160) {
+			n = answer(msg, "198.18.1.2", LADDER_CONTROL, 4);
+			msg[20] = 3;
+			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
+		}
+	}
+	ck_assert_ptr_nonnull(done_result);
+}
+
+/* A test's end: the last result and the prober go. */
+static void test_done(struct prober *p)
+{
+	json_decref(done_result);
+	done_result = NULL;
+	probe_close(p);
+}
+
+START_TEST(test_ladder_matching)
+{
 	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
-	uint8_t msg[256], probe[64];
-	struct probe_spec s;
 	json_t *last;
-	size_t n;
-	uint64_t ms;
-	int ttl;
 
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
@@ -360,32 +397,7 @@ START_TEST(test_ladder_matching)
 	ck_assert_uint_eq(c->limit_client, 1);
 	/* TTL 1..3 answer on both ladders (routers r3, r2, r1); the flow's
 	 * TTL 3 probe dies at r1 while the control goes on to the client. */
-	done_result = NULL;
-	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
-		run_at(p, ms);
-		for (ttl = 1; ttl <= 3; ttl++) {
-			if (ms != (uint64_t)(ttl - 1) * 50 + 10)
-				continue;
-			n = answer(msg, router[ttl], LADDER_CONTROL, (uint8_t)ttl);
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-			if (ttl <= 2) {
-				n = answer(msg, router[ttl], LADDER_FLOW,
-					   (uint8_t)ttl);
-				probe_feed_icmp(p, AF_INET, NULL, msg, n,
-						ms * 1000);
-			}
-		}
-		if (ms == 160) {
-			/* The client's ICMP unreachable for the control
-			 * probe of TTL 4. */
-			n = answer(msg, "198.18.1.2", LADDER_CONTROL, 4);
-			msg[20] = 3;
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-		}
-	}
-	(void)probe;
-	(void)s;
-	ck_assert_ptr_nonnull(done_result);
+	climb(p, 2, 3, 1);
 	ck_assert_uint_eq(done_seq, 42);
 	ck_assert_uint_eq(c->icmp_matched, 2 + 3 + 1);
 	ck_assert_uint_eq(c->ladders_done, 1);
@@ -408,9 +420,7 @@ START_TEST(test_ladder_matching)
 		"198.18.4.1");
 	ck_assert(json_is_null(json_object_get(json_array_get(
 		json_object_get(done_result, "flow"), 2), "responder")));
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -608,9 +618,7 @@ START_TEST(test_client_answers_tcp)
 		json_object_get(done_result, "last_hop"), "ttl")), 1);
 	ck_assert(json_is_true(json_object_get(json_array_get(
 		json_object_get(done_result, "flow"), 0), "client")));
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -659,9 +667,7 @@ START_TEST(test_client_ttl_past_silent_hop)
 	ck_assert(json_is_true(json_object_get(json_array_get(control, 3), "client")));
 	ck_assert_int_eq(json_integer_value(json_object_get(
 		json_object_get(done_result, "control_last_hop"), "ttl")), 4);
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -709,45 +715,20 @@ END_TEST
  * the flow does not: the verdict points at the client's edge. */
 START_TEST(test_verdict_client_edge)
 {
-	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
-					      "198.18.2.1" };
 	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();
 	struct gap_record r;
-	uint8_t msg[256];
-	uint64_t ms;
-	size_t n;
-	int ttl;
 
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
-	done_result = NULL;
-	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
-		run_at(p, ms);
-		for (ttl = 1; ttl <= 3; ttl++) {
-			if (ms != (uint64_t)(ttl - 1) * 50 + 10)
-				continue;
-			n = answer(msg, router[ttl], LADDER_CONTROL, (uint8_t)ttl);
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-			n = answer(msg, router[ttl], LADDER_FLOW, (uint8_t)ttl);
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-		}
-		if (ms == 160) {
-			n = answer(msg, "198.18.1.2", LADDER_CONTROL, 4);
-			msg[20] = 3;
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-		}
-	}
-	ck_assert_ptr_nonnull(done_result);
+	climb(p, 3, 3, 1);
 	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
 			 "this flow's packets are dropped after hop 3 "
 			 "(198.18.2.1), the last router before the client: that "
 			 "router, the client's own edge (a NAT or firewall that "
 			 "lost this flow) or the client drops them; a fresh flow "
 			 "reaches the client");
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -791,9 +772,7 @@ START_TEST(test_ladder_interval)
 	r.key.client = a4("198.18.1.10");
 	ck_assert_int_eq(probe_start(p, &r, &t), 0);
 	ck_assert_uint_eq(c->limit_ladder_interval, 2);
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -837,9 +816,7 @@ START_TEST(test_control_port)
 	ck_assert_int_eq(json_integer_value(json_object_get(done_result,
 							    "control_port")), 2);
 	ck_assert_uint_eq(probe_counters(p)->ladders_done, 2);
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
@@ -849,26 +826,10 @@ START_TEST(test_verdict_both_stop)
 	struct gw_time t0 = { 1, 1700000000000000ULL };
 	struct prober *p = test_prober();
 	struct gap_record r;
-	uint8_t msg[256];
-	uint64_t ms;
-	size_t n;
 
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
-	done_result = NULL;
-	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
-		run_at(p, ms);
-		if (ms == 10 || ms == 60) {
-			uint8_t ttl = ms == 10 ? 1 : 2;
-			const char *at = ttl == 1 ? "198.18.4.1" : "198.18.3.1";
-
-			n = answer(msg, at, LADDER_FLOW, ttl);
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-			n = answer(msg, at, LADDER_CONTROL, ttl);
-			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
-		}
-	}
-	ck_assert_ptr_nonnull(done_result);
+	climb(p, 2, 2, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
 			 "both this flow and a fresh flow (an ACK without a "
 			 "handshake) stop after hop 2 (198.18.3.1): that router or "
@@ -877,9 +838,7 @@ START_TEST(test_verdict_both_stop)
 			 "down");
 	/* Five silent TTLs past the highest answer, then it stopped. */
 	ck_assert_int_eq(json_array_size(json_object_get(done_result, "flow")), 7);
-	json_decref(done_result);
-	done_result = NULL;
-	probe_close(p);
+	test_done(p);
 }
 END_TEST
 
