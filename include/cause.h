@@ -4,7 +4,7 @@
 #ifndef GAPWATCH_CAUSE_H
 #define GAPWATCH_CAUSE_H
 
-#include "engine.h"
+#include "record.h"
 
 /*
  * cause_classify - set rec->cause and write one sentence of evidence into

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portset.h"
 #include "probe.h"
 
 /* Exit codes, documented in gapwatchd(8). */
@@ -19,23 +20,6 @@
 #define EXIT_USAGE	2	/* bad option, config file or value */
 
 #define QUEUES_MAX	64
-
-struct portset {
-	uint64_t bits[65536 / 64];
-	uint32_t count;
-};
-
-static inline int portset_has(const struct portset *s, uint16_t port)
-{
-	return (s->bits[port >> 6] >> (port & 63)) & 1;
-}
-
-/*
- * portset_parse - parse "7781,7000-7010" into s (cleared first).
- * Returns 0, or -1 with a reason written to err.
- */
-int portset_parse(struct portset *s, const char *list, char *err,
-		  size_t errlen);
 
 /*
  * queue_range_parse - parse "N" or "N-M" (0..65535, N <= M, at most

@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "gapwatch.h"
+#include "record.h"
+
+struct portset;
 
 #define CT_CONNMARK		0x10000000	/* the rules mark game flows */
 #define CT_QUERY_TIMEOUT_MS	200

@@ -13,18 +13,8 @@
 #define GAPWATCH_FLOW_H
 
 #include <stdint.h>
-#include <netinet/in.h>
 
-enum flow_side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
-
-struct flow_key {
-	struct in6_addr client;
-	struct in6_addr server;
-	uint16_t client_port;
-	uint16_t server_port;
-	uint8_t proto;
-	uint8_t pad[3];		/* zero: keys are hashed and compared whole */
-};
+#include "flowkey.h"
 
 /*
  * Counters over a window that restarts at a side's new data. win[WIN_OWN]
@@ -86,7 +76,7 @@ struct flow {
 	uint32_t lru_next;
 	uint8_t state;			/* FLOW_* */
 	uint8_t gap_side;		/* the side that went silent */
-	uint8_t gap_trigger;		/* GAP_TRIGGER_* */
+	uint8_t gap_trigger;		/* enum gap_trigger (record.h) */
 	uint8_t gap_ttl_before[2];
 	uint16_t evidence;		/* gap evidence buffer + 1, 0: none */
 	uint64_t gap_end_us;		/* when the last gap closed */

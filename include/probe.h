@@ -28,8 +28,8 @@
 #include <netinet/in.h>
 #include <jansson.h>
 
-#include "engine.h"
 #include "gapwatch.h"
+#include "record.h"
 
 /* Defaults (documented in gapwatchd(8)). */
 #define PROBE_MARK_DEFAULT	0x08000000

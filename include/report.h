@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "engine.h"
+#include "record.h"
 
 /* Lines the writer may be behind by before records are dropped. */
 #define REPORT_QUEUE_LINES 65536

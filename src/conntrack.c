@@ -24,10 +24,10 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
-#include "config.h"
 #include "conntrack.h"
 #include "flow.h"
 #include "log.h"
+#include "portset.h"
 
 #define CT_HISTORY	6	/* events kept per flow */
 #define CT_SAMPLES	1024	/* table statistics, one a second */
@@ -226,22 +226,8 @@ static int entry_key(const struct ct *ct, const struct nf_conntrack *c,
 	}
 	sport = ntohs(nfct_get_attr_u16(c, ATTR_ORIG_PORT_SRC));
 	dport = ntohs(nfct_get_attr_u16(c, ATTR_ORIG_PORT_DST));
-	memset(k, 0, sizeof(*k));
-	k->proto = l4;
-	if (portset_has(ct->cfg.ports, dport)) {
-		k->client = src;
-		k->server = dst;
-		k->client_port = sport;
-		k->server_port = dport;
-	} else if (portset_has(ct->cfg.ports, sport)) {
-		k->client = dst;
-		k->server = src;
-		k->client_port = dport;
-		k->server_port = sport;
-	} else {
-		return -1;
-	}
-	return 0;
+	return portset_orient(ct->cfg.ports, l4, &src, sport, &dst, dport, k) < 0 ?
+		-1 : 0;
 }
 
 static void entry_fill(const struct nf_conntrack *c, struct ct_entry *e)

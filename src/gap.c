@@ -19,8 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cause.h"
-#include "config.h"
+#include "portset.h"
 #include "engine.h"
 #include "evidence.h"
 #include "tcp.h"
@@ -479,12 +478,6 @@ static void evidence_tick(struct engine *e)
 	}
 }
 
-static void gap_emit(struct engine *e, struct gap_record *rec)
-{
-	cause_classify(rec);
-	e->cb(e->cb_ctx, rec);
-}
-
 static void gap_open(struct engine *e, struct flow *f, int side,
 		     enum gap_trigger trigger)
 {
@@ -504,7 +497,7 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 	gap_fill(e, f, &rec, NULL, 0);
 	rec.is_open_event = 1;
 	rec.has_pcap = f->evidence != 0;
-	gap_emit(e, &rec);
+	e->cb(e->cb_ctx, &rec);
 }
 
 static void gap_close(struct engine *e, struct flow *f,
@@ -530,7 +523,7 @@ static void gap_close(struct engine *e, struct flow *f,
 	f->gap_end_us = e->now_us;
 	e->open_gaps--;
 	e->counters[EC_GAPS_CLOSED]++;
-	gap_emit(e, &rec);
+	e->cb(e->cb_ctx, &rec);
 	evidence_post(e, f, outcome, successor ?
 		      (uint32_t)(successor - flow_get(&e->flows, 0)) : 0);
 }
@@ -815,33 +808,6 @@ static void account(struct engine *e, struct flow *f, int side,
 		f->state |= FLOW_CLOSED;
 }
 
-static int flow_orient(const struct engine *e, const struct packet *pkt,
-		       struct flow_key *k)
-{
-	int side;
-
-	if (portset_has(e->cfg.ports, pkt->dport))
-		side = SIDE_CLIENT;
-	else if (portset_has(e->cfg.ports, pkt->sport))
-		side = SIDE_SERVER;
-	else
-		return -1;
-	memset(k, 0, sizeof(*k));
-	k->proto = pkt->proto;
-	if (side == SIDE_CLIENT) {
-		k->client = pkt->src;
-		k->server = pkt->dst;
-		k->client_port = pkt->sport;
-		k->server_port = pkt->dport;
-	} else {
-		k->client = pkt->dst;
-		k->server = pkt->src;
-		k->client_port = pkt->dport;
-		k->server_port = pkt->sport;
-	}
-	return side;
-}
-
 /* Does this packet start a flow: a client's SYN, or any UDP datagram? */
 static int opens_flow(const struct packet *pkt, int side)
 {
@@ -877,7 +843,8 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	set_time(e, now);
 	e->counters[EC_PACKETS]++;
 	e->counters[EC_BYTES] += wirelen;
-	side = flow_orient(e, pkt, &k);
+	side = portset_orient(e->cfg.ports, pkt->proto, &pkt->src, pkt->sport,
+			      &pkt->dst, pkt->dport, &k);
 	if (side < 0) {
 		e->counters[EC_UNMATCHED]++;
 		return;

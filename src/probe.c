@@ -29,12 +29,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cause.h"
-#include "config.h"
 #include "log.h"
 #include "packet.h"
+#include "portset.h"
 #include "probe.h"
-#include "report.h"
 
 #define IP4_HLEN	20
 #define IP6_HLEN	40

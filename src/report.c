@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "cause.h"
+#include "gapwatch.h"
+#include "packet.h"
 #include "report.h"
 
 struct report {

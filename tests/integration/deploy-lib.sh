@@ -27,9 +27,9 @@ set -eu
 # shellcheck disable=SC2034 # the callers use these
 GW_BUILD=${GW_BUILD:-$top/build}
 GAPWATCHD=$GW_BUILD/gapwatchd
-GAMESIM=$GW_BUILD/tools/gamesim
+GAMESIM=$GW_BUILD/rigs/gamesim
 # shellcheck disable=SC2034
-RULES=$top/tools/gapwatch-rules
+RULES=$top/rules/gapwatch-rules
 # shellcheck disable=SC2034
 INITSCRIPT=$top/dist/gapwatch.init
 export GAPWATCH_RULES_DIR="$top/rules"

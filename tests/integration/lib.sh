@@ -27,8 +27,8 @@ set -eu
 
 GW_BUILD=${GW_BUILD:-$top/build}
 GAPWATCHD=$GW_BUILD/gapwatchd
-GAMESIM=$GW_BUILD/tools/gamesim
-RULES=$top/tools/gapwatch-rules
+GAMESIM=$GW_BUILD/rigs/gamesim
+RULES=$top/rules/gapwatch-rules
 
 CLIENT_IP=198.18.1.2
 MBOX_C_IP=198.18.1.1

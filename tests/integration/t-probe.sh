@@ -95,7 +95,7 @@ marked=$(nss iptables -t mangle -L POSTROUTING -v -n -x | awk '/MARK|mark/ { pri
 gw_log "marked probe packets that left the server: $marked"
 # gapwatch show prints A's ladders as a traceroute table.
 ida=$(printf '%s' "$pa" | jq -r .id)
-"$GW_BUILD/tools/gapwatch" show "$ida" "$report" >"$GW_WORK/show.txt" ||
+"$GW_BUILD/gapwatch" show "$ida" "$report" >"$GW_WORK/show.txt" ||
 	gw_fail "gapwatch show $ida failed" "$GW_WORK/show.txt"
 grep -q '^probe (TTL ladder on the same 5-tuple):' "$GW_WORK/show.txt" &&
 	grep -Eq '^ +2  198\.18\.3\.1 +[0-9.]+ ms$' "$GW_WORK/show.txt" &&

@@ -22,8 +22,8 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
 
-GAPWATCH=$GW_BUILD/tools/gapwatch
-MKREPORT=$GW_BUILD/tools/mkreport
+GAPWATCH=$GW_BUILD/gapwatch
+MKREPORT=$GW_BUILD/rigs/mkreport
 
 gw_init t-report
 for b in "$GAPWATCH" "$MKREPORT"; do

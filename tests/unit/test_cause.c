@@ -291,8 +291,11 @@ static void collect(void *ctx, const struct gap_record *rec)
 {
 	struct collected *c = ctx;
 
-	if (c->n < 16)
-		c->rec[c->n++] = *rec;
+	/* The correlator classifies what the engine reports. */
+	if (c->n < 16) {
+		c->rec[c->n] = *rec;
+		cause_classify(&c->rec[c->n++]);
+	}
 }
 
 static struct engine *engine_for(struct portset *ports, struct collected *c)

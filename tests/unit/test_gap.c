@@ -24,7 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "cause.h"
+#include "portset.h"
 #include "engine.h"
 #include "packet.h"
 #include "pktbuild.h"
@@ -82,7 +83,9 @@ static void collect(void *ctx, const struct gap_record *rec)
 	struct sim *s = ctx;
 
 	ck_assert_int_lt(s->nrec, MAXREC);
-	s->rec[s->nrec++] = *rec;
+	s->rec[s->nrec] = *rec;
+	/* The correlator classifies what the engine reports. */
+	cause_classify(&s->rec[s->nrec++]);
 	if (getenv("GAP_DEBUG"))
 		fprintf(stderr, "rec %d: open %u seq %llu silent %d outcome %d cause %d "
 			"cport %u start %.3f det %.3f end %.3f thr %u int %u "

@@ -1,6 +1,6 @@
 /*
  * test_gapwatch_report.c - gapwatch report's reading and aggregation
- * (tools/gapwatch-scan.c, tools/gapwatch-report.c).
+ * (reader/gapwatch-scan.c, reader/gapwatch-report.c).
  *
  * Each test writes a small report file whose every record is in this
  * file, so each expected count, median and p95 can be worked out by
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../tools/gapwatch.h"
+#include "../../reader/gapwatch.h"
 
 /* 2026-11-25T10:00:00Z */
 #define T0_US		1795600800000000LL

@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "cause.h"
+#include "portset.h"
 #include "engine.h"
 #include "packet.h"
 #include "pktbuild.h"
@@ -180,7 +181,9 @@ static void collect(void *ctx, const struct gap_record *rec)
 	struct run *r = ctx;
 
 	ck_assert_int_lt(r->nrec, MAXREC);
-	memcpy(&r->rec[r->nrec++], rec, sizeof(*rec));
+	memcpy(&r->rec[r->nrec], rec, sizeof(*rec));
+	/* The correlator classifies what the engine reports. */
+	cause_classify(&r->rec[r->nrec++]);
 }
 
 static struct run *run_new(void)

@@ -20,7 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "packet.h"
-#include "../tests/unit/pktbuild.h"
+#include "pktbuild.h"
 
 struct flow_gen {
 	char client[32];

@@ -1,0 +1,164 @@
+/*
+ * record.h - the gap record: what the engine found, what the correlator
+ * added (conntrack, clusters, cause, pcap), as the report writes it.
+ *
+ * The engine fills it, the correlator completes it, report.c encodes it
+ * (with the field names of schema.h). Plain data: no pointers, so that a
+ * record is copied whole through the correlator's queue.
+ */
+#ifndef GAPWATCH_RECORD_H
+#define GAPWATCH_RECORD_H
+
+#include <stdint.h>
+
+#include "flowkey.h"
+
+enum gap_outcome {
+	OUTCOME_NONE = 0,	/* gap_open record: not closed yet */
+	OUTCOME_RESUMED,
+	OUTCOME_CLIENT_RST,
+	OUTCOME_SERVER_RST,
+	OUTCOME_FIN,
+	OUTCOME_EXPIRED,
+	OUTCOME_RECONNECTED,
+	OUTCOME_EVICTED,
+	OUTCOME_OPEN_AT_EXIT,
+};
+
+enum gap_silent { SILENT_CLIENT, SILENT_SERVER, SILENT_BOTH };
+
+enum gap_cause {
+	CAUSE_NONE = 0,			/* not classified yet */
+	CAUSE_INSPECTOR_LOSS,
+	CAUSE_PATH_LOSS_TO_SERVER,
+	CAUSE_PATH_LOSS_TO_CLIENT,
+	CAUSE_LOCAL_DROP_INVALID,
+	CAUSE_CONNTRACK_DESTROYED,
+	CAUSE_CONNTRACK_TABLE_FULL,
+	CAUSE_NAT_REBIND,
+	CAUSE_PMTU_BLACKHOLE,
+	CAUSE_CLIENT_APP_STALL,
+	CAUSE_SERVER_APP_STALL,
+	CAUSE_UNKNOWN,
+	CAUSE_MAX
+};
+
+/* What opened the gap. */
+enum gap_trigger {
+	TRIGGER_SILENCE = 0,	/* a side's data stopped */
+	TRIGGER_UNACKED,	/* a side's data went unacknowledged */
+};
+
+/* The inspector's own loss counters (cumulative, per queue). */
+struct inspector_counters {
+	uint64_t queue_dropped;		/* /proc: queue full, no fail-open */
+	uint64_t user_dropped;		/* /proc: netlink send to us failed */
+	uint64_t enobufs;		/* our socket overran */
+	uint64_t truncated;		/* messages cut by MSG_TRUNC */
+};
+
+/* Facts about one side over the gap window (from gap start to its end). */
+struct gap_side_facts {
+	uint64_t last_packet_us;	/* wall clock, 0 if never */
+	uint32_t packets;		/* packets in the window */
+	uint32_t retransmits;
+	uint32_t dup_acks;
+	uint32_t zero_windows;
+	uint32_t bytes_in_flight;	/* TCP: sent but not acked, at the end */
+	uint32_t invalid;		/* packets conntrack called INVALID */
+	uint32_t big_retransmits;	/* retransmitted near-MSS segments */
+	uint16_t mss;			/* this side's advertised MSS, 0 unknown */
+	uint8_t ttl_before;
+	uint8_t ttl_after;
+	uint8_t fin;
+	uint8_t rst;
+};
+
+/* Conntrack's view of a gap's flow, filled by the conntrack stage. */
+#define CT_EVENTS_MAX 8
+
+enum ct_event_type { CT_EV_NEW = 1, CT_EV_UPDATE, CT_EV_DESTROY };
+
+struct ct_event {
+	uint64_t wall_us;
+	uint32_t timeout_s;		/* at the event */
+	uint8_t type;			/* CT_EV_* */
+	uint8_t tcp_state;		/* TCP_CONNTRACK_*, 0 for UDP */
+	uint8_t by_timeout;		/* DESTROY: the entry timed out */
+};
+
+struct ct_entry {
+	uint8_t looked_up;		/* a GET was answered */
+	uint8_t found;
+	uint8_t tcp_state;
+	uint32_t timeout_s;
+	uint32_t mark;
+	uint32_t status;		/* IPS_* bits */
+	uint64_t packets[2];		/* [orig], [reply], with accounting */
+	uint64_t bytes[2];
+};
+
+/* Table health over the gap's window. */
+struct ct_health {
+	uint32_t count;			/* entries at the end */
+	uint32_t max;
+	uint64_t invalid;		/* growth of the per-CPU statistics */
+	uint64_t drop;
+	uint64_t early_drop;
+	uint64_t insert_failed;
+	uint64_t error;
+	uint64_t search_restart;
+};
+
+struct ct_facts {
+	uint8_t available;		/* ctnetlink answered */
+	uint8_t nevents;
+	uint16_t events_missed;		/* more than CT_EVENTS_MAX, or ENOBUFS */
+	struct ct_event events[CT_EVENTS_MAX];	/* in the gap's window */
+	struct ct_entry at_open;
+	struct ct_entry at_close;
+	struct ct_health health;
+};
+
+/* Gaps that started within about a second of each other: one event. */
+struct gap_cluster {
+	uint64_t id;			/* 0: not part of a cluster */
+	uint32_t size;
+	uint64_t first_start_us;
+};
+
+struct gap_record {
+	uint64_t seq;			/* unique within this engine */
+	uint16_t queue;
+	uint8_t is_open_event;		/* 1: "gap_open", 0: "gap" (closed) */
+	uint8_t trigger;		/* enum gap_trigger */
+	enum gap_silent silent;
+	enum gap_outcome outcome;
+	enum gap_cause cause;
+	struct flow_key key;
+	uint64_t start_us;		/* wall: last data of the silent side */
+	uint64_t end_us;		/* wall: resume / outcome / detection */
+	uint64_t detected_us;		/* wall: when the timer saw it */
+	uint32_t threshold_us;
+	uint32_t expected_interval_us;
+	struct gap_side_facts side[2];	/* [SIDE_CLIENT], [SIDE_SERVER] */
+	uint16_t reconnect_port;	/* valid if outcome RECONNECTED */
+	uint64_t reconnect_delay_us;
+	struct inspector_counters inspector;	/* deltas over the window */
+	uint64_t invalid_first_us;	/* wall: the run of INVALID packets */
+	uint64_t invalid_last_us;
+	struct ct_facts ct;
+	struct gap_cluster cluster;
+	/* TCP: a keep-alive the server could send on this flow now (for
+	 * probes): seq = what the client last acknowledged - 1, ack = the
+	 * client's next sequence number. tcp_known: both are known. */
+	uint8_t tcp_known;
+	uint32_t keepalive_seq;
+	uint32_t keepalive_ack;
+	uint16_t server_window;
+	uint8_t has_pcap;		/* the packets go to a pcap file */
+	char pcap_path[192];		/* set by the correlator */
+	char evidence[256];		/* one human sentence */
+};
+
+#endif
