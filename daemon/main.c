@@ -29,6 +29,7 @@
 #include "queue.h"
 #include "replay.h"
 #include "report.h"
+#include "timefmt.h"
 
 /* The engine's timers are looked at this often: a gap is reported at
  * most one tick plus one wheel slot (16 ms) after its threshold. */
@@ -207,7 +208,7 @@ static json_t *stats_record(struct worker *ws, unsigned int n,
 				    json_integer((json_int_t)sum.counters[c]));
 	o = json_pack("{s:s,s:s,s:I,s:i}",
 		"type", "stats",
-		"time", report_time(now->wall_us, when, sizeof(when)),
+		"time", timefmt_rfc3339((int64_t)now->wall_us, 1, when, sizeof(when)),
 		"uptime_s", (json_int_t)((now->mono_us - started_us) / USEC_PER_SEC),
 		"queues", (int)n);
 	for (c = 0; c < EC_MAX; c++) {

@@ -2,8 +2,7 @@
  * packet.h - parse IPv4/IPv6 + TCP/UDP headers into a small, flat record.
  *
  * The parser never allocates and never reads outside [buf, buf + caplen).
- * Addresses are kept as IPv6; IPv4 addresses are stored v4-mapped
- * (::ffff:a.b.c.d) so that one comparison and one hash serve both families.
+ * Addresses are kept as addr.h says: IPv6, IPv4 v4-mapped.
  */
 #ifndef GAPWATCH_PACKET_H
 #define GAPWATCH_PACKET_H
@@ -73,14 +72,5 @@ enum parse_result parse_packet(const uint8_t *buf, size_t caplen,
 
 /* parse_result_name - short stable name of a result, for counters. */
 const char *parse_result_name(enum parse_result r);
-
-/*
- * parse_addr_format - "198.18.0.1" or "2001:db8::1" (v4-mapped printed as
- * IPv4). Returns dst. @len should be at least INET6_ADDRSTRLEN.
- */
-char *parse_addr_format(const struct in6_addr *a, char *dst, size_t len);
-
-/* parse_addr_is_v4 - true when a is a v4-mapped address. */
-int parse_addr_is_v4(const struct in6_addr *a);
 
 #endif

@@ -58,7 +58,4 @@ uint64_t report_write_errors(struct report *r);
  */
 json_t *report_gap_json(const struct gap_record *rec, const char *run_id);
 
-/* report_time - RFC 3339 UTC with microseconds into buf (>= 32 bytes). */
-char *report_time(uint64_t wall_us, char *buf, size_t len);
-
 #endif

@@ -443,15 +443,6 @@ void prefix_group(const struct in6_addr *a, struct gw_prefix *p)
 	mask(&p->addr, p->len);
 }
 
-char *addr_format(const struct in6_addr *a, char *buf, size_t len)
-{
-	if (is_v4(a))
-		inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
-	return buf;
-}
-
 char *prefix_format(const struct gw_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "addr.h"
+
 /* Where gapwatchd writes by default; rotated siblings are read too. */
 #define GW_DEFAULT_REPORT	"/var/log/gapwatch/gaps.jsonl"
 
@@ -216,9 +218,6 @@ void prefix_group(const struct in6_addr *a, struct gw_prefix *p);
 
 /* prefix_format - "198.18.3.0/24", "2001:db8:1::/48". Returns buf. */
 char *prefix_format(const struct gw_prefix *p, char *buf, size_t len);
-
-/* addr_format - "198.18.0.1" or "2001:db8::1". Returns buf. */
-char *addr_format(const struct in6_addr *a, char *buf, size_t len);
 
 /* count_text - "1,234,567" into buf. */
 char *count_text(uint64_t n, char *buf, size_t len);

@@ -24,6 +24,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
+#include "addr.h"
 #include "conntrack.h"
 #include "flow.h"
 #include "log.h"
@@ -214,10 +215,8 @@ static int entry_key(const struct ct *ct, const struct nf_conntrack *c,
 		uint32_t a = nfct_get_attr_u32(c, ATTR_ORIG_IPV4_SRC);
 		uint32_t b = nfct_get_attr_u32(c, ATTR_ORIG_IPV4_DST);
 
-		src.s6_addr[10] = src.s6_addr[11] = 0xff;
-		dst.s6_addr[10] = dst.s6_addr[11] = 0xff;
-		memcpy(&src.s6_addr[12], &a, 4);
-		memcpy(&dst.s6_addr[12], &b, 4);
+		addr_from_v4(&src, &a);
+		addr_from_v4(&dst, &b);
 	} else if (l3 == AF_INET6) {
 		memcpy(&src, nfct_get_attr(c, ATTR_ORIG_IPV6_SRC), 16);
 		memcpy(&dst, nfct_get_attr(c, ATTR_ORIG_IPV6_DST), 16);

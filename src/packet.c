@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "packet.h"
 
 #define IP4_HDRLEN	20
@@ -44,10 +45,6 @@
 /* RFC 7323 2.3: a larger shift is taken as 14. It also keeps 0xff free. */
 #define TCP_MAX_WSCALE	14
 #define TCP_NO_WSCALE	0xff
-
-static const uint8_t v4mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
 
 static const char *const result_names[PARSE_RESULT_MAX] = {
 	[PARSE_OK]		= "ok",
@@ -203,10 +200,8 @@ static enum parse_result parse_ip4(const uint8_t *buf, size_t caplen,
 	pkt->family = AF_INET;
 	pkt->ttl = buf[8];
 	pkt->ct = 0;
-	memcpy(pkt->src.s6_addr, v4mapped_prefix, sizeof(v4mapped_prefix));
-	memcpy(pkt->src.s6_addr + 12, buf + 12, 4);
-	memcpy(pkt->dst.s6_addr, v4mapped_prefix, sizeof(v4mapped_prefix));
-	memcpy(pkt->dst.s6_addr + 12, buf + 16, 4);
+	addr_from_v4(&pkt->src, buf + 12);
+	addr_from_v4(&pkt->dst, buf + 16);
 
 	return parse_l4(buf[9], buf + hl, min_size(caplen, iplen) - hl,
 			iplen - hl, pkt);
@@ -320,25 +315,3 @@ const char *parse_result_name(enum parse_result r)
 	return result_names[r];
 }
 
-char *parse_addr_format(const struct in6_addr *a, char *dst, size_t len)
-{
-	socklen_t n;
-	const char *s;
-
-	if (len == 0)
-		return dst;
-	n = len > INET6_ADDRSTRLEN ? INET6_ADDRSTRLEN : (socklen_t)len;
-	if (parse_addr_is_v4(a))
-		s = inet_ntop(AF_INET, a->s6_addr + 12, dst, n);
-	else
-		s = inet_ntop(AF_INET6, a, dst, n);
-	/* Only a short buffer fails; leave the caller a string anyway. */
-	if (s == NULL)
-		dst[0] = '\0';
-	return dst;
-}
-
-int parse_addr_is_v4(const struct in6_addr *a)
-{
-	return IN6_IS_ADDR_V4MAPPED(a);
-}

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "packet.h"
 #include "portset.h"
@@ -153,17 +154,9 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
-static void v4mapped(struct in6_addr *a, const uint8_t *v4)
-{
-	memset(a, 0, sizeof(*a));
-	a->s6_addr[10] = 0xff;
-	a->s6_addr[11] = 0xff;
-	memcpy(&a->s6_addr[12], v4, 4);
-}
-
 size_t probe_build(const struct probe_spec *s, uint8_t *buf, size_t len)
 {
-	int v4 = parse_addr_is_v4(&s->src);
+	int v4 = addr_is_v4(&s->src);
 	size_t ip_len = v4 ? IP4_HLEN : IP6_HLEN;
 	size_t l4_len = s->proto == IPPROTO_TCP ? TCP_HLEN :
 			UDP_HLEN + (s->payload ? s->payload_len : 0);
@@ -277,7 +270,7 @@ enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
 	if (icmp[0] != ICMP_TIME_EXCEEDED && icmp[0] != ICMP_DEST_UNREACH)
 		return QUOTE_OTHER;
 	memset(a, 0, sizeof(*a));
-	v4mapped(&a->responder, pkt + 12);
+	addr_from_v4(&a->responder, pkt + 12);
 	a->time_exceeded = icmp[0] == ICMP_TIME_EXCEEDED;
 	a->code = icmp[1];
 	q = icmp + 8;
@@ -297,8 +290,8 @@ enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
 		return QUOTE_NOT_OURS;
 	a->ladder = (id >> 6) & 1;
 	a->ttl = id & 0x3f;
-	v4mapped(&a->src, q + 12);
-	v4mapped(&a->dst, q + 16);
+	addr_from_v4(&a->src, q + 12);
+	addr_from_v4(&a->dst, q + 16);
 	read_quote_l4(q + qhl, a);
 	return QUOTE_OK;
 }
@@ -532,7 +525,7 @@ static void rx_open(struct prober *p)
 
 static int family_of(const struct flow_key *k)
 {
-	return parse_addr_is_v4(&k->client) ? FAM4 : FAM6;
+	return addr_is_v4(&k->client) ? FAM4 : FAM6;
 }
 
 /*
@@ -1092,8 +1085,8 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 		if (hl < IP4_HLEN || caplen < hl + need ||
 		    get16(pkt + 2) < hl + need || get16(pkt + 2) > len)
 			return;
-		v4mapped(&src, pkt + 12);
-		v4mapped(&dst, pkt + 16);
+		addr_from_v4(&src, pkt + 12);
+		addr_from_v4(&dst, pkt + 16);
 		l4 = pkt + hl;
 		l4_len = get16(pkt + 2) - hl;
 	} else {
@@ -1149,17 +1142,14 @@ static json_t *addr_json(const struct in6_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	return json_string(parse_addr_format(a, buf, sizeof(buf)));
+	return json_string(addr_format(a, buf, sizeof(buf)));
 }
 
 static json_t *endpoint_json(const struct in6_addr *a, uint16_t port)
 {
-	char addr[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 10];
+	char buf[ADDR_ENDPOINT_LEN];
 
-	parse_addr_format(a, addr, sizeof(addr));
-	snprintf(buf, sizeof(buf), parse_addr_is_v4(a) ? "%s:%u" : "[%s]:%u",
-		 addr, port);
-	return json_string(buf);
+	return json_string(addr_endpoint_format(a, port, buf, sizeof(buf)));
 }
 
 static json_t *hops_json(const struct ladder *l, int which)
@@ -1235,7 +1225,7 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 	}
 	if (k)
 		snprintf(at, sizeof(at), "hop %u (%s)", k,
-			 parse_addr_format(&l->hops[LADDER_FLOW][k].addr, addr,
+			 addr_format(&l->hops[LADDER_FLOW][k].addr, addr,
 					   sizeof(addr)));
 	else
 		snprintf(at, sizeof(at), "this host, before the first hop");

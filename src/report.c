@@ -8,10 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "cause.h"
 #include "gapwatch.h"
-#include "packet.h"
 #include "report.h"
+#include "timefmt.h"
 
 struct report {
 	pthread_mutex_t lock;
@@ -47,40 +48,20 @@ static const char *const silent_names[] = {
 	[SILENT_BOTH] = "both",
 };
 
-char *report_time(uint64_t wall_us, char *buf, size_t len)
-{
-	time_t secs = (time_t)(wall_us / 1000000);
-	struct tm tm;
-
-	if (gmtime_r(&secs, &tm) == NULL) {
-		snprintf(buf, len, "invalid");
-		return buf;
-	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned int)(wall_us % 1000000));
-	return buf;
-}
-
 static json_t *json_time(uint64_t wall_us)
 {
-	char buf[40];
+	char buf[TIMEFMT_LEN];
 
 	if (wall_us == 0)
 		return json_null();
-	return json_string(report_time(wall_us, buf, sizeof(buf)));
+	return json_string(timefmt_rfc3339((int64_t)wall_us, 1, buf, sizeof(buf)));
 }
 
 static json_t *json_endpoint(const struct in6_addr *a, uint16_t port)
 {
-	char addr[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 10];
+	char buf[ADDR_ENDPOINT_LEN];
 
-	parse_addr_format(a, addr, sizeof(addr));
-	if (parse_addr_is_v4(a))
-		snprintf(buf, sizeof(buf), "%s:%u", addr, port);
-	else
-		snprintf(buf, sizeof(buf), "[%s]:%u", addr, port);
-	return json_string(buf);
+	return json_string(addr_endpoint_format(a, port, buf, sizeof(buf)));
 }
 
 static json_t *json_ms(uint64_t us)

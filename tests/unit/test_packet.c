@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "packet.h"
 #include "pktbuild.h"
 
@@ -207,7 +208,7 @@ START_TEST(test_ip4_tcp_syn)
 	ck_assert_uint_eq(pkt.ttl, 57);
 	ck_assert_uint_eq(pkt.payload_len, 0);
 	ck_assert_uint_eq(pkt.first_fragment, 0);
-	ck_assert(parse_addr_is_v4(&pkt.src));
+	ck_assert(addr_is_v4(&pkt.src));
 }
 END_TEST
 
@@ -287,7 +288,7 @@ START_TEST(test_ip6_tcp)
 	ck_assert_uint_eq(pkt.ttl, 64);
 	ck_assert_uint_eq(pkt.payload_len, 1200);
 	ck_assert_uint_eq(pkt.first_fragment, 0);
-	ck_assert(!parse_addr_is_v4(&pkt.src));
+	ck_assert(!addr_is_v4(&pkt.src));
 }
 END_TEST
 
@@ -696,24 +697,24 @@ START_TEST(test_addr_format)
 	struct in6_addr a;
 
 	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:198.18.0.1", &a), 1);
-	ck_assert(parse_addr_is_v4(&a));
-	ck_assert_str_eq(parse_addr_format(&a, buf, sizeof(buf)),
+	ck_assert(addr_is_v4(&a));
+	ck_assert_str_eq(addr_format(&a, buf, sizeof(buf)),
 			 "198.18.0.1");
 	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:255.255.255.255", &a), 1);
-	ck_assert_str_eq(parse_addr_format(&a, buf, sizeof(buf)),
+	ck_assert_str_eq(addr_format(&a, buf, sizeof(buf)),
 			 "255.255.255.255");
 
 	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &a), 1);
-	ck_assert(!parse_addr_is_v4(&a));
-	ck_assert_str_eq(parse_addr_format(&a, buf, sizeof(buf)),
+	ck_assert(!addr_is_v4(&a));
+	ck_assert_str_eq(addr_format(&a, buf, sizeof(buf)),
 			 "2001:db8::1");
 	ck_assert_int_eq(inet_pton(AF_INET6, "::", &a), 1);
-	ck_assert(!parse_addr_is_v4(&a));
-	ck_assert_str_eq(parse_addr_format(&a, buf, sizeof(buf)), "::");
+	ck_assert(!addr_is_v4(&a));
+	ck_assert_str_eq(addr_format(&a, buf, sizeof(buf)), "::");
 
 	/* Too small: an empty string, never an overrun. */
 	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &a), 1);
-	ck_assert_str_eq(parse_addr_format(&a, small, sizeof(small)), "");
+	ck_assert_str_eq(addr_format(&a, small, sizeof(small)), "");
 }
 END_TEST
 

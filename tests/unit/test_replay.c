@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cause.h"
 #include "portset.h"
 #include "engine.h"
@@ -291,7 +292,7 @@ static void check_story(const struct run *r, int family)
 	ck_assert_uint_eq(c->side[SIDE_SERVER].retransmits, 3);
 	ck_assert_int_eq(c->cause, CAUSE_PATH_LOSS_TO_SERVER);
 	ck_assert_uint_eq(c->key.client_port, 40000);
-	ck_assert_int_eq(parse_addr_is_v4(&c->key.client), family == AF_INET);
+	ck_assert_int_eq(addr_is_v4(&c->key.client), family == AF_INET);
 }
 
 /* --- capture files --- */

@@ -18,6 +18,7 @@
 #include "cause.h"
 #include "engine.h"
 #include "report.h"
+#include "timefmt.h"
 
 #define START_US	1700000000123456ULL	/* 2023-11-14T22:13:20.123456Z */
 
@@ -109,16 +110,16 @@ START_TEST(test_time_format)
 {
 	char buf[40];
 
-	ck_assert_str_eq(report_time(START_US, buf, sizeof(buf)),
+	ck_assert_str_eq(timefmt_rfc3339(START_US, 1, buf, sizeof(buf)),
 			 "2023-11-14T22:13:20.123456Z");
-	ck_assert_str_eq(report_time(1700000000000001ULL, buf, sizeof(buf)),
+	ck_assert_str_eq(timefmt_rfc3339(1700000000000001ULL, 1, buf, sizeof(buf)),
 			 "2023-11-14T22:13:20.000001Z");
-	ck_assert_str_eq(report_time(0, buf, sizeof(buf)),
+	ck_assert_str_eq(timefmt_rfc3339(0, 1, buf, sizeof(buf)),
 			 "1970-01-01T00:00:00.000000Z");
 	/* A leap day, and the last microsecond of a year. */
-	ck_assert_str_eq(report_time(951782400000000ULL, buf, sizeof(buf)),
+	ck_assert_str_eq(timefmt_rfc3339(951782400000000ULL, 1, buf, sizeof(buf)),
 			 "2000-02-29T00:00:00.000000Z");
-	ck_assert_str_eq(report_time(1704067199999999ULL, buf, sizeof(buf)),
+	ck_assert_str_eq(timefmt_rfc3339(1704067199999999ULL, 1, buf, sizeof(buf)),
 			 "2023-12-31T23:59:59.999999Z");
 }
 END_TEST
