@@ -81,6 +81,7 @@ CONFIG=$badconf|$badconf:2
 CONFIG=$DL_WORK/missing.conf|$DL_WORK/missing.conf
 RULES_OPTIONS="--mark-new 0xzz"|'0xzz'
 RULES_OPTIONS="--mark-invalid 0x8000000"|share bits
+RULES_OPTIONS="--mark-probe 0x18000000"|'0x18000000' is not a single mark bit
 EOF
 
 dl_snapshot "$NS_S" "$DL_WORK/after"

@@ -6,8 +6,9 @@
 # and nft list ruleset listings (counters aside) are byte-identical before
 # install and after remove, for the iptables (nf_tables), iptables-legacy
 # and nft backends; install twice / remove twice gives no duplicate and no
-# error; status says 0 / 3; bad ports and queues are refused with
-# gapwatchd's own words and change nothing.
+# error; status says 0 / 3; bad ports, queues and mark bits (a mask of
+# more than one bit included) are refused with gapwatchd's own words and
+# change nothing.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/deploy-lib.sh"
@@ -163,7 +164,23 @@ dl_snapshot "$NS_L" "$DL_WORK/legacy.after"
 dl_same_rulesets "$DL_WORK/legacy.before" "$DL_WORK/legacy.after" "iptables-legacy backend"
 dl_log "iptables-legacy: identical before install and after remove"
 
-# ---- 4. refusals: gapwatchd's words, nothing changed ----
+# ---- 4. the UNTRACKED mark: set by default, as gapwatchd expects it ----
+for b in iptables-nft iptables-legacy nft; do
+	rules "$NS_S" show --ports 7781 --backend "$b" >"$DL_WORK/show.$b" 2>&1 ||
+		dl_fail "show --backend $b failed" "$DL_WORK/show.$b"
+	n=$(grep -Ec -- '--ctstate UNTRACKED -j MARK --set-xmark 0x40000000/0x40000000$|ct state untracked meta mark set meta mark \| 0x40000000$' \
+		"$DL_WORK/show.$b" || true)
+	want=4
+	[ "$b" = nft ] && want=1
+	[ "$n" -eq "$want" ] ||
+		dl_fail "show --backend $b: $n rules set the UNTRACKED mark 0x40000000 (expected $want)" "$DL_WORK/show.$b"
+	rules "$NS_S" show --ports 7781 --backend "$b" --mark-untracked 0 >"$DL_WORK/show0.$b" 2>&1
+	! grep -qi untracked "$DL_WORK/show0.$b" ||
+		dl_fail "show --backend $b --mark-untracked 0: an UNTRACKED rule is left" "$DL_WORK/show0.$b"
+done
+dl_log "the UNTRACKED mark 0x40000000 by default in every backend; 0 leaves it out"
+
+# ---- 5. refusals: gapwatchd's words, nothing changed ----
 for bad in "--ports abc" "--ports 7781," "--ports 0" "--ports 9-3" "--ports 70000" \
 	   "--queue x" "--queue 5-2" "--queue 0-64" "--queue 65536"; do
 	opt=${bad%% *}
@@ -180,6 +197,21 @@ for bad in "--ports abc" "--ports 7781," "--ports 0" "--ports 9-3" "--ports 7000
 	theirs=$(sed 's/^gapwatchd: //' "$DL_WORK/gapwatchd.err" | head -n1)
 	[ "$ours" = "$theirs" ] ||
 		dl_fail "install $args: '$ours' is not gapwatchd's '$theirs'"
+done
+# Mark bits: one bit each, refused as gapwatchd refuses its own option
+# for the same bit (the option's name aside).
+for bad in "--mark-invalid 0x30000000 --invalid-mark" "--mark-untracked 3 --untracked-mark" \
+	   "--mark-new 0x10000001 --connmark" "--mark-probe 0xzz --probe-mark"; do
+	set -- $bad
+	rc=0
+	rules "$NS_S" install --ports 7781 "$1" "$2" >"$DL_WORK/bad.log" 2>&1 || rc=$?
+	[ "$rc" -eq 2 ] || dl_fail "install $1 $2: exit $rc (expected 2)" "$DL_WORK/bad.log"
+	"$GAPWATCHD" -n -p 7781 "$3" "$2" >/dev/null 2>"$DL_WORK/gapwatchd.err" &&
+		dl_fail "gapwatchd -n $3 $2 accepted it"
+	ours=$(sed "s/^gapwatch-rules: $1: //" "$DL_WORK/bad.log")
+	theirs=$(sed "s/^gapwatchd: $3: //" "$DL_WORK/gapwatchd.err" | head -n1)
+	[ "$ours" = "$theirs" ] ||
+		dl_fail "install $1 $2: '$ours' is not gapwatchd's '$theirs'"
 done
 dl_snapshot "$NS_S" "$DL_WORK/refused"
 dl_same_rulesets "$DL_WORK/ufw.before" "$DL_WORK/refused" "refused installs"
