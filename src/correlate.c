@@ -36,7 +36,7 @@ struct correlator {
 	struct job *ring;		/* [CORRELATE_QUEUE] */
 	struct job current;		/* the job being run, out of the lock */
 	uint32_t head, count;
-	struct pcapstore *store;		/* NULL: no pcap evidence */
+	struct pcapstore *store;	/* NULL: no pcap evidence */
 	struct prober *prober;		/* NULL: --probe is off */
 	struct probe_result results[PROBE_RESULTS_KEPT];
 	uint32_t next_result;		/* slot reused next */
