@@ -23,8 +23,8 @@
 #include "conntrack.h"
 #include "correlate.h"
 #include "engine.h"
-#include "evidence.h"
 #include "log.h"
+#include "pcapstore.h"
 #include "probe.h"
 #include "queue.h"
 #include "replay.h"
@@ -289,12 +289,13 @@ static void make_parent_dir(const char *path)
  * (/var/log/gapwatch/pcap by default). None with --no-pcap, with the
  * report on stdout, or in a replay that was not given one.
  */
-static struct ev_store *open_store(const struct config *cfg,
-				   const char *output, int live)
+static struct pcapstore *open_store(const struct config *cfg,
+				    const char *output, int live,
+				    const char *run_id)
 {
 	const char *dir = cfg->pcap_dir, *slash;
 	char buf[PATH_MAX], err[512];
-	struct ev_store *store;
+	struct pcapstore *store;
 
 	if (cfg->no_pcap || cfg->pcap_packets == 0)
 		return NULL;
@@ -308,8 +309,8 @@ static struct ev_store *open_store(const struct config *cfg,
 		dir = buf;
 	}
 	make_parent_dir(dir);
-	store = ev_store_open(dir, (uint64_t)cfg->pcap_max_mb << 20, err,
-			      sizeof(err));
+	store = pcapstore_open(dir, run_id, (uint64_t)cfg->pcap_max_mb << 20,
+			       err, sizeof(err));
 	if (store == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	return store;
@@ -322,7 +323,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	struct rusage ru;
 	struct report *report;
 	struct correlator *corr;
-	struct ev_store *store;
+	struct pcapstore *store;
 	struct engine *e;
 	struct gw_time start = { 0, 0 };
 	char err[512];
@@ -332,7 +333,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	/* No conntrack in a capture: clusters and causes only. */
-	store = open_store(cfg, cfg->output, 0);
+	store = open_store(cfg, cfg->output, 0, run_id);
 	corr = correlator_new(NULL, store, NULL, report, 0, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
@@ -429,7 +430,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 	struct worker *ws;
 	struct report *report;
 	struct correlator *corr;
-	struct ev_store *store;
+	struct pcapstore *store;
 	struct ct *ct = NULL;
 	struct prober *prober = NULL;
 	struct engine_config ec;
@@ -503,7 +504,7 @@ static int run_live(const struct config *cfg, const char *run_id)
 			      output);
 		fclose(f);
 	}
-	store = open_store(cfg, output, 1);
+	store = open_store(cfg, output, 1, run_id);
 	if (!cfg->foreground) {
 		if (daemon(0, 0) < 0)
 			fatal(EXIT_RUNTIME, "cannot detach");

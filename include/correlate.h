@@ -16,6 +16,7 @@
 #include "conntrack.h"
 #include "engine.h"
 #include "evidence.h"
+#include "pcapstore.h"
 #include "probe.h"
 #include "report.h"
 
@@ -44,7 +45,7 @@ struct correlate_counters {
 	uint64_t queue_full;		/* reported without correlation */
 	uint64_t evidence_dropped;	/* pcaps not written: queue full */
 	struct ct_counters ct;		/* zero when conntrack is off */
-	struct ev_store_counters pcap;	/* zero without pcap evidence */
+	struct pcapstore_counters pcap;	/* zero without pcap evidence */
 	struct probe_counters probe;	/* zero without --probe */
 	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
 	int conntrack;			/* 1: conntrack facts are added */
@@ -69,7 +70,7 @@ struct correlator;
  * threaded, a thread owns them from now on; the correlator closes them.
  * Returns NULL with a reason in err.
  */
-struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
+struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
 				  struct prober *prober, struct report *report,
 				  int threaded, char *err, size_t errlen);
 

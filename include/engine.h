@@ -24,7 +24,9 @@ struct ev_pool;
 
 /*
  * A gap's packets are complete (before, during, and a few after it): the
- * callee now owns buffer slot of pool and gives it back with ev_give().
+ * callee now owns buffer slot of pool and gives it back with
+ * ev_pool_give(). The engine hands it to its recorder as is: the same
+ * contract as evidence.h's ev_done_cb.
  */
 typedef void (*engine_evidence_cb)(void *ctx, struct ev_pool *pool,
 				   uint16_t slot);

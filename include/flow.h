@@ -78,7 +78,6 @@ struct flow {
 	uint8_t gap_side;		/* the side that went silent */
 	uint8_t gap_trigger;		/* enum gap_trigger (record.h) */
 	uint8_t gap_ttl_before[2];
-	uint16_t evidence;		/* gap evidence buffer + 1, 0: none */
 	uint64_t gap_end_us;		/* when the last gap closed */
 };
 

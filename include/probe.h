@@ -94,9 +94,6 @@ struct probe_spec {
  */
 size_t probe_build(const struct probe_spec *spec, uint8_t *buf, size_t len);
 
-/* probe_checksum - the Internet checksum of buf, folded, complemented. */
-uint16_t probe_checksum(const void *buf, size_t len, uint32_t sum);
-
 /* An ICMP answer to one of our probes, as the quote tells it. */
 struct probe_answer {
 	struct in6_addr responder;	/* who sent the ICMP */

@@ -36,7 +36,7 @@ struct correlator {
 	struct job *ring;		/* [CORRELATE_QUEUE] */
 	struct job current;		/* the job being run, out of the lock */
 	uint32_t head, count;
-	struct ev_store *store;		/* NULL: no pcap evidence */
+	struct pcapstore *store;	/* NULL: no pcap evidence */
 	struct prober *prober;		/* NULL: --probe is off */
 	struct probe_result results[PROBE_RESULTS_KEPT];
 	uint32_t next_result;		/* slot reused next */
@@ -79,8 +79,9 @@ void cluster_assign(struct cluster_state *cs, struct gap_record *rec)
 		rec->cluster = *c;
 }
 
-static void pcap_name(struct correlator *c, uint16_t queue, uint64_t seq,
-		      char *buf, size_t len)
+/* A gap's id, as report.c writes it: the id of its probe record. */
+static void gap_id(struct correlator *c, uint16_t queue, uint64_t seq,
+		   char *buf, size_t len)
 {
 	snprintf(buf, len, "%s-%u-%llu", report_run_id(c->report), queue,
 		 (unsigned long long)seq);
@@ -122,7 +123,7 @@ static void probe_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
 	char id[96];
 	json_t *o;
 
-	pcap_name(c, queue, seq, id, sizeof(id));
+	gap_id(c, queue, seq, id, sizeof(id));
 	o = json_pack("{s:s,s:s}", "type", "probe", "id", id);
 	if (o != NULL)
 		json_object_update(o, result);
@@ -142,17 +143,14 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 {
 	struct gw_time now;
 	json_t *o, *result;
-	char name[96];
 
 	if (c->ct)
 		ct_enrich(c->ct, rec);
 	cluster_assign(&c->clusters, rec);
 	cause_classify(rec);
-	if (rec->has_pcap && c->store) {
-		pcap_name(c, rec->queue, rec->seq, name, sizeof(name));
-		ev_store_path(c->store, name, rec->pcap_path,
-			      sizeof(rec->pcap_path));
-	}
+	if (rec->has_pcap && c->store)
+		pcapstore_path(c->store, rec->queue, rec->seq, rec->pcap_path,
+			       sizeof(rec->pcap_path));
 	/* Ladders run on the thread only: after correlator_stop() the last
 	 * records are reported without them. */
 	if (c->prober == NULL || !c->threaded) {
@@ -183,14 +181,9 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 static void write_evidence(struct correlator *c, struct ev_pool *pool,
 			   uint16_t slot)
 {
-	const struct ev_buffer *b = ev_buffer(pool, slot);
-	char name[96];
-
-	if (c->store) {
-		pcap_name(c, b->queue, b->seq, name, sizeof(name));
-		ev_store_write(c->store, b, name);
-	}
-	ev_give(pool, slot);
+	if (c->store)
+		pcapstore_write(c->store, ev_pool_buffer(pool, slot));
+	ev_pool_give(pool, slot);
 }
 
 static void run(struct correlator *c, struct job *j)
@@ -258,7 +251,7 @@ void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 		pthread_mutex_lock(&c->lock);
 		c->counters.evidence_dropped++;
 		pthread_mutex_unlock(&c->lock);
-		ev_give(pool, slot);
+		ev_pool_give(pool, slot);
 	}
 }
 
@@ -354,13 +347,13 @@ static void *correlator_main(void *arg)
 		if (c->ct)
 			c->counters.ct = *ct_counters(c->ct);
 		if (c->store)
-			c->counters.pcap = *ev_store_counters(c->store);
+			c->counters.pcap = *pcapstore_counters(c->store);
 		pthread_mutex_unlock(&c->lock);
 	}
 	return NULL;
 }
 
-struct correlator *correlator_new(struct ct *ct, struct ev_store *store,
+struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
 				  struct prober *prober, struct report *report,
 				  int threaded, char *err, size_t errlen)
 {
@@ -409,7 +402,7 @@ void correlator_counters(struct correlator *c, struct correlate_counters *out)
 {
 	pthread_mutex_lock(&c->lock);
 	if (!c->threaded && c->store)
-		c->counters.pcap = *ev_store_counters(c->store);
+		c->counters.pcap = *pcapstore_counters(c->store);
 	*out = c->counters;
 	pthread_mutex_unlock(&c->lock);
 }
@@ -438,7 +431,7 @@ void correlator_free(struct correlator *c)
 		return;
 	correlator_stop(c);
 	ct_close(c->ct);
-	ev_store_close(c->store);
+	pcapstore_close(c->store);
 	probe_close(c->prober);
 	free_results(c);
 	free(c->ring);

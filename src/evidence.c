@@ -1,17 +1,11 @@
 /*
- * evidence.c - per-flow packet rings, gap buffers, and their pcap files.
+ * evidence.c - per-flow packet rings, the pool of gap buffers, and the
+ * recorder that moves a gap's packets from one to the other.
  */
-#include <dirent.h>
+#include <assert.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <pcap/pcap.h>
 
 #include "evidence.h"
 
@@ -42,7 +36,7 @@ void ev_pool_fini(struct ev_pool *p)
 	p->bufs = NULL;
 }
 
-uint16_t ev_take(struct ev_pool *p)
+uint16_t ev_pool_take(struct ev_pool *p)
 {
 	uint16_t slot = 0;
 
@@ -52,19 +46,10 @@ uint16_t ev_take(struct ev_pool *p)
 	else
 		p->exhausted++;
 	pthread_mutex_unlock(&p->lock);
-	if (slot) {
-		struct ev_buffer *b = ev_buffer(p, slot);
-
-		b->count = 0;
-		b->truncated = 0;
-		b->successor_port = 0;
-		b->post_until_us = 0;
-		b->post_left = EVIDENCE_POST_PACKETS;
-	}
 	return slot;
 }
 
-void ev_give(struct ev_pool *p, uint16_t slot)
+void ev_pool_give(struct ev_pool *p, uint16_t slot)
 {
 	pthread_mutex_lock(&p->lock);
 	p->free_list[p->nfree++] = slot;
@@ -112,7 +97,7 @@ void ev_ring_add(struct ev_rings *r, uint32_t i, const struct ev_pkt *pkt)
 		r->count[i]++;
 }
 
-void ev_append(struct ev_buffer *b, const struct ev_pkt *pkt)
+void ev_buffer_append(struct ev_buffer *b, const struct ev_pkt *pkt)
 {
 	if (b->count == EVIDENCE_GAP_PACKETS) {
 		b->truncated++;
@@ -123,283 +108,188 @@ void ev_append(struct ev_buffer *b, const struct ev_pkt *pkt)
 
 void ev_ring_copy(const struct ev_rings *r, uint32_t i, struct ev_buffer *b)
 {
+	const struct ev_pkt *ring = &r->pkts[(size_t)i * r->per_flow];
 	uint32_t n = r->count[i], k;
 
 	for (k = 0; k < n; k++)
-		ev_append(b, &r->pkts[(size_t)i * r->per_flow +
-				      (r->head[i] + r->per_flow - n + k) %
-					      r->per_flow]);
+		ev_buffer_append(b, &ring[(r->head[i] + r->per_flow - n + k) %
+					  r->per_flow]);
 }
 
-static uint16_t ip_checksum(const uint8_t *h, size_t len)
+/* --- the recorder ---------------------------------------------------------- */
+
+int ev_recorder_init(struct ev_recorder *r, uint32_t capacity,
+		     uint32_t per_flow, ev_done_cb done, void *ctx)
 {
-	uint32_t sum = 0;
-	size_t k;
-
-	for (k = 0; k + 1 < len; k += 2)
-		sum += (uint32_t)h[k] << 8 | h[k + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-/*
- * Rebuild the headers of one packet. The transport checksum is left 0
- * (Wireshark does not check it by default, and the payload is not kept);
- * the lengths are the real ones, so the capture shows each packet as
- * "limited during capture". Returns the header length.
- */
-static size_t rebuild(const struct ev_buffer *b, const struct ev_pkt *p,
-		      uint8_t *out, uint32_t *wirelen)
-{
-	const struct in6_addr *src, *dst;
-	uint16_t sport, dport, client_port;
-	int v4 = IN6_IS_ADDR_V4MAPPED(&b->key.client);
-	int tcp = b->key.proto == IPPROTO_TCP;
-	size_t ip = v4 ? 20 : 40, l4 = tcp ? 20 : 8;
-	uint32_t total = (uint32_t)(ip + l4) + p->payload_len;
-	uint8_t *t = out + ip;
-
-	client_port = p->flow ? b->successor_port : b->key.client_port;
-	src = p->from_client ? &b->key.client : &b->key.server;
-	dst = p->from_client ? &b->key.server : &b->key.client;
-	sport = p->from_client ? client_port : b->key.server_port;
-	dport = p->from_client ? b->key.server_port : client_port;
-	memset(out, 0, ip + l4);
-	if (v4) {
-		out[0] = 0x45;
-		put16(out + 2, total > 0xffff ? 0 : total);
-		out[6] = 0x40;			/* DF */
-		out[8] = p->ttl;
-		out[9] = b->key.proto;
-		memcpy(out + 12, &src->s6_addr[12], 4);
-		memcpy(out + 16, &dst->s6_addr[12], 4);
-		put16(out + 10, ip_checksum(out, 20));
-	} else {
-		out[0] = 0x60;
-		put16(out + 4, total - 40 > 0xffff ? 0 : total - 40);
-		out[6] = b->key.proto;
-		out[7] = p->ttl;
-		memcpy(out + 8, src, 16);
-		memcpy(out + 24, dst, 16);
-	}
-	put16(t, sport);
-	put16(t + 2, dport);
-	if (tcp) {
-		put32(t + 4, p->seq);
-		put32(t + 8, p->ack);
-		t[12] = 5 << 4;
-		t[13] = p->tcp_flags;
-		put16(t + 14, p->window);
-	} else {
-		put16(t + 4, (uint32_t)l4 + p->payload_len);
-	}
-	*wirelen = total;
-	return ip + l4;
-}
-
-long ev_write_pcap(const struct ev_buffer *b, const char *path)
-{
-	struct pcap_pkthdr h;
-	pcap_dumper_t *d;
-	pcap_t *p;
-	uint8_t hdr[64];
-	uint32_t k, wirelen;
-	long size;
-	struct stat st;
-
-	p = pcap_open_dead(DLT_RAW, 65535);
-	if (p == NULL) {
+	memset(r, 0, sizeof(*r));
+	if (per_flow == 0 || done == NULL)
+		return 0;
+	r->done = done;
+	r->ctx = ctx;
+	r->slot = calloc((size_t)capacity + 1, sizeof(*r->slot));
+	if (r->slot == NULL || ev_pool_init(&r->pool) < 0 ||
+	    ev_rings_init(&r->rings, capacity, per_flow) < 0) {
+		ev_recorder_fini(r);
 		errno = ENOMEM;
 		return -1;
 	}
-	d = pcap_dump_open(p, path);
-	if (d == NULL) {
-		pcap_close(p);
-		if (errno == 0)
-			errno = EIO;
-		return -1;
-	}
-	for (k = 0; k < b->count; k++) {
-		const struct ev_pkt *pkt = &b->pkts[k];
-		uint64_t wall = pkt->mono_us + (uint64_t)b->wall_offset_us;
-
-		h.caplen = (bpf_u_int32)rebuild(b, pkt, hdr, &wirelen);
-		h.len = wirelen;
-		h.ts.tv_sec = (time_t)(wall / 1000000);
-		h.ts.tv_usec = (suseconds_t)(wall % 1000000);
-		pcap_dump((u_char *)d, &h, hdr);
-	}
-	size = pcap_dump_ftell(d);
-	pcap_dump_close(d);
-	pcap_close(p);
-	if (size < 0 && stat(path, &st) == 0)
-		size = (long)st.st_size;
-	return size;
-}
-
-/* --- the store -------------------------------------------------------------- */
-
-#define STORE_FILES_MAX	65536		/* files remembered, oldest first */
-#define STORE_NAME_MAX	64
-
-struct store_file {
-	char name[STORE_NAME_MAX];
-	uint64_t size;
-	time_t mtime;
-};
-
-struct ev_store {
-	char dir[PATH_MAX];
-	uint64_t max_bytes;
-	struct store_file *files;	/* a FIFO: [head, head + count) */
-	uint32_t head, count;
-	struct ev_store_counters counters;
-};
-
-const struct ev_store_counters *ev_store_counters(const struct ev_store *s)
-{
-	return &s->counters;
-}
-
-void ev_store_path(const struct ev_store *s, const char *name, char *buf,
-		   size_t len)
-{
-	snprintf(buf, len, "%s/%s.pcap", s->dir, name);
-}
-
-static void store_remove_oldest(struct ev_store *s)
-{
-	struct store_file *f = &s->files[s->head];
-	char path[PATH_MAX + STORE_NAME_MAX + 8];
-
-	snprintf(path, sizeof(path), "%s/%s", s->dir, f->name);
-	if (unlink(path) == 0 || errno == ENOENT)
-		s->counters.removed++;
-	s->counters.bytes -= f->size;
-	s->head = (s->head + 1) % STORE_FILES_MAX;
-	s->count--;
-}
-
-static void store_add(struct ev_store *s, const char *file, uint64_t size,
-		      time_t mtime)
-{
-	struct store_file *f;
-
-	if (s->count == STORE_FILES_MAX)
-		store_remove_oldest(s);
-	f = &s->files[(s->head + s->count) % STORE_FILES_MAX];
-	snprintf(f->name, sizeof(f->name), "%s", file);
-	f->size = size;
-	f->mtime = mtime;
-	s->count++;
-	s->counters.bytes += size;
-	while (s->counters.bytes > s->max_bytes && s->count > 1)
-		store_remove_oldest(s);
-}
-
-static int by_mtime(const void *a, const void *b)
-{
-	const struct store_file *x = a, *y = b;
-
-	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
-}
-
-/* What an earlier run left, oldest first, so the cap counts it too. */
-static void store_scan(struct ev_store *s)
-{
-	struct store_file *found;
-	struct dirent *de;
-	struct stat st;
-	char path[PATH_MAX + 256 + 2];
-	uint32_t n = 0, k;
-	size_t len;
-	DIR *d;
-
-	d = opendir(s->dir);
-	if (d == NULL)
-		return;
-	found = calloc(STORE_FILES_MAX, sizeof(*found));
-	while (found && (de = readdir(d)) != NULL && n < STORE_FILES_MAX) {
-		len = strlen(de->d_name);
-		if (len < 6 || len >= STORE_NAME_MAX ||
-		    strcmp(de->d_name + len - 5, ".pcap") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		snprintf(found[n].name, STORE_NAME_MAX, "%s", de->d_name);
-		found[n].size = (uint64_t)st.st_size;
-		found[n].mtime = st.st_mtime;
-		n++;
-	}
-	closedir(d);
-	if (found == NULL)
-		return;
-	qsort(found, n, sizeof(*found), by_mtime);
-	for (k = 0; k < n; k++)
-		store_add(s, found[k].name, found[k].size, found[k].mtime);
-	free(found);
-}
-
-struct ev_store *ev_store_open(const char *dir, uint64_t max_bytes, char *err,
-			       size_t errlen)
-{
-	struct ev_store *s = calloc(1, sizeof(*s));
-
-	if (s == NULL || (s->files = calloc(STORE_FILES_MAX,
-					    sizeof(*s->files))) == NULL) {
-		snprintf(err, errlen, "pcap evidence: out of memory");
-		free(s);
-		return NULL;
-	}
-	if (snprintf(s->dir, sizeof(s->dir), "%s", dir) >= (int)sizeof(s->dir) ||
-	    (mkdir(dir, 0750) < 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "cannot create pcap directory %s: %s", dir,
-			 strerror(errno));
-		free(s->files);
-		free(s);
-		return NULL;
-	}
-	s->max_bytes = max_bytes;
-	store_scan(s);
-	return s;
-}
-
-void ev_store_close(struct ev_store *s)
-{
-	if (s == NULL)
-		return;
-	free(s->files);
-	free(s);
-}
-
-int ev_store_write(struct ev_store *s, const struct ev_buffer *b,
-		   const char *name)
-{
-	char path[PATH_MAX + STORE_NAME_MAX + 8], file[STORE_NAME_MAX + 8];
-	long size;
-
-	ev_store_path(s, name, path, sizeof(path));
-	size = ev_write_pcap(b, path);
-	if (size < 0) {
-		s->counters.write_errors++;
-		return -1;
-	}
-	s->counters.written++;
-	snprintf(file, sizeof(file), "%s.pcap", name);
-	store_add(s, file, (uint64_t)size, time(NULL));
 	return 0;
+}
+
+void ev_recorder_fini(struct ev_recorder *r)
+{
+	ev_rings_fini(&r->rings);
+	ev_pool_fini(&r->pool);
+	free(r->slot);
+	r->slot = NULL;
+	r->npost = 0;
+}
+
+void ev_recorder_flow_new(struct ev_recorder *r, uint32_t i)
+{
+	ev_ring_reset(&r->rings, i);
+	r->slot[i] = 0;
+}
+
+static void detach(struct ev_recorder *r, uint32_t i, uint16_t slot)
+{
+	if (i && r->slot[i] == slot)
+		r->slot[i] = 0;
+}
+
+/* The buffer is complete: no flow feeds it any more; hand it over. */
+static void finish(struct ev_recorder *r, uint16_t slot)
+{
+	struct ev_buffer *b = ev_pool_buffer(&r->pool, slot);
+	uint32_t k;
+
+	detach(r, b->flow, slot);
+	detach(r, b->successor, slot);
+	for (k = 0; k < r->npost; k++) {
+		if (r->post[k] == slot) {
+			r->post[k] = r->post[--r->npost];
+			break;
+		}
+	}
+	r->done(r->ctx, &r->pool, slot);
+}
+
+int ev_recorder_gap_open(struct ev_recorder *r, uint32_t i,
+			 const struct flow_key *key, uint16_t queue,
+			 uint64_t seq, int64_t wall_offset_us)
+{
+	struct ev_buffer *b;
+	uint16_t slot;
+
+	if (r->slot[i])
+		finish(r, r->slot[i]);		/* the last gap's */
+	slot = ev_pool_take(&r->pool);
+	if (slot == 0)
+		return 0;
+	b = ev_pool_buffer(&r->pool, slot);
+	b->key = *key;
+	b->successor_port = 0;
+	b->queue = queue;
+	b->seq = seq;
+	b->wall_offset_us = wall_offset_us;
+	b->flow = i;
+	b->successor = 0;
+	b->post_until_us = 0;
+	b->post_left = EVIDENCE_POST_PACKETS;
+	b->count = 0;
+	b->truncated = 0;
+	ev_ring_copy(&r->rings, i, b);
+	r->slot[i] = slot;
+	return 1;
+}
+
+int ev_recorder_recording(const struct ev_recorder *r, uint32_t i)
+{
+	return ev_recorder_on(r) && r->slot[i] &&
+	       ev_pool_buffer(&r->pool, r->slot[i])->flow == i;
+}
+
+/*
+ * Keep recording a little longer (the retransmissions that follow, the
+ * reconnect's handshake), or stop at once when nothing more can come.
+ */
+void ev_recorder_gap_close(struct ev_recorder *r, uint32_t i,
+			   enum gap_outcome outcome, uint32_t successor,
+			   uint16_t successor_port, uint64_t now_us)
+{
+	uint16_t slot = r->slot[i];
+	struct ev_buffer *b;
+
+	/* A buffer of its own: flow i may feed the post-roll of the gap it
+	 * is the successor of, which this gap's end does not end. */
+	if (!ev_recorder_recording(r, i))
+		return;
+	b = ev_pool_buffer(&r->pool, slot);
+	if (outcome == OUTCOME_EXPIRED || outcome == OUTCOME_EVICTED ||
+	    outcome == OUTCOME_OPEN_AT_EXIT) {
+		finish(r, slot);
+		return;
+	}
+	assert(r->npost < EVIDENCE_BUFFERS);
+	b->post_until_us = now_us + EVIDENCE_POST_US;
+	if (successor) {
+		b->successor = successor;
+		b->successor_port = successor_port;
+		if (r->slot[successor] == 0)
+			r->slot[successor] = slot;
+	}
+	r->post[r->npost++] = slot;
+}
+
+void ev_recorder_packet(struct ev_recorder *r, uint32_t i, int from_client,
+			const struct packet *pkt, uint64_t now_us)
+{
+	struct ev_pkt p = {
+		.mono_us = now_us,
+		.seq = pkt->seq,
+		.ack = pkt->ack,
+		.payload_len = pkt->payload_len > UINT16_MAX ? UINT16_MAX :
+				(uint16_t)pkt->payload_len,
+		.window = pkt->window,
+		.from_client = (uint8_t)from_client,
+		.tcp_flags = pkt->tcp_flags,
+		.ttl = pkt->ttl,
+	};
+	uint16_t slot = r->slot[i];
+	struct ev_buffer *b;
+
+	ev_ring_add(&r->rings, i, &p);
+	if (slot == 0)
+		return;
+	b = ev_pool_buffer(&r->pool, slot);
+	p.flow = i != b->flow;
+	ev_buffer_append(b, &p);
+	if (b->post_until_us && --b->post_left == 0)
+		finish(r, slot);
+}
+
+void ev_recorder_flow_gone(struct ev_recorder *r, uint32_t i)
+{
+	if (r->slot[i])
+		finish(r, r->slot[i]);
+}
+
+void ev_recorder_tick(struct ev_recorder *r, uint64_t now_us)
+{
+	uint32_t k = 0;
+
+	while (k < r->npost) {
+		uint16_t slot = r->post[k];
+
+		if (ev_pool_buffer(&r->pool, slot)->post_until_us <= now_us)
+			finish(r, slot);	/* moves post[] */
+		else
+			k++;
+	}
+}
+
+void ev_recorder_finish(struct ev_recorder *r)
+{
+	while (r->npost)
+		finish(r, r->post[0]);
 }

@@ -63,10 +63,7 @@ struct engine {
 	uint32_t history_len;
 	uint32_t history_next;
 	uint64_t counters[EC_MAX];
-	struct ev_rings rings;		/* the last packets of every flow */
-	struct ev_pool pool;		/* buffers of gaps being recorded */
-	uint16_t post[EVIDENCE_BUFFERS];	/* buffers in their post-roll */
-	uint32_t npost;
+	struct ev_recorder rec;		/* the packets of every gap */
 };
 
 static const char *const counter_names[EC_MAX] = {
@@ -355,133 +352,11 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 	inspector_delta(e, gap_start(f), e->now_us, &rec->inspector);
 }
 
-/* --- evidence ------------------------------------------------------------ */
-
-static int evidence_on(const struct engine *e)
-{
-	return e->rings.per_flow != 0;
-}
-
-static void ev_detach(struct engine *e, uint32_t i, uint16_t slot)
-{
-	if (i && flow_get(&e->flows, i)->evidence == slot)
-		flow_get(&e->flows, i)->evidence = 0;
-}
-
-/* The buffer is complete: hand it to the writer. */
-static void evidence_finish(struct engine *e, uint16_t slot)
-{
-	struct ev_buffer *b = ev_buffer(&e->pool, slot);
-	uint32_t k;
-
-	ev_detach(e, b->flow, slot);
-	ev_detach(e, b->successor, slot);
-	for (k = 0; k < e->npost; k++) {
-		if (e->post[k] == slot) {
-			e->post[k] = e->post[--e->npost];
-			break;
-		}
-	}
-	e->cfg.evidence_cb(e->cb_ctx, &e->pool, slot);
-}
-
-static void evidence_start(struct engine *e, uint32_t i, struct flow *f)
-{
-	struct ev_buffer *b;
-	uint16_t slot;
-
-	if (!evidence_on(e))
-		return;
-	if (f->evidence)
-		evidence_finish(e, f->evidence);	/* the last gap's */
-	slot = ev_take(&e->pool);
-	if (slot == 0) {
-		e->counters[EC_EVIDENCE_LOST]++;
-		return;
-	}
-	b = ev_buffer(&e->pool, slot);
-	b->key = f->key;
-	b->queue = e->cfg.queue;
-	b->seq = f->gap_seq;
-	b->wall_offset_us = e->wall_offset_us;
-	b->flow = i;
-	b->successor = 0;
-	ev_ring_copy(&e->rings, i, b);
-	f->evidence = slot;
-}
-
-/* The gap ended: keep recording a little longer (the retransmissions
- * that follow, the reconnect's handshake), or stop at once when nothing
- * more can come. */
-static void evidence_post(struct engine *e, struct flow *f,
-			  enum gap_outcome outcome, uint32_t successor)
-{
-	struct ev_buffer *b;
-
-	if (!f->evidence)
-		return;
-	b = ev_buffer(&e->pool, f->evidence);
-	if (outcome == OUTCOME_EXPIRED || outcome == OUTCOME_EVICTED ||
-	    outcome == OUTCOME_OPEN_AT_EXIT) {
-		evidence_finish(e, f->evidence);
-		return;
-	}
-	b->post_until_us = e->now_us + EVIDENCE_POST_US;
-	if (successor) {
-		struct flow *s = flow_get(&e->flows, successor);
-
-		b->successor = successor;
-		b->successor_port = s->key.client_port;
-		if (s->evidence == 0)
-			s->evidence = f->evidence;
-	}
-	e->post[e->npost++] = f->evidence;
-}
-
-static void evidence_packet(struct engine *e, uint32_t i, struct flow *f,
-			    int side, const struct packet *pkt)
-{
-	struct ev_pkt p = {
-		.mono_us = e->now_us,
-		.seq = pkt->seq,
-		.ack = pkt->ack,
-		.payload_len = pkt->payload_len > UINT16_MAX ? UINT16_MAX :
-				(uint16_t)pkt->payload_len,
-		.window = pkt->window,
-		.from_client = side == SIDE_CLIENT,
-		.tcp_flags = pkt->tcp_flags,
-		.ttl = pkt->ttl,
-	};
-	struct ev_buffer *b;
-
-	ev_ring_add(&e->rings, i, &p);
-	if (!f->evidence)
-		return;
-	b = ev_buffer(&e->pool, f->evidence);
-	p.flow = i != b->flow;
-	ev_append(b, &p);
-	if (b->post_until_us && --b->post_left == 0)
-		evidence_finish(e, f->evidence);
-}
-
-static void evidence_tick(struct engine *e)
-{
-	uint32_t k = 0;
-
-	while (k < e->npost) {
-		uint16_t slot = e->post[k];
-
-		if (ev_buffer(&e->pool, slot)->post_until_us <= e->now_us)
-			evidence_finish(e, slot);	/* moves post[] */
-		else
-			k++;
-	}
-}
-
 static void gap_open(struct engine *e, struct flow *f, int side,
 		     enum gap_trigger trigger)
 {
 	struct gap_record rec;
+	uint32_t i;
 
 	f->state |= FLOW_GAP_OPEN;
 	f->gap_side = (uint8_t)side;
@@ -492,11 +367,15 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 	f->gap_ttl_before[SIDE_SERVER] = f->dir[SIDE_SERVER].ttl;
 	e->open_gaps++;
 	e->counters[EC_GAPS_OPENED]++;
-	evidence_start(e, (uint32_t)(f - flow_get(&e->flows, 0)), f);
+	i = (uint32_t)(f - flow_get(&e->flows, 0));
+	if (ev_recorder_on(&e->rec) &&
+	    !ev_recorder_gap_open(&e->rec, i, &f->key, e->cfg.queue,
+				  f->gap_seq, e->wall_offset_us))
+		e->counters[EC_EVIDENCE_LOST]++;
 
 	gap_fill(e, f, &rec, NULL, 0);
 	rec.is_open_event = 1;
-	rec.has_pcap = f->evidence != 0;
+	rec.has_pcap = (uint8_t)ev_recorder_recording(&e->rec, i);
 	e->cb(e->cb_ctx, &rec);
 }
 
@@ -504,11 +383,13 @@ static void gap_close(struct engine *e, struct flow *f,
 		      enum gap_outcome outcome, const struct packet *pkt,
 		      int pkt_side, const struct flow *successor)
 {
+	uint32_t i = (uint32_t)(f - flow_get(&e->flows, 0)), next = 0;
 	struct gap_record rec;
 
 	gap_fill(e, f, &rec, pkt, pkt_side);
 	rec.outcome = outcome;
 	if (successor) {
+		next = (uint32_t)(successor - flow_get(&e->flows, 0));
 		rec.reconnect_port = successor->key.client_port;
 		/* From the silence to the successor's first packet. */
 		uint64_t first = (e->now_us / 1000 -
@@ -518,14 +399,16 @@ static void gap_close(struct engine *e, struct flow *f,
 		rec.reconnect_delay_us = first > gap_start(f) ?
 						 first - gap_start(f) : 0;
 	}
-	rec.has_pcap = f->evidence != 0;
+	rec.has_pcap = (uint8_t)ev_recorder_recording(&e->rec, i);
 	f->state &= ~FLOW_GAP_OPEN;
 	f->gap_end_us = e->now_us;
 	e->open_gaps--;
 	e->counters[EC_GAPS_CLOSED]++;
 	e->cb(e->cb_ctx, &rec);
-	evidence_post(e, f, outcome, successor ?
-		      (uint32_t)(successor - flow_get(&e->flows, 0)) : 0);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_gap_close(&e->rec, i, outcome, next,
+				      successor ? successor->key.client_port : 0,
+				      e->now_us);
 }
 
 static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
@@ -534,8 +417,8 @@ static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
 
 	if (f->state & FLOW_GAP_OPEN)
 		gap_close(e, f, outcome, NULL, 0, NULL);
-	if (f->evidence)
-		evidence_finish(e, f->evidence);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_flow_gone(&e->rec, i);
 	timer_cancel(&e->wheel, i);
 	flow_remove(&e->flows, i);
 }
@@ -632,8 +515,8 @@ void engine_tick(struct engine *e, const struct gw_time *now)
 {
 	set_time(e, now);
 	timer_advance(&e->wheel, now->mono_us, on_timer, e);
-	if (e->npost)
-		evidence_tick(e);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_tick(&e->rec, e->now_us);
 }
 
 /*
@@ -691,8 +574,8 @@ static uint32_t flow_create(struct engine *e, const struct flow_key *k)
 		flow_forget(e, flow_lru_oldest(&e->flows), OUTCOME_EVICTED);
 		i = flow_insert(&e->flows, k);
 	}
-	if (evidence_on(e))
-		ev_ring_reset(&e->rings, i);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_flow_new(&e->rec, i);
 	flow_get(&e->flows, i)->created_ms = (uint32_t)(e->now_us / 1000);
 	e->counters[EC_FLOWS_CREATED]++;
 	return i;
@@ -905,13 +788,15 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 			reconnect_check(e, i);
 		/* After the check: a reconnect's first packet belongs in the
 		 * old flow's evidence too. */
-		if (evidence_on(e))
-			evidence_packet(e, i, f, side, pkt);
+		if (ev_recorder_on(&e->rec))
+			ev_recorder_packet(&e->rec, i, side == SIDE_CLIENT, pkt,
+					   e->now_us);
 		schedule(e, i, flow_deadline(e, f));
 		return;
 	}
-	if (evidence_on(e))
-		evidence_packet(e, i, f, side, pkt);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_packet(&e->rec, i, side == SIDE_CLIENT, pkt,
+				   e->now_us);
 	due = flow_deadline(e, f);
 	if (due < e->due_us[i] || !timer_armed(&e->wheel, i))
 		schedule(e, i, due);
@@ -969,8 +854,8 @@ void engine_finish(struct engine *e, const struct gw_time *now)
 {
 	set_time(e, now);
 	close_all(e, OUTCOME_OPEN_AT_EXIT);
-	while (e->npost)
-		evidence_finish(e, e->post[0]);
+	if (ev_recorder_on(&e->rec))
+		ev_recorder_finish(&e->rec);
 }
 
 struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
@@ -1002,17 +887,11 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->history = calloc(INSPECTOR_HISTORY, sizeof(*e->history));
 	if (e->history == NULL)
 		goto err_due;
-	if (cfg->evidence_packets && cfg->evidence_cb) {
-		if (ev_rings_init(&e->rings, cfg->max_flows,
-				  cfg->evidence_packets) < 0)
-			goto err_history;
-		if (ev_pool_init(&e->pool) < 0)
-			goto err_rings;
-	}
+	if (ev_recorder_init(&e->rec, cfg->max_flows, cfg->evidence_packets,
+			     cfg->evidence_cb, ctx) < 0)
+		goto err_history;
 	return e;
 
-err_rings:
-	ev_rings_fini(&e->rings);
 err_history:
 	free(e->history);
 err_due:
@@ -1031,8 +910,7 @@ void engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	ev_pool_fini(&e->pool);
-	ev_rings_fini(&e->rings);
+	ev_recorder_fini(&e->rec);
 	free(e->history);
 	free(e->due_us);
 	timer_fini(&e->wheel);

@@ -34,11 +34,8 @@
 #include "packet.h"
 #include "portset.h"
 #include "probe.h"
+#include "wire.h"
 
-#define IP4_HLEN	20
-#define IP6_HLEN	40
-#define TCP_HLEN	20
-#define UDP_HLEN	8
 #define PROBE_PKT_MAX	1500
 /* Clients remembered for the per-client interval. */
 #define CLIENTS_KEPT	1024
@@ -103,115 +100,32 @@ struct prober {
 
 /* ---- packets ---- */
 
-uint16_t probe_checksum(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *p = buf;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t sum_bytes(const void *buf, size_t len)
-{
-	/* The unfolded, uncomplemented sum: for pseudo-headers. */
-	const uint8_t *p = buf;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
 size_t probe_build(const struct probe_spec *s, uint8_t *buf, size_t len)
 {
-	int v4 = addr_is_v4(&s->src);
-	size_t ip_len = v4 ? IP4_HLEN : IP6_HLEN;
-	size_t l4_len = s->proto == IPPROTO_TCP ? TCP_HLEN :
-			UDP_HLEN + (s->payload ? s->payload_len : 0);
-	size_t total = ip_len + l4_len;
-	uint8_t *l4 = buf + ip_len;
-	uint8_t pseudo[40];
-	uint32_t sum;
-	uint16_t ck;
+	struct wire_spec w = {
+		.src = s->src,
+		.dst = s->dst,
+		.sport = s->sport,
+		.dport = s->dport,
+		.proto = s->proto,
+		.ttl = s->ttl,
+		.ip_id = probe_ip_id(s->ladder, s->ttl),
+		.flow_label = probe_flow_label(s->ladder, s->ttl),
+		.seq = s->seq,
+		.ack = s->ack,
+		.tcp_flags = PKT_TCP_ACK,
+		.window = s->window,
+		.payload_len = s->proto == IPPROTO_UDP && s->payload ?
+				       (uint32_t)s->payload_len : 0,
+	};
+	size_t hlen = wire_header_len(&w), total = hlen + w.payload_len;
 
 	if (len < total || total > 0xffff)
 		return 0;
-	memset(buf, 0, total);
-	if (v4) {
-		buf[0] = 0x45;
-		put16(buf + 2, (uint16_t)total);
-		put16(buf + 4, probe_ip_id(s->ladder, s->ttl));
-		put16(buf + 6, 0x4000);		/* DF, like the flow's own */
-		buf[8] = s->ttl;
-		buf[9] = s->proto;
-		memcpy(buf + 12, &s->src.s6_addr[12], 4);
-		memcpy(buf + 16, &s->dst.s6_addr[12], 4);
-		put16(buf + 10, probe_checksum(buf, IP4_HLEN, 0));
-		memcpy(pseudo, buf + 12, 8);
-		pseudo[8] = 0;
-		pseudo[9] = s->proto;
-		put16(pseudo + 10, (uint16_t)l4_len);
-		sum = sum_bytes(pseudo, 12);
-	} else {
-		put32(buf, 6u << 28 | probe_flow_label(s->ladder, s->ttl));
-		put16(buf + 4, (uint16_t)l4_len);
-		buf[6] = s->proto;
-		buf[7] = s->ttl;
-		memcpy(buf + 8, &s->src, 16);
-		memcpy(buf + 24, &s->dst, 16);
-		memcpy(pseudo, buf + 8, 32);
-		put32(pseudo + 32, (uint32_t)l4_len);
-		put32(pseudo + 36, s->proto);
-		sum = sum_bytes(pseudo, 40);
-	}
-	put16(l4, s->sport);
-	put16(l4 + 2, s->dport);
-	if (s->proto == IPPROTO_TCP) {
-		put32(l4 + 4, s->seq);
-		put32(l4 + 8, s->ack);
-		l4[12] = 5 << 4;
-		l4[13] = PKT_TCP_ACK;
-		put16(l4 + 14, s->window);
-		put16(l4 + 16, probe_checksum(l4, l4_len, sum));
-	} else {
-		put16(l4 + 4, (uint16_t)l4_len);
-		if (s->payload_len && s->payload)
-			memcpy(l4 + UDP_HLEN, s->payload, s->payload_len);
-		ck = probe_checksum(l4, l4_len, sum);
-		put16(l4 + 6, ck ? ck : 0xffff);
-	}
+	wire_write_headers(&w, buf);
+	if (w.payload_len)
+		memcpy(buf + hlen, s->payload, w.payload_len);
+	wire_set_l4_checksum(&w, buf);
 	return total;
 }
 
@@ -249,9 +163,9 @@ int probe_payload_parse(const char *text, struct probe_payload *out)
 /* The quoted transport header: ports, and TCP's seq. 8 bytes at q. */
 static void read_quote_l4(const uint8_t *q, struct probe_answer *a)
 {
-	a->sport = get16(q);
-	a->dport = get16(q + 2);
-	a->seq = a->proto == IPPROTO_TCP ? get32(q + 4) : 0;
+	a->sport = wire_get16(q);
+	a->dport = wire_get16(q + 2);
+	a->seq = a->proto == IPPROTO_TCP ? wire_get32(q + 4) : 0;
 }
 
 enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
@@ -261,10 +175,10 @@ enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
 	const uint8_t *icmp, *q;
 	uint16_t id;
 
-	if (len < IP4_HLEN || pkt[0] >> 4 != 4)
+	if (len < WIRE_IP4_HLEN || pkt[0] >> 4 != 4)
 		return QUOTE_OTHER;
 	ohl = (size_t)(pkt[0] & 0x0f) * 4;
-	if (ohl < IP4_HLEN || len < ohl + 8)
+	if (ohl < WIRE_IP4_HLEN || len < ohl + 8)
 		return QUOTE_OTHER;
 	icmp = pkt + ohl;
 	if (icmp[0] != ICMP_TIME_EXCEEDED && icmp[0] != ICMP_DEST_UNREACH)
@@ -275,18 +189,18 @@ enum probe_quote probe_parse_icmp4(const uint8_t *pkt, size_t len,
 	a->code = icmp[1];
 	q = icmp + 8;
 	len -= ohl + 8;
-	if (len < IP4_HLEN)
+	if (len < WIRE_IP4_HLEN)
 		return QUOTE_TRUNCATED;
 	if (q[0] >> 4 != 4)
 		return QUOTE_NOT_OURS;
 	qhl = (size_t)(q[0] & 0x0f) * 4;
-	if (qhl < IP4_HLEN || len < qhl + 8)
+	if (qhl < WIRE_IP4_HLEN || len < qhl + 8)
 		return QUOTE_TRUNCATED;
-	id = get16(q + 4);
+	id = wire_get16(q + 4);
 	a->proto = q[9];
 	if ((id & PROBE_ID_MASK) != PROBE_ID_MAGIC ||
 	    (a->proto != IPPROTO_TCP && a->proto != IPPROTO_UDP) ||
-	    (get16(q + 6) & 0x1fff) != 0)
+	    (wire_get16(q + 6) & 0x1fff) != 0)
 		return QUOTE_NOT_OURS;
 	a->ladder = (id >> 6) & 1;
 	a->ttl = id & 0x3f;
@@ -313,23 +227,23 @@ enum probe_quote probe_parse_icmp6(const struct in6_addr *from,
 	a->code = msg[1];
 	q = msg + 8;
 	len -= 8;
-	if (len < IP6_HLEN)
+	if (len < WIRE_IP6_HLEN)
 		return QUOTE_TRUNCATED;
 	if (q[0] >> 4 != 6)
 		return QUOTE_NOT_OURS;
-	label = get32(q) & 0xfffff;
+	label = wire_get32(q) & 0xfffff;
 	/* Probes carry no extension headers: the next header is ours. */
 	a->proto = q[6];
 	if ((label & PROBE_LABEL_MASK) != PROBE_LABEL_MAGIC ||
 	    (a->proto != IPPROTO_TCP && a->proto != IPPROTO_UDP))
 		return QUOTE_NOT_OURS;
-	if (len < IP6_HLEN + 8)
+	if (len < WIRE_IP6_HLEN + 8)
 		return QUOTE_TRUNCATED;
 	a->ladder = (label >> 6) & 1;
 	a->ttl = label & 0x3f;
 	memcpy(&a->src, q + 8, 16);
 	memcpy(&a->dst, q + 24, 16);
-	read_quote_l4(q + IP6_HLEN, a);
+	read_quote_l4(q + WIRE_IP6_HLEN, a);
 	return QUOTE_OK;
 }
 
@@ -554,7 +468,7 @@ static void rx_filter(struct prober *p)
 			if (!l->active || family_of(&l->key) != f)
 				continue;
 			code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				get32(&l->key.client.s6_addr[12]), 0, 1);
+				wire_get32(&l->key.client.s6_addr[12]), 0, 1);
 			code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 								 0xffffffff);
 		}
@@ -1008,7 +922,7 @@ static int answers_probe(const struct ladder *l, int which, const uint8_t *l4,
 		return 1;	/* nothing else uses the control 5-tuple */
 	if (l->key.proto == IPPROTO_UDP)
 		return l->client_silent;
-	if (l4_len < TCP_HLEN)
+	if (l4_len < WIRE_TCP_HLEN)
 		return 0;
 	if (l4[13] & PKT_TCP_RST)
 		return 1;
@@ -1018,7 +932,7 @@ static int answers_probe(const struct ladder *l, int which, const uint8_t *l4,
 	 * keep-alive a seq one lower: neither is an answer. */
 	doff = (size_t)(l4[12] >> 4) * 4;
 	return (l4[13] & PKT_TCP_ACK) && l4_len == doff &&
-	       get32(l4 + 8) == l->seq + 1 && get32(l4 + 4) == l->ack;
+	       wire_get32(l4 + 8) == l->seq + 1 && wire_get32(l4 + 4) == l->ack;
 }
 
 /*
@@ -1068,7 +982,7 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 		       const struct in6_addr *from, const uint8_t *pkt,
 		       size_t caplen, size_t len, uint64_t now)
 {
-	size_t need = proto == IPPROTO_TCP ? TCP_HLEN : UDP_HLEN;
+	size_t need = proto == IPPROTO_TCP ? WIRE_TCP_HLEN : WIRE_UDP_HLEN;
 	struct in6_addr src, dst;
 	const uint8_t *l4 = pkt;
 	size_t l4_len = len;
@@ -1079,30 +993,30 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 	if (family == AF_INET) {
 		size_t hl;
 
-		if (caplen < IP4_HLEN || (pkt[0] >> 4) != 4 || pkt[9] != proto)
+		if (caplen < WIRE_IP4_HLEN || (pkt[0] >> 4) != 4 || pkt[9] != proto)
 			return;
 		hl = (size_t)(pkt[0] & 0x0f) * 4;
-		if (hl < IP4_HLEN || caplen < hl + need ||
-		    get16(pkt + 2) < hl + need || get16(pkt + 2) > len)
+		if (hl < WIRE_IP4_HLEN || caplen < hl + need ||
+		    wire_get16(pkt + 2) < hl + need || wire_get16(pkt + 2) > len)
 			return;
 		addr_from_v4(&src, pkt + 12);
 		addr_from_v4(&dst, pkt + 16);
 		l4 = pkt + hl;
-		l4_len = get16(pkt + 2) - hl;
+		l4_len = wire_get16(pkt + 2) - hl;
 	} else {
 		/* The transport only: matched by client and ports. */
 		if (caplen < need)
 			return;
 		src = *from;
 	}
-	l = find_ladder(p, family == AF_INET ? &dst : NULL, &src, get16(l4 + 2),
-			get16(l4), proto, &which);
+	l = find_ladder(p, family == AF_INET ? &dst : NULL, &src, wire_get16(l4 + 2),
+			wire_get16(l4), proto, &which);
 	if (l == NULL || l->reached[which] ||
 	    !answers_probe(l, which, l4, l4_len))
 		return;
 	if (which == LADDER_CONTROL && proto == IPPROTO_TCP &&
 	    (l4[13] & PKT_TCP_RST)) {
-		uint32_t d = get32(l4 + 4) - l->ack;
+		uint32_t d = wire_get32(l4 + 4) - l->ack;
 
 		if (d >= 1 && d <= PROBE_TTL_LIMIT)
 			ttl = (uint8_t)d;

@@ -11,10 +11,12 @@
 #     fetch), light (few thousand elements), and rendered by headless
 #     Chromium to a PNG within 10 s. The PNG is kept in the work
 #     directory (GW_KEEP=1 keeps it all).
-#  4. As root, the lab's black hole (tests/integration/lib.sh) captured
-#     by tcpdump: "gapwatch show" of the gap, pointed at the capture,
-#     lists the server's retransmissions with their back-off and the
-#     client's reconnecting SYN; "gapwatch report" counts the gap.
+#  4. As root, the lab's black hole (tests/integration/lib.sh): gapwatchd
+#     writes the gap's pcap into the directory beside its report (the
+#     live default), and the gap record names it; "gapwatch show" of the
+#     gap prints that file's packets: the server's retransmissions with
+#     their back-off and the client's reconnecting SYN; "gapwatch report"
+#     counts the gap.
 #
 # Chromium is Debian's "chromium"; as root the test installs it when it
 # is missing, otherwise it fails saying so.
@@ -202,19 +204,22 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v tcpdump >/dev/null 2>&1 || gw_fail "tcpdump is missing (tools/install-deps)"
 gw_need_binaries
-gw_scenario_tcp_blackhole "$w/lab.pcap"
+gw_scenario_tcp_blackhole
 report=$w/gaps.jsonl
 id=$(jq -r --argjson p "$OLD_PORT" \
 	'select(.type == "gap" and .client == "198.18.1.2:\($p)") | .id' "$report")
 [ -n "$id" ] || gw_fail "no gap record for the black-holed port $OLD_PORT" "$report"
-gw_log "gap $id; capture $w/lab.pcap"
-# Until gapwatchd writes a pcap per gap itself, point the record at the
-# whole capture: show keeps to the gap's flow and its reconnect.
-jq -c --arg id "$id" --arg pcap lab.pcap \
-	'if .type == "gap" and .id == $id then .pcap = $pcap else . end' \
-	"$report" >"$w/with-pcap.jsonl"
+pcap=$(jq -r --arg id "$id" 'select(.type == "gap" and .id == $id) | .pcap // empty' "$report")
+[ "$pcap" = "$w/pcap/$id.pcap" ] ||
+	gw_fail "gap $id names the pcap '$pcap', not $w/pcap/$id.pcap" "$report"
+[ -s "$pcap" ] || gw_fail "gapwatchd wrote no pcap $pcap for gap $id" "$w/gapwatchd.log"
+npk=$(tcpdump -r "$pcap" -n 2>/dev/null | wc -l)
+[ "$npk" -gt 0 ] || gw_fail "the pcap of gap $id holds no packet" "$w/gapwatchd.log"
+gw_log "gap $id; gapwatchd's pcap $pcap: $npk packets"
 expect "gapwatch show $id" 0 "cause        path_loss_to_server" \
-	"$GAPWATCH" show --packets 200 "$id" "$w/with-pcap.jsonl"
+	"$GAPWATCH" show --packets 200 "$id" "$report"
+grep -qF "pcap         $pcap: $npk packets of this flow and its reconnect" "$w/out" ||
+	gw_fail "show does not read the $npk packets of $pcap" "$w/out"
 cp "$w/out" "$w/show.txt"
 grep -q "RETRANSMISSION 1," "$w/show.txt" ||
 	gw_fail "show lists no retransmission from the capture" "$w/show.txt"
