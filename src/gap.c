@@ -102,7 +102,7 @@ const uint64_t *engine_counters(const struct engine *e)
 
 uint32_t engine_flow_count(const struct engine *e)
 {
-	return e->flows.count;
+	return flow_count(&e->flows);
 }
 
 uint32_t engine_open_gaps(const struct engine *e)
@@ -955,7 +955,7 @@ static void close_all(struct engine *e, enum gap_outcome outcome)
 {
 	uint32_t i;
 
-	for (i = 1; i < e->flows.next_unused && e->open_gaps; i++) {
+	for (i = 1; i < flow_slots_end(&e->flows) && e->open_gaps; i++) {
 		struct flow *f = flow_get(&e->flows, i);
 
 		/* A freed slot keeps its state bits, but a flow is freed
