@@ -1,5 +1,6 @@
 /*
- * flow.h - the flow table: fixed pool, two hash indexes, LRU order.
+ * flow.h - the flow table: fixed pool, two hash indexes, LRU order
+ * (hashidx.h keeps the links).
  *
  * All memory is allocated by flow_table_init(); inserting, looking up and
  * evicting never allocate. A flow is named by its index (1..capacity, 0 is
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "flowkey.h"
+#include "hashidx.h"
 
 /*
  * Counters over a window that restarts at a side's new data. win[WIN_OWN]
@@ -70,10 +72,9 @@ struct flow {
 	uint64_t gap_opened_us;		/* when the gap was detected */
 	uint32_t gap_seq;		/* per-engine gap number */
 	uint32_t created_ms;		/* low 32 bits of the mono ms */
-	uint32_t hash_next;		/* 5-tuple chain */
-	uint32_t svc_next;		/* service chain */
-	uint32_t lru_prev;
-	uint32_t lru_next;
+	uint32_t tuple_next;		/* 5-tuple chain (hashidx) */
+	uint32_t service_next;		/* service chain (hashidx) */
+	struct hashidx_link lru;	/* LRU order (hashidx) */
 	uint8_t state;			/* FLOW_* */
 	uint8_t gap_side;		/* the side that went silent */
 	uint8_t gap_trigger;		/* enum gap_trigger (record.h) */
@@ -83,21 +84,16 @@ struct flow {
 
 struct flow_table {
 	struct flow *flows;		/* [capacity + 1]; [0] unused */
-	uint32_t *buckets;		/* 5-tuple index */
-	uint32_t *svc_buckets;		/* service index */
-	uint32_t mask;			/* buckets - 1 */
-	uint32_t capacity;
-	uint32_t count;
-	uint32_t free_head;		/* free list through hash_next */
-	uint32_t next_unused;		/* first slot never handed out */
-	uint32_t lru_head;		/* most recently used */
-	uint32_t lru_tail;		/* least recently used */
+	struct hashidx_pool slots;	/* flows in use, LRU order */
+	struct hashidx tuples;		/* by 5-tuple */
+	struct hashidx services;	/* by service */
 	uint32_t seed;
 };
 
 /*
  * flow_table_init - allocate a table for up to capacity flows.
- * Returns 0, or -1 with errno ENOMEM or EINVAL (capacity 0 or too big).
+ * Returns 0, or -1 with errno ENOMEM or EINVAL (capacity 0 or above
+ * HASHIDX_CAPACITY_MAX).
  */
 int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed);
 void flow_table_fini(struct flow_table *t);
@@ -119,12 +115,30 @@ uint32_t flow_insert(struct flow_table *t, const struct flow_key *k);
 void flow_remove(struct flow_table *t, uint32_t i);
 
 /* flow_touch - move flow i to the head of the LRU. */
-void flow_touch(struct flow_table *t, uint32_t i);
+static inline void flow_touch(struct flow_table *t, uint32_t i)
+{
+	hashidx_pool_touch(&t->slots, i);
+}
 
 /* flow_lru_oldest - the least recently used flow, or 0 if empty. */
 static inline uint32_t flow_lru_oldest(const struct flow_table *t)
 {
-	return t->lru_tail;
+	return hashidx_pool_oldest(&t->slots);
+}
+
+/* flow_count - the flows in the table. */
+static inline uint32_t flow_count(const struct flow_table *t)
+{
+	return t->slots.count;
+}
+
+/*
+ * flow_slots_end - one past the highest index ever used: every flow is
+ * below it (a freed slot keeps its last flow's contents).
+ */
+static inline uint32_t flow_slots_end(const struct flow_table *t)
+{
+	return hashidx_pool_end(&t->slots);
 }
 
 static inline struct flow *flow_get(const struct flow_table *t, uint32_t i)

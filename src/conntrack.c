@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <arpa/inet.h>
@@ -27,19 +28,40 @@
 #include "addr.h"
 #include "conntrack.h"
 #include "flow.h"
+#include "hashidx.h"
 #include "log.h"
 #include "portset.h"
+#include "samples.h"
 
-#define CT_HISTORY	6	/* events kept per flow */
-#define CT_SAMPLES	1024	/* table statistics, one a second */
-#define CT_OPEN_GAPS	4096	/* at_open lookups awaiting their close */
-#define CT_MISSED	64	/* times events were lost (ENOBUFS) */
+/*
+ * Larger than any netlink batch the kernel sends us: a dump's messages
+ * come in buffers of at most 32 KiB, an event is one message.
+ */
+#define CT_BUF_SIZE	65536
+
+/*
+ * The tracked flows' hash seed is drawn per process (getrandom), as the
+ * engine's is, so that a client cannot pick ports that all land in one
+ * chain of a table it can fill. The placement of entries changes nothing
+ * that is reported. CT_HASH_SEED (ASCII "gtck", any value would do) only
+ * when the kernel has no random bytes yet, early at boot.
+ */
+#define CT_HASH_SEED	0x6774636bU
+
+/*
+ * Knuth's multiplicative hash constant, 2^32 / golden ratio: consecutive
+ * gap numbers (as the engine hands them out) spread over the open-gap
+ * slots instead of filling neighbours.
+ */
+#define CT_GOLDEN_32	2654435761U
+
+/* A record has room for every event a history keeps. */
+_Static_assert(CT_HISTORY <= CT_EVENTS_MAX, "a history must fit in a record");
 
 struct ct_flow {
-	struct flow_key key;
-	uint32_t hash_next;
-	uint32_t lru_prev;
-	uint32_t lru_next;
+	struct flow_key key;		/* first: hashidx_find */
+	uint32_t chain_next;		/* hashidx */
+	struct hashidx_link lru;	/* hashidx */
 	uint32_t last_timeout_s;	/* at the last NEW/UPDATE */
 	uint32_t generation;		/* last resync that saw it */
 	uint8_t nevents;
@@ -47,10 +69,7 @@ struct ct_flow {
 	struct ct_event events[CT_HISTORY];
 };
 
-struct ct_sample {
-	uint64_t wall_us;
-	struct ct_health h;		/* cumulative statistics */
-};
+_Static_assert(offsetof(struct ct_flow, key) == 0, "hashidx_find wants the key first");
 
 struct ct_open_gap {
 	uint64_t seq;			/* 0: free */
@@ -65,14 +84,11 @@ struct ct {
 	unsigned int query_portid;
 	uint32_t seq;
 	struct ct_flow *flows;		/* [max_tracked + 1] */
-	uint32_t *buckets;
-	uint32_t mask;
-	uint32_t next_unused;
-	uint32_t free_head;
-	uint32_t lru_head, lru_tail;
+	struct hashidx index;		/* by key */
+	struct hashidx_pool slots;	/* LRU order: the stalest evicted */
+	uint32_t seed;			/* of the index's hash */
 	uint32_t generation;
-	struct ct_sample samples[CT_SAMPLES];
-	uint32_t nsamples, sample_next;
+	struct samples samples;		/* struct ct_health (cumulative), wall */
 	uint64_t missed[CT_MISSED];	/* wall times of ENOBUFS */
 	uint32_t nmissed;
 	struct ct_open_gap open_gaps[CT_OPEN_GAPS];
@@ -80,7 +96,7 @@ struct ct {
 	struct nf_conntrack *scratch;
 	uint64_t now_wall_us;
 	struct ct_counters counters;
-	uint8_t buf[65536];	/* a dump batch or one event */
+	uint8_t buf[CT_BUF_SIZE];	/* a dump batch or one event */
 };
 
 const struct ct_counters *ct_counters(const struct ct *ct)
@@ -95,59 +111,24 @@ int ct_event_fd(const struct ct *ct)
 
 /* --- tracked flows ------------------------------------------------------ */
 
-static uint32_t bucket_of(const struct ct *ct, const struct flow_key *k)
+static uint32_t key_hash(const struct ct *ct, const struct flow_key *k)
 {
-	return flow_key_hash(k, 0x6774636b) & ct->mask;
+	return flow_key_hash(k, ct->seed);
 }
 
 static struct ct_flow *tracked_find(const struct ct *ct,
 				    const struct flow_key *k)
 {
-	uint32_t i = ct->buckets[bucket_of(ct, k)];
+	uint32_t i = hashidx_find(&ct->index, key_hash(ct, k), ct->flows,
+				  sizeof(*ct->flows), k, sizeof(*k));
 
-	while (i && memcmp(&ct->flows[i].key, k, sizeof(*k)) != 0)
-		i = ct->flows[i].hash_next;
 	return i ? &ct->flows[i] : NULL;
-}
-
-static void lru_unlink(struct ct *ct, uint32_t i)
-{
-	struct ct_flow *f = &ct->flows[i];
-
-	if (f->lru_prev)
-		ct->flows[f->lru_prev].lru_next = f->lru_next;
-	else
-		ct->lru_head = f->lru_next;
-	if (f->lru_next)
-		ct->flows[f->lru_next].lru_prev = f->lru_prev;
-	else
-		ct->lru_tail = f->lru_prev;
-}
-
-static void lru_push(struct ct *ct, uint32_t i)
-{
-	struct ct_flow *f = &ct->flows[i];
-
-	f->lru_prev = 0;
-	f->lru_next = ct->lru_head;
-	if (ct->lru_head)
-		ct->flows[ct->lru_head].lru_prev = i;
-	else
-		ct->lru_tail = i;
-	ct->lru_head = i;
 }
 
 static void tracked_evict(struct ct *ct, uint32_t i)
 {
-	uint32_t *p = &ct->buckets[bucket_of(ct, &ct->flows[i].key)];
-
-	while (*p && *p != i)
-		p = &ct->flows[*p].hash_next;
-	if (*p == i)
-		*p = ct->flows[i].hash_next;
-	lru_unlink(ct, i);
-	ct->flows[i].hash_next = ct->free_head;
-	ct->free_head = i;
+	hashidx_del(&ct->index, key_hash(ct, &ct->flows[i].key), i);
+	hashidx_pool_put(&ct->slots, i);
 	ct->counters.tracked--;
 }
 
@@ -155,31 +136,21 @@ static void tracked_evict(struct ct *ct, uint32_t i)
 static struct ct_flow *tracked_get(struct ct *ct, const struct flow_key *k)
 {
 	struct ct_flow *f = tracked_find(ct, k);
-	uint32_t i, b;
+	uint32_t i;
 
 	if (f != NULL) {
-		i = (uint32_t)(f - ct->flows);
-		lru_unlink(ct, i);
-		lru_push(ct, i);
+		hashidx_pool_touch(&ct->slots, (uint32_t)(f - ct->flows));
 		return f;
 	}
-	if (ct->free_head == 0 && ct->next_unused > ct->cfg.max_tracked) {
-		tracked_evict(ct, ct->lru_tail);
+	i = hashidx_pool_take(&ct->slots);
+	if (i == 0) {
+		tracked_evict(ct, hashidx_pool_oldest(&ct->slots));
 		ct->counters.evicted++;
-	}
-	if (ct->free_head) {
-		i = ct->free_head;
-		ct->free_head = ct->flows[i].hash_next;
-	} else {
-		i = ct->next_unused++;
+		i = hashidx_pool_take(&ct->slots);
 	}
 	f = &ct->flows[i];
-	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	b = bucket_of(ct, k);
-	f->hash_next = ct->buckets[b];
-	ct->buckets[b] = i;
-	lru_push(ct, i);
+	hashidx_add(&ct->index, key_hash(ct, k), i);
 	ct->counters.tracked++;
 	return f;
 }
@@ -192,6 +163,16 @@ static void history_add(struct ct_flow *f, const struct ct_event *ev)
 		f->nevents++;
 }
 
+void ct_track_event(struct ct *ct, const struct flow_key *k,
+		    const struct ct_event *ev)
+{
+	struct ct_flow *f = tracked_get(ct, k);
+
+	if (ev->type != CT_EV_DESTROY && ev->timeout_s)
+		f->last_timeout_s = ev->timeout_s;
+	history_add(f, ev);
+}
+
 /* --- parsing ------------------------------------------------------------ */
 
 /*
@@ -199,8 +180,8 @@ static void history_add(struct ct_flow *f, const struct ct_event *ev)
  * what our rules saw (mangle PREROUTING runs before DNAT), so it matches
  * the packets' addresses. Returns -1 for an entry that is not a game flow.
  */
-static int entry_key(const struct ct *ct, const struct nf_conntrack *c,
-		     struct flow_key *k)
+int ct_entry_key(const struct portset *ports, const struct nf_conntrack *c,
+		 struct flow_key *k)
 {
 	uint8_t l3 = nfct_get_attr_u8(c, ATTR_ORIG_L3PROTO);
 	uint8_t l4 = nfct_get_attr_u8(c, ATTR_ORIG_L4PROTO);
@@ -218,18 +199,22 @@ static int entry_key(const struct ct *ct, const struct nf_conntrack *c,
 		addr_from_v4(&src, &a);
 		addr_from_v4(&dst, &b);
 	} else if (l3 == AF_INET6) {
-		memcpy(&src, nfct_get_attr(c, ATTR_ORIG_IPV6_SRC), 16);
-		memcpy(&dst, nfct_get_attr(c, ATTR_ORIG_IPV6_DST), 16);
+		const void *a = nfct_get_attr(c, ATTR_ORIG_IPV6_SRC);
+		const void *b = nfct_get_attr(c, ATTR_ORIG_IPV6_DST);
+
+		if (a == NULL || b == NULL)
+			return -1;
+		memcpy(&src, a, 16);
+		memcpy(&dst, b, 16);
 	} else {
 		return -1;
 	}
 	sport = ntohs(nfct_get_attr_u16(c, ATTR_ORIG_PORT_SRC));
 	dport = ntohs(nfct_get_attr_u16(c, ATTR_ORIG_PORT_DST));
-	return portset_orient(ct->cfg.ports, l4, &src, sport, &dst, dport, k) < 0 ?
-		-1 : 0;
+	return portset_orient(ports, l4, &src, sport, &dst, dport, k) < 0 ? -1 : 0;
 }
 
-static void entry_fill(const struct nf_conntrack *c, struct ct_entry *e)
+void ct_entry_fill(const struct nf_conntrack *c, struct ct_entry *e)
 {
 	e->found = 1;
 	if (nfct_attr_is_set(c, ATTR_TCP_STATE) > 0)
@@ -260,6 +245,21 @@ static struct nf_conntrack *parse_entry(struct ct *ct,
 	return ct->scratch;
 }
 
+int ct_event_type(uint16_t nlmsg_type, uint16_t nlmsg_flags)
+{
+	switch (NFNL_MSG_TYPE(nlmsg_type)) {
+	case IPCTNL_MSG_CT_NEW:
+		/* The kernel announces a new entry as created, an update
+		 * of one as a plain NEW. */
+		return (nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) ?
+			       CT_EV_NEW : CT_EV_UPDATE;
+	case IPCTNL_MSG_CT_DELETE:
+		return CT_EV_DESTROY;
+	default:
+		return -1;
+	}
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ct *ct = data;
@@ -267,36 +267,26 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ct_event ev;
 	struct ct_entry e;
 	struct flow_key k;
-	struct ct_flow *f;
+	int type;
 
 	if (c == NULL)
 		return MNL_CB_OK;
-	if (entry_key(ct, c, &k) < 0) {
+	if (ct_entry_key(ct->cfg.ports, c, &k) < 0) {
 		ct->counters.events_ignored++;
 		return MNL_CB_OK;
 	}
 	ct->counters.events++;
+	type = ct_event_type(nlh->nlmsg_type, nlh->nlmsg_flags);
+	if (type < 0)
+		return MNL_CB_OK;
 	memset(&ev, 0, sizeof(ev));
 	memset(&e, 0, sizeof(e));
-	entry_fill(c, &e);
+	ct_entry_fill(c, &e);
 	ev.wall_us = ct->now_wall_us;
+	ev.type = (uint8_t)type;
 	ev.tcp_state = e.tcp_state;
 	ev.timeout_s = e.timeout_s;
-	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
-	case IPCTNL_MSG_CT_NEW:
-		ev.type = (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) ?
-				  CT_EV_NEW : CT_EV_UPDATE;
-		break;
-	case IPCTNL_MSG_CT_DELETE:
-		ev.type = CT_EV_DESTROY;
-		break;
-	default:
-		return MNL_CB_OK;
-	}
-	f = tracked_get(ct, &k);
-	if (ev.type != CT_EV_DESTROY && e.timeout_s)
-		f->last_timeout_s = e.timeout_s;
-	history_add(f, &ev);
+	ct_track_event(ct, &k, &ev);
 	return MNL_CB_OK;
 }
 
@@ -364,7 +354,7 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	struct nf_conntrack *c = parse_entry(ct, nlh);
 
 	if (c != NULL)
-		entry_fill(c, e);
+		ct_entry_fill(c, e);
 	return MNL_CB_OK;
 }
 
@@ -448,9 +438,15 @@ static int stats_global_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+void ct_add_sample(struct ct *ct, uint64_t wall_us, const struct ct_health *h)
+{
+	samples_add(&ct->samples, wall_us, h);
+	ct->counters.count = h->count;
+	ct->counters.max = h->max;
+}
+
 void ct_sample(struct ct *ct, const struct gw_time *now)
 {
-	struct ct_sample *s = &ct->samples[ct->sample_next];
 	struct ct_health h;
 
 	memset(&h, 0, sizeof(h));
@@ -459,29 +455,56 @@ void ct_sample(struct ct *ct, const struct gw_time *now)
 	    transact(ct, request(ct, IPCTNL_MSG_CT_GET_STATS, NLM_F_ACK,
 				 AF_UNSPEC), stats_global_cb, &h) < 0)
 		return;
-	s->wall_us = now->wall_us;
-	s->h = h;
-	ct->sample_next = (ct->sample_next + 1) % CT_SAMPLES;
-	if (ct->nsamples < CT_SAMPLES)
-		ct->nsamples++;
-	ct->counters.count = h.count;
-	ct->counters.max = h.max;
+	ct_add_sample(ct, now->wall_us, &h);
 }
 
 /* --- events and resync ---------------------------------------------------- */
+
+void ct_resync_begin(struct ct *ct, uint64_t wall_us)
+{
+	ct->counters.resyncs++;
+	ct->missed[ct->nmissed++ % CT_MISSED] = wall_us;
+	ct->generation++;
+}
+
+void ct_resync_seen(struct ct *ct, const struct flow_key *k)
+{
+	struct ct_flow *f = tracked_find(ct, k);
+
+	if (f != NULL)
+		f->generation = ct->generation;
+}
+
+void ct_resync_end(struct ct *ct, uint64_t wall_us)
+{
+	struct ct_event ev;
+	uint32_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CT_EV_DESTROY;
+	ev.wall_us = wall_us;
+	/* Freed slots too: they are found by no key, and a slot taken
+	 * again starts zeroed. */
+	for (i = 1; i < hashidx_pool_end(&ct->slots); i++) {
+		struct ct_flow *f = &ct->flows[i];
+		const struct ct_event *last;
+
+		if (f->nevents == 0 || f->generation == ct->generation)
+			continue;
+		last = &f->events[(f->head + CT_HISTORY - 1) % CT_HISTORY];
+		if (last->type != CT_EV_DESTROY)
+			history_add(f, &ev);
+	}
+}
 
 static int resync_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ct *ct = data;
 	struct nf_conntrack *c = parse_entry(ct, nlh);
 	struct flow_key k;
-	struct ct_flow *f;
 
-	if (c != NULL && entry_key(ct, c, &k) == 0) {
-		f = tracked_find(ct, &k);
-		if (f != NULL)
-			f->generation = ct->generation;
-	}
+	if (c != NULL && ct_entry_key(ct->cfg.ports, c, &k) == 0)
+		ct_resync_seen(ct, &k);
 	return MNL_CB_OK;
 }
 
@@ -493,12 +516,8 @@ static int resync_cb(const struct nlmsghdr *nlh, void *data)
 static void resync(struct ct *ct)
 {
 	struct nlmsghdr *nlh;
-	struct ct_event ev;
-	uint32_t i;
 
-	ct->counters.resyncs++;
-	ct->missed[ct->nmissed++ % CT_MISSED] = ct->now_wall_us;
-	ct->generation++;
+	ct_resync_begin(ct, ct->now_wall_us);
 	nlh = request(ct, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC);
 	if (ct->cfg.connmark) {
 		mnl_attr_put_u32(nlh, CTA_MARK, htonl(ct->cfg.connmark));
@@ -506,19 +525,7 @@ static void resync(struct ct *ct)
 	}
 	if (transact(ct, nlh, resync_cb, ct) < 0)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = CT_EV_DESTROY;
-	ev.wall_us = ct->now_wall_us;
-	for (i = 1; i < ct->next_unused; i++) {
-		struct ct_flow *f = &ct->flows[i];
-		const struct ct_event *last;
-
-		if (f->nevents == 0 || f->generation == ct->generation)
-			continue;
-		last = &f->events[(f->head + CT_HISTORY - 1) % CT_HISTORY];
-		if (last->type != CT_EV_DESTROY)
-			history_add(f, &ev);
-	}
+	ct_resync_end(ct, ct->now_wall_us);
 }
 
 void ct_read_events(struct ct *ct, const struct gw_time *now)
@@ -550,24 +557,16 @@ void ct_read_events(struct ct *ct, const struct gw_time *now)
 
 /* --- enrichment ------------------------------------------------------------ */
 
-static const struct ct_sample *sample_at(const struct ct *ct, uint64_t t)
+/* The slot where the probing for the open gap (queue, seq) starts. */
+static uint32_t open_gap_home(uint16_t queue, uint64_t seq)
 {
-	const struct ct_sample *best = NULL;
-	uint32_t k;
-
-	for (k = 0; k < ct->nsamples; k++) {
-		best = &ct->samples[(ct->sample_next + CT_SAMPLES - 1 - k) %
-				    CT_SAMPLES];
-		if (best->wall_us <= t)
-			break;
-	}
-	return best;
+	return ((uint32_t)(seq * CT_GOLDEN_32) ^ queue) % CT_OPEN_GAPS;
 }
 
 static struct ct_open_gap *open_gap_slot(struct ct *ct, uint16_t queue,
 					 uint64_t seq, int create)
 {
-	uint32_t k, h = (uint32_t)(seq * 2654435761U) ^ queue;
+	uint32_t k, h = open_gap_home(queue, seq);
 
 	for (k = 0; k < CT_OPEN_GAPS; k++) {
 		struct ct_open_gap *g = &ct->open_gaps[(h + k) % CT_OPEN_GAPS];
@@ -589,8 +588,8 @@ static void open_gap_free(struct ct *ct, struct ct_open_gap *g)
 		j = (j + 1) % CT_OPEN_GAPS;
 		if (ct->open_gaps[j].seq == 0)
 			break;
-		home = ((uint32_t)(ct->open_gaps[j].seq * 2654435761U) ^
-			ct->open_gaps[j].queue) % CT_OPEN_GAPS;
+		home = open_gap_home(ct->open_gaps[j].queue,
+				     ct->open_gaps[j].seq);
 		if ((j > i && (home <= i || home > j)) ||
 		    (j < i && (home <= i && home > j))) {
 			ct->open_gaps[i] = ct->open_gaps[j];
@@ -598,6 +597,37 @@ static void open_gap_free(struct ct *ct, struct ct_open_gap *g)
 		}
 	}
 	ct->open_gaps[i].seq = 0;
+}
+
+void ct_open_gap_keep(struct ct *ct, uint16_t queue, uint64_t seq,
+		      const struct ct_entry *at_open)
+{
+	/* Keep one slot empty: the probing and the backward-shift
+	 * deletion both end at an empty slot. */
+	struct ct_open_gap *g = ct->open_count < CT_OPEN_GAPS - 1 ?
+					open_gap_slot(ct, queue, seq, 1) : NULL;
+
+	if (g == NULL) {
+		ct->counters.open_lookups_lost++;
+	} else if (g->seq == 0) {
+		g->seq = seq;
+		g->queue = queue;
+		g->at_open = *at_open;
+		ct->open_count++;
+	}
+}
+
+int ct_open_gap_take(struct ct *ct, uint16_t queue, uint64_t seq,
+		     struct ct_entry *at_open)
+{
+	struct ct_open_gap *g = open_gap_slot(ct, queue, seq, 0);
+
+	if (g == NULL)
+		return 0;
+	*at_open = g->at_open;
+	open_gap_free(ct, g);
+	ct->open_count--;
+	return 1;
 }
 
 /* Neither side sent anything in the gap's window (the packet that ended
@@ -609,19 +639,18 @@ static int quiet_both(const struct gap_record *rec)
 	return rec->silent == SILENT_BOTH || rec->side[!s].packets == 0;
 }
 
-void ct_enrich(struct ct *ct, struct gap_record *rec)
+void ct_window(const struct ct *ct, struct gap_record *rec)
 {
 	struct ct_facts *cf = &rec->ct;
 	const struct ct_flow *f = tracked_find(ct, &rec->key);
-	uint64_t from = rec->start_us > USEC_PER_SEC ?
-				rec->start_us - USEC_PER_SEC : 0;
+	uint64_t from = rec->start_us > CT_WINDOW_LEAD_US ?
+				rec->start_us - CT_WINDOW_LEAD_US : 0;
 	/* A closing record waits CT_GRACE_US in the correlator: the NEW of
 	 * a resumed flow and a DESTROY found at that moment come just after
 	 * the packet that ended the gap. */
 	uint64_t to = rec->is_open_event ? rec->detected_us :
 					   rec->end_us + CT_GRACE_US;
-	const struct ct_sample *a, *b;
-	struct ct_open_gap *g;
+	const struct ct_health *a, *b;
 	uint32_t k;
 
 	memset(cf, 0, sizeof(*cf));
@@ -632,10 +661,6 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 
 		if (ev->wall_us < from || ev->wall_us > to)
 			continue;
-		if (cf->nevents == CT_EVENTS_MAX) {
-			cf->events_missed++;
-			continue;
-		}
 		cf->events[cf->nevents] = *ev;
 		/* conntrack does not say why an entry died. A timeout is
 		 * the only cause that needs the flow quiet for the whole
@@ -643,7 +668,7 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 		 * window before the DESTROY came that late, call it one. */
 		if (ev->type == CT_EV_DESTROY && f->last_timeout_s &&
 		    quiet_both(rec) &&
-		    ev->wall_us + 2 * USEC_PER_SEC >= rec->start_us +
+		    ev->wall_us + CT_TIMEOUT_SLACK_US >= rec->start_us +
 				(uint64_t)f->last_timeout_s * USEC_PER_SEC)
 			cf->events[cf->nevents].by_timeout = 1;
 		cf->nevents++;
@@ -652,43 +677,33 @@ void ct_enrich(struct ct *ct, struct gap_record *rec)
 		if (ct->missed[k] >= from && ct->missed[k] <= to)
 			cf->events_missed++;
 
+	/* The table's health: the growth of its statistics from the
+	 * gap's start to the newest sample, the size as last read. */
+	a = samples_at(&ct->samples, rec->start_us);
+	b = samples_newest(&ct->samples);
+	if (a && b) {
+		cf->health.count = b->count;
+		cf->health.max = b->max;
+		cf->health.invalid = b->invalid - a->invalid;
+		cf->health.drop = b->drop - a->drop;
+		cf->health.early_drop = b->early_drop - a->early_drop;
+		cf->health.insert_failed = b->insert_failed - a->insert_failed;
+		cf->health.error = b->error - a->error;
+		cf->health.search_restart = b->search_restart - a->search_restart;
+	}
+}
+
+void ct_enrich(struct ct *ct, struct gap_record *rec)
+{
+	struct ct_facts *cf = &rec->ct;
+
+	ct_window(ct, rec);
 	if (rec->is_open_event) {
 		lookup(ct, &rec->key, &cf->at_open);
-		/* Keep one slot empty: the probing and the backward-shift
-		 * deletion both end at an empty slot. */
-		g = ct->open_count < CT_OPEN_GAPS - 1 ?
-			    open_gap_slot(ct, rec->queue, rec->seq, 1) : NULL;
-		if (g != NULL && g->seq == 0) {
-			g->seq = rec->seq;
-			g->queue = rec->queue;
-			g->at_open = cf->at_open;
-			ct->open_count++;
-		} else if (g == NULL) {
-			ct->counters.open_lookups_lost++;
-		}
+		ct_open_gap_keep(ct, rec->queue, rec->seq, &cf->at_open);
 	} else {
 		lookup(ct, &rec->key, &cf->at_close);
-		g = open_gap_slot(ct, rec->queue, rec->seq, 0);
-		if (g != NULL) {
-			cf->at_open = g->at_open;
-			open_gap_free(ct, g);
-			ct->open_count--;
-		}
-	}
-
-	a = sample_at(ct, rec->start_us);
-	b = ct->nsamples ? &ct->samples[(ct->sample_next + CT_SAMPLES - 1) %
-					 CT_SAMPLES] : NULL;
-	if (a && b) {
-		cf->health.count = b->h.count;
-		cf->health.max = b->h.max;
-		cf->health.invalid = b->h.invalid - a->h.invalid;
-		cf->health.drop = b->h.drop - a->h.drop;
-		cf->health.early_drop = b->h.early_drop - a->h.early_drop;
-		cf->health.insert_failed = b->h.insert_failed - a->h.insert_failed;
-		cf->health.error = b->h.error - a->h.error;
-		cf->health.search_restart = b->h.search_restart -
-					    a->h.search_restart;
+		ct_open_gap_take(ct, rec->queue, rec->seq, &cf->at_open);
 	}
 }
 
@@ -713,31 +728,57 @@ static int attach_filter(struct ct *ct)
 	return rc;
 }
 
-struct ct *ct_open(const struct ct_config *cfg, char *err, size_t errlen)
+/* A per-process seed; see CT_HASH_SEED. */
+static uint32_t pick_seed(void)
 {
-	struct timeval tv = { 0, CT_QUERY_TIMEOUT_MS * 1000 };
-	uint32_t nbuckets = 1;
-	int fd, size;
-	struct ct *ct;
+	uint32_t seed;
 
-	ct = calloc(1, sizeof(*ct));
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		return CT_HASH_SEED;
+	return seed;
+}
+
+struct ct *ct_new(const struct ct_config *cfg, char *err, size_t errlen)
+{
+	struct ct *ct = calloc(1, sizeof(*ct));
+
 	if (ct == NULL) {
 		snprintf(err, errlen, "conntrack: out of memory");
 		return NULL;
 	}
 	ct->cfg = *cfg;
-	while (nbuckets < cfg->max_tracked)
-		nbuckets <<= 1;
+	ct->seed = pick_seed();
+	if (cfg->max_tracked == 0 || cfg->max_tracked > HASHIDX_CAPACITY_MAX) {
+		snprintf(err, errlen, "conntrack: cannot track %u flows "
+			 "(1 to %u)", cfg->max_tracked, HASHIDX_CAPACITY_MAX);
+		goto err_free;
+	}
 	ct->flows = calloc((size_t)cfg->max_tracked + 1, sizeof(*ct->flows));
-	ct->buckets = calloc(nbuckets, sizeof(*ct->buckets));
-	if (ct->flows == NULL || ct->buckets == NULL) {
+	if (ct->flows == NULL ||
+	    hashidx_pool_init(&ct->slots, cfg->max_tracked, ct->flows,
+			      &ct->flows[0].lru, sizeof(*ct->flows)) < 0 ||
+	    hashidx_init(&ct->index, cfg->max_tracked, &ct->flows[0].chain_next,
+			 sizeof(*ct->flows)) < 0 ||
+	    samples_init(&ct->samples, CT_SAMPLES, sizeof(struct ct_health)) < 0) {
 		snprintf(err, errlen, "conntrack: out of memory for %u flows",
 			 cfg->max_tracked);
 		goto err_free;
 	}
-	ct->mask = nbuckets - 1;
-	ct->next_unused = 1;
+	return ct;
 
+err_free:
+	ct_close(ct);
+	return NULL;
+}
+
+struct ct *ct_open(const struct ct_config *cfg, char *err, size_t errlen)
+{
+	struct timeval tv = { 0, CT_QUERY_TIMEOUT_MS * 1000 };
+	int fd, size;
+	struct ct *ct = ct_new(cfg, err, errlen);
+
+	if (ct == NULL)
+		return NULL;
 	ct->events = mnl_socket_open(NETLINK_NETFILTER);
 	if (ct->events == NULL ||
 	    mnl_socket_bind(ct->events, NF_NETLINK_CONNTRACK_NEW |
@@ -779,14 +820,7 @@ struct ct *ct_open(const struct ct_config *cfg, char *err, size_t errlen)
 	return ct;
 
 err_sockets:
-	if (ct->query)
-		mnl_socket_close(ct->query);
-	if (ct->events)
-		mnl_socket_close(ct->events);
-err_free:
-	free(ct->flows);
-	free(ct->buckets);
-	free(ct);
+	ct_close(ct);
 	return NULL;
 }
 
@@ -794,11 +828,14 @@ void ct_close(struct ct *ct)
 {
 	if (ct == NULL)
 		return;
-	mnl_socket_close(ct->events);
-	mnl_socket_close(ct->query);
+	if (ct->events)
+		mnl_socket_close(ct->events);
+	if (ct->query)
+		mnl_socket_close(ct->query);
 	if (ct->scratch)
 		nfct_destroy(ct->scratch);
+	samples_fini(&ct->samples);
+	hashidx_fini(&ct->index);
 	free(ct->flows);
-	free(ct->buckets);
 	free(ct);
 }

@@ -1,10 +1,11 @@
 /*
- * flow.c - fixed-size flow table with chained hashing over indices.
+ * flow.c - fixed-size flow table: the flows, and their two hash indexes
+ * and LRU order kept by hashidx.
  *
- * Chains hold 32-bit indices rather than pointers: a flow stays under 256
- * bytes and 100k flows fit in about 25 MB. The bucket array is sized to a
- * power of two at least as large as the pool, so chains stay short; the
- * hash is seeded so that crafted tuples cannot be aimed at one chain.
+ * A flow stays under 256 bytes and 100k flows fit in about 25 MB, links
+ * included. The bucket arrays are sized to a power of two at least as
+ * large as the pool, so chains stay short; the hash is seeded so that
+ * crafted tuples cannot be aimed at one chain.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,26 +16,35 @@
 
 _Static_assert(sizeof(struct flow) <= 256, "a flow must stay within 256 bytes");
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key must have no hidden padding");
+_Static_assert(offsetof(struct flow, key) == 0, "hashidx_find wants the key first");
 
-/* Largest pool: indices and the bucket count must fit in 32 bits. */
-#define FLOW_CAPACITY_MAX (1U << 28)
+/*
+ * The hash is MurmurHash3's x86_32 (Austin Appleby, public domain): its
+ * block constants C1 and C2, its per-block step, and its finaliser, which
+ * makes every input bit flip each output bit with probability 1/2.
+ */
+#define MURMUR_C1	0xcc9e2d51U
+#define MURMUR_C2	0x1b873593U
+#define MURMUR_STEP	0xe6546b64U
+#define MURMUR_FMIX1	0x85ebca6bU
+#define MURMUR_FMIX2	0xc2b2ae35U
 
 static inline uint32_t mix(uint32_t h, uint32_t w)
 {
-	w *= 0xcc9e2d51U;
+	w *= MURMUR_C1;
 	w = (w << 15) | (w >> 17);
-	w *= 0x1b873593U;
+	w *= MURMUR_C2;
 	h ^= w;
 	h = (h << 13) | (h >> 19);
-	return h * 5 + 0xe6546b64U;
+	return h * 5 + MURMUR_STEP;
 }
 
 static inline uint32_t finish(uint32_t h)
 {
 	h ^= h >> 16;
-	h *= 0x85ebca6bU;
+	h *= MURMUR_FMIX1;
 	h ^= h >> 13;
-	h *= 0xc2b2ae35U;
+	h *= MURMUR_FMIX2;
 	return h ^ (h >> 16);
 }
 
@@ -57,7 +67,7 @@ static uint32_t service_hash(const struct flow_table *t,
 	h = addr_mix(h, &k->client);
 	h = addr_mix(h, &k->server);
 	h = mix(h, ((uint32_t)k->server_port << 8) | k->proto);
-	return finish(h) & t->mask;
+	return finish(h);
 }
 
 uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed)
@@ -71,11 +81,6 @@ uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed)
 	return finish(h);
 }
 
-static uint32_t tuple_hash(const struct flow_table *t, const struct flow_key *k)
-{
-	return flow_key_hash(k, t->seed) & t->mask;
-}
-
 static inline int same_service(const struct flow_key *a,
 			       const struct flow_key *b)
 {
@@ -86,146 +91,70 @@ static inline int same_service(const struct flow_key *a,
 
 int flow_table_init(struct flow_table *t, uint32_t capacity, uint32_t seed)
 {
-	uint32_t nbuckets = 1;
-
 	memset(t, 0, sizeof(*t));
-	if (capacity == 0 || capacity > FLOW_CAPACITY_MAX) {
+	if (capacity == 0 || capacity > HASHIDX_CAPACITY_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
-	while (nbuckets < capacity)
-		nbuckets <<= 1;
 	/* calloc: pages of the pool are only touched as flows arrive, so
-	 * a large --max-flows costs address space, not resident memory. */
+	 * a large --max-flows costs address space, not resident memory
+	 * (the slots are handed out in order before any is reused). */
 	t->flows = calloc((size_t)capacity + 1, sizeof(*t->flows));
-	t->buckets = calloc(nbuckets, sizeof(*t->buckets));
-	t->svc_buckets = calloc(nbuckets, sizeof(*t->svc_buckets));
-	if (t->flows == NULL || t->buckets == NULL || t->svc_buckets == NULL) {
+	if (t->flows == NULL ||
+	    hashidx_pool_init(&t->slots, capacity, t->flows, &t->flows[0].lru,
+			      sizeof(*t->flows)) < 0 ||
+	    hashidx_init(&t->tuples, capacity, &t->flows[0].tuple_next,
+			 sizeof(*t->flows)) < 0 ||
+	    hashidx_init(&t->services, capacity, &t->flows[0].service_next,
+			 sizeof(*t->flows)) < 0) {
 		flow_table_fini(t);
 		errno = ENOMEM;
 		return -1;
 	}
-	t->mask = nbuckets - 1;
-	t->capacity = capacity;
 	t->seed = seed;
-	/* Slots never used are handed out in order (next_unused) before
-	 * the free list: the pool's pages are touched only as the number
-	 * of live flows grows, not all at start-up. */
-	t->next_unused = 1;
 	return 0;
 }
 
 void flow_table_fini(struct flow_table *t)
 {
 	free(t->flows);
-	free(t->buckets);
-	free(t->svc_buckets);
 	t->flows = NULL;
-	t->buckets = NULL;
-	t->svc_buckets = NULL;
+	hashidx_fini(&t->tuples);
+	hashidx_fini(&t->services);
 }
 
 uint32_t flow_lookup(const struct flow_table *t, const struct flow_key *k)
 {
-	uint32_t i = t->buckets[tuple_hash(t, k)];
-
-	while (i && memcmp(&t->flows[i].key, k, sizeof(*k)) != 0)
-		i = t->flows[i].hash_next;
-	return i;
-}
-
-static void lru_unlink(struct flow_table *t, uint32_t i)
-{
-	struct flow *f = &t->flows[i];
-
-	if (f->lru_prev)
-		t->flows[f->lru_prev].lru_next = f->lru_next;
-	else
-		t->lru_head = f->lru_next;
-	if (f->lru_next)
-		t->flows[f->lru_next].lru_prev = f->lru_prev;
-	else
-		t->lru_tail = f->lru_prev;
-}
-
-static void lru_push_head(struct flow_table *t, uint32_t i)
-{
-	struct flow *f = &t->flows[i];
-
-	f->lru_prev = 0;
-	f->lru_next = t->lru_head;
-	if (t->lru_head)
-		t->flows[t->lru_head].lru_prev = i;
-	else
-		t->lru_tail = i;
-	t->lru_head = i;
-}
-
-void flow_touch(struct flow_table *t, uint32_t i)
-{
-	if (t->lru_head == i)
-		return;
-	lru_unlink(t, i);
-	lru_push_head(t, i);
+	return hashidx_find(&t->tuples, flow_key_hash(k, t->seed), t->flows,
+			    sizeof(*t->flows), k, sizeof(*k));
 }
 
 uint32_t flow_insert(struct flow_table *t, const struct flow_key *k)
 {
-	uint32_t i = t->free_head, b;
-	struct flow *f;
+	uint32_t i = hashidx_pool_take(&t->slots);
 
-	if (i != 0) {
-		t->free_head = t->flows[i].hash_next;
-	} else if (t->next_unused <= t->capacity) {
-		i = t->next_unused++;
-	} else {
+	if (i == 0)
 		return 0;
-	}
-	f = &t->flows[i];
-	memset(f, 0, sizeof(*f));
-	f->key = *k;
-	b = tuple_hash(t, k);
-	f->hash_next = t->buckets[b];
-	t->buckets[b] = i;
-	b = service_hash(t, k);
-	f->svc_next = t->svc_buckets[b];
-	t->svc_buckets[b] = i;
-	lru_push_head(t, i);
-	t->count++;
+	t->flows[i].key = *k;
+	hashidx_add(&t->tuples, flow_key_hash(k, t->seed), i);
+	hashidx_add(&t->services, service_hash(t, k), i);
 	return i;
-}
-
-/* Unlink i from a singly linked chain whose links live at offset "link"
- * inside struct flow. Chains are short: the walk is cheap. */
-static void chain_unlink(struct flow_table *t, uint32_t *head, uint32_t i,
-			 size_t link)
-{
-	uint32_t *p = head;
-
-	while (*p && *p != i)
-		p = (uint32_t *)((char *)&t->flows[*p] + link);
-	if (*p == i)
-		*p = *(uint32_t *)((char *)&t->flows[i] + link);
 }
 
 void flow_remove(struct flow_table *t, uint32_t i)
 {
-	struct flow *f = &t->flows[i];
+	const struct flow_key *k = &t->flows[i].key;
 
-	chain_unlink(t, &t->buckets[tuple_hash(t, &f->key)], i,
-		     offsetof(struct flow, hash_next));
-	chain_unlink(t, &t->svc_buckets[service_hash(t, &f->key)], i,
-		     offsetof(struct flow, svc_next));
-	lru_unlink(t, i);
-	f->hash_next = t->free_head;
-	t->free_head = i;
-	t->count--;
+	hashidx_del(&t->tuples, flow_key_hash(k, t->seed), i);
+	hashidx_del(&t->services, service_hash(t, k), i);
+	hashidx_pool_put(&t->slots, i);
 }
 
 uint32_t flow_service_next(const struct flow_table *t, uint32_t i,
 			   const struct flow_key *k)
 {
-	for (i = t->flows[i].svc_next; i; i = t->flows[i].svc_next)
+	for (i = hashidx_next(&t->services, i); i;
+	     i = hashidx_next(&t->services, i))
 		if (same_service(&t->flows[i].key, k))
 			return i;
 	return 0;
@@ -234,7 +163,7 @@ uint32_t flow_service_next(const struct flow_table *t, uint32_t i,
 uint32_t flow_service_first(const struct flow_table *t,
 			    const struct flow_key *k)
 {
-	uint32_t i = t->svc_buckets[service_hash(t, k)];
+	uint32_t i = hashidx_first(&t->services, service_hash(t, k));
 
 	if (i && same_service(&t->flows[i].key, k))
 		return i;

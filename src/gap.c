@@ -22,6 +22,7 @@
 #include "portset.h"
 #include "engine.h"
 #include "evidence.h"
+#include "samples.h"
 #include "tcp.h"
 #include "timer.h"
 
@@ -40,13 +41,10 @@
 /* A wall clock moving this much against the monotonic one was stepped. */
 #define WALL_STEP_US	1000
 
-/* Samples of the inspector's loss counters, oldest overwritten. */
+/* Samples of the inspector's loss counters kept, oldest overwritten: at
+ * the daemon's one per 200 ms, the last 13 minutes; a gap that began
+ * earlier is measured from the oldest sample. */
 #define INSPECTOR_HISTORY 4096
-
-struct inspector_sample {
-	uint64_t mono_us;
-	struct inspector_counters c;
-};
 
 struct engine {
 	struct engine_config cfg;
@@ -59,9 +57,7 @@ struct engine {
 	uint64_t now_us;		/* mono of the last call */
 	uint32_t gap_seq;
 	uint32_t open_gaps;
-	struct inspector_sample *history;
-	uint32_t history_len;
-	uint32_t history_next;
+	struct samples inspector;	/* struct inspector_counters, mono */
 	uint64_t counters[EC_MAX];
 	struct ev_recorder rec;		/* the packets of every gap */
 };
@@ -99,7 +95,7 @@ const uint64_t *engine_counters(const struct engine *e)
 
 uint32_t engine_flow_count(const struct engine *e)
 {
-	return e->flows.count;
+	return flow_count(&e->flows);
 }
 
 uint32_t engine_open_gaps(const struct engine *e)
@@ -222,36 +218,21 @@ static void schedule(struct engine *e, uint32_t i, uint64_t due)
 }
 
 /* Loss counters as they stood at mono time t: the last sample at or
- * before t, or the oldest one kept. */
+ * before t, or the oldest one kept; zero before the first sample. */
 static const struct inspector_counters *inspector_at(const struct engine *e,
 						     uint64_t t)
 {
 	static const struct inspector_counters zero;
-	const struct inspector_sample *best = NULL;
-	uint32_t n = e->history_len, k, idx;
+	const struct inspector_counters *c = samples_at(&e->inspector, t);
 
-	for (k = 0; k < n; k++) {
-		/* Newest first: stop at the first sample not after t. */
-		idx = (e->history_next + INSPECTOR_HISTORY - 1 - k) %
-		      INSPECTOR_HISTORY;
-		best = &e->history[idx];
-		if (best->mono_us <= t)
-			break;
-	}
-	return best ? &best->c : &zero;
+	return c ? c : &zero;
 }
 
 void engine_inspector_sample(struct engine *e, const struct gw_time *now,
 			     const struct inspector_counters *c)
 {
-	struct inspector_sample *s = &e->history[e->history_next];
-
 	set_time(e, now);
-	s->mono_us = now->mono_us;
-	s->c = *c;
-	e->history_next = (e->history_next + 1) % INSPECTOR_HISTORY;
-	if (e->history_len < INSPECTOR_HISTORY)
-		e->history_len++;
+	samples_add(&e->inspector, now->mono_us, c);
 }
 
 static void inspector_delta(const struct engine *e, uint64_t from, uint64_t to,
@@ -840,7 +821,7 @@ static void close_all(struct engine *e, enum gap_outcome outcome)
 {
 	uint32_t i;
 
-	for (i = 1; i < e->flows.next_unused && e->open_gaps; i++) {
+	for (i = 1; i < flow_slots_end(&e->flows) && e->open_gaps; i++) {
 		struct flow *f = flow_get(&e->flows, i);
 
 		/* A freed slot keeps its state bits, but a flow is freed
@@ -884,8 +865,8 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->due_us = calloc((size_t)cfg->max_flows + 1, sizeof(*e->due_us));
 	if (e->due_us == NULL)
 		goto err_wheel;
-	e->history = calloc(INSPECTOR_HISTORY, sizeof(*e->history));
-	if (e->history == NULL)
+	if (samples_init(&e->inspector, INSPECTOR_HISTORY,
+			 sizeof(struct inspector_counters)) < 0)
 		goto err_due;
 	if (ev_recorder_init(&e->rec, cfg->max_flows, cfg->evidence_packets,
 			     cfg->evidence_cb, ctx) < 0)
@@ -893,7 +874,7 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	return e;
 
 err_history:
-	free(e->history);
+	samples_fini(&e->inspector);
 err_due:
 	free(e->due_us);
 err_wheel:
@@ -911,7 +892,7 @@ void engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	ev_recorder_fini(&e->rec);
-	free(e->history);
+	samples_fini(&e->inspector);
 	free(e->due_us);
 	timer_fini(&e->wheel);
 	flow_table_fini(&e->flows);

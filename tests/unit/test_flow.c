@@ -68,16 +68,16 @@ static uint32_t lru_length(const struct flow_table *t)
 {
 	uint32_t i, n = 0, prev = 0;
 
-	for (i = t->lru_head; i; i = t->flows[i].lru_next) {
-		if (t->flows[i].lru_prev != prev)
+	for (i = t->slots.head; i; i = t->flows[i].lru.next) {
+		if (t->flows[i].lru.prev != prev)
 			ck_abort_msg("flow %u: lru_prev %u, expected %u", i,
-				     t->flows[i].lru_prev, prev);
+				     t->flows[i].lru.prev, prev);
 		prev = i;
 		n++;
-		if (n > t->capacity)
+		if (n > t->slots.capacity)
 			ck_abort_msg("LRU list longer than the table: a loop");
 	}
-	ck_assert_uint_eq(t->lru_tail, prev);
+	ck_assert_uint_eq(t->slots.tail, prev);
 	return n;
 }
 
@@ -88,11 +88,11 @@ static uint32_t service_walk(const struct flow_table *t,
 	uint32_t i, n = 0;
 
 	for (i = flow_service_first(t, k); i; i = flow_service_next(t, i, k)) {
-		ck_assert_uint_le(i, t->capacity);
+		ck_assert_uint_le(i, t->slots.capacity);
 		ck_assert_uint_eq(seen[i], 0);	/* no index twice */
 		seen[i] = 1;
 		n++;
-		ck_assert_uint_le(n, t->capacity);
+		ck_assert_uint_le(n, t->slots.capacity);
 	}
 	return n;
 }
@@ -118,7 +118,7 @@ START_TEST(test_insert_lookup_remove)
 	struct flow *f;
 
 	ck_assert_int_eq(flow_table_init(&t, 8, 12345), 0);
-	ck_assert_uint_eq(t.count, 0);
+	ck_assert_uint_eq(t.slots.count, 0);
 	ck_assert_uint_eq(flow_lookup(&t, &a), 0);
 	ck_assert_uint_eq(flow_lru_oldest(&t), 0);
 
@@ -128,7 +128,7 @@ START_TEST(test_insert_lookup_remove)
 	ib = flow_insert(&t, &b);
 	ck_assert_uint_ne(ib, 0);
 	ck_assert_uint_ne(ib, ia);
-	ck_assert_uint_eq(t.count, 2);
+	ck_assert_uint_eq(t.slots.count, 2);
 
 	ck_assert_uint_eq(flow_lookup(&t, &a), ia);
 	ck_assert_uint_eq(flow_lookup(&t, &b), ib);
@@ -137,7 +137,7 @@ START_TEST(test_insert_lookup_remove)
 	ck_assert_uint_eq(f->state, 0);
 
 	flow_remove(&t, ia);
-	ck_assert_uint_eq(t.count, 1);
+	ck_assert_uint_eq(t.slots.count, 1);
 	ck_assert_uint_eq(flow_lookup(&t, &a), 0);
 	ck_assert_uint_eq(flow_lookup(&t, &b), ib);
 	ck_assert_uint_eq(lru_length(&t), 1);
@@ -146,9 +146,9 @@ START_TEST(test_insert_lookup_remove)
 	flow_get(&t, ib)->state = 0xff;
 	flow_get(&t, ib)->dir[0].data_us = 77;
 	flow_remove(&t, ib);
-	ck_assert_uint_eq(t.count, 0);
+	ck_assert_uint_eq(t.slots.count, 0);
 	ck_assert_uint_eq(flow_lru_oldest(&t), 0);
-	ck_assert_uint_eq(t.lru_head, 0);
+	ck_assert_uint_eq(t.slots.head, 0);
 	ib = flow_insert(&t, &b);
 	ck_assert_uint_ne(ib, 0);
 	f = flow_get(&t, ib);
@@ -211,34 +211,34 @@ START_TEST(test_lru_order)
 	b = flow_insert(&t, &kb);
 	c = flow_insert(&t, &kc);
 	ck_assert_uint_eq(flow_lru_oldest(&t), a);
-	ck_assert_uint_eq(t.lru_head, c);
+	ck_assert_uint_eq(t.slots.head, c);
 	ck_assert_uint_eq(lru_length(&t), 3);
 
 	flow_touch(&t, a);			/* a c b */
-	ck_assert_uint_eq(t.lru_head, a);
+	ck_assert_uint_eq(t.slots.head, a);
 	ck_assert_uint_eq(flow_lru_oldest(&t), b);
 	flow_touch(&t, a);			/* touching the head: no change */
-	ck_assert_uint_eq(t.lru_head, a);
+	ck_assert_uint_eq(t.slots.head, a);
 	ck_assert_uint_eq(flow_lru_oldest(&t), b);
 	ck_assert_uint_eq(lru_length(&t), 3);
 
 	flow_touch(&t, b);			/* b a c */
-	ck_assert_uint_eq(t.lru_head, b);
+	ck_assert_uint_eq(t.slots.head, b);
 	ck_assert_uint_eq(flow_lru_oldest(&t), c);
-	ck_assert_uint_eq(t.flows[b].lru_next, a);
-	ck_assert_uint_eq(t.flows[a].lru_next, c);
+	ck_assert_uint_eq(t.flows[b].lru.next, a);
+	ck_assert_uint_eq(t.flows[a].lru.next, c);
 
 	flow_remove(&t, a);			/* from the middle: b c */
 	ck_assert_uint_eq(lru_length(&t), 2);
-	ck_assert_uint_eq(t.flows[b].lru_next, c);
+	ck_assert_uint_eq(t.flows[b].lru.next, c);
 	ck_assert_uint_eq(flow_lru_oldest(&t), c);
 
 	d = flow_insert(&t, &kd);		/* d b c */
-	ck_assert_uint_eq(t.lru_head, d);
+	ck_assert_uint_eq(t.slots.head, d);
 	flow_remove(&t, c);			/* the tail: d b */
 	ck_assert_uint_eq(flow_lru_oldest(&t), b);
 	flow_remove(&t, d);			/* the head: b */
-	ck_assert_uint_eq(t.lru_head, b);
+	ck_assert_uint_eq(t.slots.head, b);
 	ck_assert_uint_eq(flow_lru_oldest(&t), b);
 	ck_assert_uint_eq(lru_length(&t), 1);
 	flow_remove(&t, b);
@@ -262,7 +262,7 @@ START_TEST(test_table_full)
 	}
 	k = key_n(4);
 	ck_assert_uint_eq(flow_insert(&t, &k), 0);
-	ck_assert_uint_eq(t.count, 4);
+	ck_assert_uint_eq(t.slots.count, 4);
 	ck_assert_uint_eq(flow_lookup(&t, &k), 0);
 	/* A failed insert must not have disturbed the others. */
 	for (n = 0; n < 4; n++) {
@@ -278,7 +278,7 @@ START_TEST(test_table_full)
 	flow_remove(&t, oldest);
 	ck_assert_uint_eq(flow_insert(&t, &k), oldest);
 	ck_assert_uint_eq(flow_lookup(&t, &k), oldest);
-	ck_assert_uint_eq(t.count, 4);
+	ck_assert_uint_eq(t.slots.count, 4);
 	flow_table_fini(&t);
 }
 END_TEST
@@ -384,7 +384,7 @@ START_TEST(test_many_flows)
 		flow_get(&t, i)->gap_opened_us = n;	/* remember n by index */
 	}
 	ck_assert_msg(bad == 0, "%u bad inserts, first at %u", bad, first_bad);
-	ck_assert_uint_eq(t.count, BIG_CAPACITY);
+	ck_assert_uint_eq(t.slots.count, BIG_CAPACITY);
 	k = key_n(BIG_CAPACITY);
 	ck_assert_uint_eq(flow_insert(&t, &k), 0);
 
@@ -404,7 +404,7 @@ START_TEST(test_many_flows)
 		if (i)
 			flow_remove(&t, i);
 	}
-	ck_assert_uint_eq(t.count, BIG_CAPACITY / 2);
+	ck_assert_uint_eq(t.slots.count, BIG_CAPACITY / 2);
 	for (n = 0; n < BIG_CAPACITY; n++) {
 		k = key_n(n);
 		i = flow_lookup(&t, &k);
@@ -424,15 +424,15 @@ START_TEST(test_many_flows)
 	}
 	ck_assert_msg(bad == 0, "%u not found for removal, first at %u", bad,
 		      first_bad);
-	ck_assert_uint_eq(t.count, 0);
+	ck_assert_uint_eq(t.slots.count, 0);
 	ck_assert_uint_eq(flow_lru_oldest(&t), 0);
-	ck_assert_uint_eq(t.lru_head, 0);
+	ck_assert_uint_eq(t.slots.head, 0);
 	for (n = 0; n < BIG_CAPACITY; n++) {
 		k = key_n(n);
 		EXPECT(flow_lookup(&t, &k) == 0);
 	}
-	for (n = 0; n <= t.mask; n++)
-		EXPECT(t.buckets[n] == 0 && t.svc_buckets[n] == 0);
+	for (n = 0; n <= t.tuples.mask; n++)
+		EXPECT(t.tuples.buckets[n] == 0 && t.services.buckets[n] == 0);
 	ck_assert_msg(bad == 0, "%u left behind, first at %u", bad, first_bad);
 
 	/* And the whole pool is usable again, each slot once. */
@@ -445,7 +445,7 @@ START_TEST(test_many_flows)
 			used[i] = 1;
 	}
 	ck_assert_msg(bad == 0, "%u bad re-inserts, first at %u", bad, first_bad);
-	ck_assert_uint_eq(t.count, BIG_CAPACITY);
+	ck_assert_uint_eq(t.slots.count, BIG_CAPACITY);
 	k = key_n(3 * BIG_CAPACITY);
 	ck_assert_uint_eq(flow_insert(&t, &k), 0);
 #undef EXPECT
@@ -459,9 +459,9 @@ static uint32_t longest_chain(const struct flow_table *t)
 {
 	uint32_t b, i, n, best = 0;
 
-	for (b = 0; b <= t->mask; b++) {
+	for (b = 0; b <= t->tuples.mask; b++) {
 		n = 0;
-		for (i = t->buckets[b]; i; i = t->flows[i].hash_next)
+		for (i = t->tuples.buckets[b]; i; i = t->flows[i].tuple_next)
 			n++;
 		if (n > best)
 			best = n;
@@ -478,9 +478,10 @@ START_TEST(test_remove_middle_of_chains)
 	uint8_t gone[N];
 
 	/* Four buckets for 64 flows (capacity 4 would cap the pool, so
-	 * shrink the mask after init): every chain is long. */
+	 * shrink the masks after init): every chain is long. */
 	ck_assert_int_eq(flow_table_init(&t, N, 42), 0);
-	t.mask = 3;
+	t.tuples.mask = 3;
+	t.services.mask = 3;
 	for (n = 0; n < N; n++) {
 		k = key_n(n);
 		idx[n] = flow_insert(&t, &k);
@@ -524,7 +525,7 @@ START_TEST(test_remove_middle_of_chains)
 				expect++;
 			}
 		}
-		ck_assert_uint_eq(t.count, expect);
+		ck_assert_uint_eq(t.slots.count, expect);
 	}
 	flow_table_fini(&t);
 }
