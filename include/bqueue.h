@@ -82,7 +82,4 @@ void bqueue_fd_clear(struct bqueue *q);
 /* bqueue_refused - elements refused: queue full or closed. */
 uint64_t bqueue_refused(struct bqueue *q);
 
-/* bqueue_count - elements queued now. */
-uint32_t bqueue_count(struct bqueue *q);
-
 #endif

@@ -219,13 +219,3 @@ uint64_t bqueue_refused(struct bqueue *q)
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }
-
-uint32_t bqueue_count(struct bqueue *q)
-{
-	uint32_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->count;
-	pthread_mutex_unlock(&q->lock);
-	return n;
-}
