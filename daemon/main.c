@@ -1,10 +1,12 @@
 /*
  * main.c - gapwatchd: start-up, one thread per queue, signals, shutdown.
  *
- * Start-up order: options, queues (fail fast, on the terminal), detach,
- * report writer, workers. Signals are blocked in every thread and taken
- * synchronously by the main thread with sigtimedwait(), so no handler
- * ever runs: the main thread sets flags, the workers read them.
+ * Start-up (setup_live, in one place): options; pid file, queues,
+ * conntrack, prober, report file and pcap directory (fail fast, on the
+ * terminal); detach; report writer, correlator, workers. Signals are
+ * blocked in every thread and taken synchronously by the main thread
+ * with sigtimedwait(), so no handler ever runs: the main thread sets
+ * flags, the workers read them.
  */
 #include <errno.h>
 #include <fcntl.h>
