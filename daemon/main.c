@@ -1,10 +1,12 @@
 /*
  * main.c - gapwatchd: start-up, one thread per queue, signals, shutdown.
  *
- * Start-up order: options, queues (fail fast, on the terminal), detach,
- * report writer, workers. Signals are blocked in every thread and taken
- * synchronously by the main thread with sigtimedwait(), so no handler
- * ever runs: the main thread sets flags, the workers read them.
+ * Start-up (setup_live, in one place): options; pid file, queues,
+ * conntrack, prober, report file and pcap directory (fail fast, on the
+ * terminal); detach; report writer, correlator, workers. Signals are
+ * blocked in every thread and taken synchronously by the main thread
+ * with sigtimedwait(), so no handler ever runs: the main thread sets
+ * flags, the workers read them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,15 +31,14 @@
 #include "queue.h"
 #include "replay.h"
 #include "report.h"
-#include "timefmt.h"
 
-/* The engine's timers are looked at this often: a gap is reported at
- * most one tick plus one wheel slot (16 ms) after its threshold. */
-#define TICK_US		(20 * USEC_PER_MSEC)
 /* The inspector's loss counters are sampled this often. */
 #define SAMPLE_US	(200 * USEC_PER_MSEC)
 /* Packets handled per wake-up before timers get their turn. */
 #define RECEIVE_BUDGET	4096
+/* The main thread waits for a signal this long, then looks at the
+ * stats clock: the stats record's resolution. */
+#define SIGNAL_WAIT_S	1
 
 struct snapshot {
 	uint64_t counters[EC_MAX];
@@ -51,8 +52,6 @@ struct worker {
 	pthread_t thread;
 	struct queue *queue;
 	struct engine *engine;
-	struct report *report;
-	const struct config *cfg;
 	volatile sig_atomic_t *stop;
 	pthread_mutex_t lock;		/* guards snap, shared with main only */
 	struct snapshot snap;
@@ -97,16 +96,16 @@ static void *worker_main(void *arg)
 	uint64_t next_tick, next_sample;
 
 	gw_clock_read(&now);
-	next_tick = now.mono_us + TICK_US;
+	next_tick = now.mono_us + ENGINE_TICK_US;
 	next_sample = now.mono_us;
 	while (!*w->stop) {
-		/* Blocks at most TICK_US (the socket's receive timeout). */
+		/* Blocks at most ENGINE_TICK_US (the queue's wait_ms). */
 		queue_receive(w->queue, RECEIVE_BUDGET, 1, on_packet,
 			      w->engine);
 		gw_clock_read(&now);
 		if (now.mono_us >= next_tick) {
 			engine_tick(w->engine, &now);
-			next_tick = now.mono_us + TICK_US;
+			next_tick = now.mono_us + ENGINE_TICK_US;
 		}
 		if (now.mono_us >= next_sample) {
 			sample_loss(w, &now);
@@ -123,149 +122,77 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static json_t *conntrack_stats(struct correlator *corr)
+/* The workers' last snapshots, summed, into st (corr: set by caller). */
+static void sum_snapshots(struct worker *ws, unsigned int n,
+			  struct report_stats *st)
 {
-	struct correlate_counters cc;
-	const struct ct_counters *ct = &cc.ct;
-
-	correlator_counters(corr, &cc);
-	if (!cc.conntrack)
-		return json_null();
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I}",
-		"events", (json_int_t)ct->events,
-		"events_ignored", (json_int_t)ct->events_ignored,
-		"enobufs", (json_int_t)ct->enobufs,
-		"resyncs", (json_int_t)ct->resyncs,
-		"queries", (json_int_t)ct->queries,
-		"query_errors", (json_int_t)ct->query_errors,
-		"tracked", (json_int_t)ct->tracked,
-		"evicted", (json_int_t)ct->evicted,
-		"count", (json_int_t)ct->count,
-		"max", (json_int_t)ct->max,
-		"fill", ct->max ? json_real((double)ct->count / ct->max) : json_null(),
-		"kernel_filter", ct->kernel_filter,
-		"correlate_queue_full", (json_int_t)cc.queue_full,
-		"open_lookups_lost", (json_int_t)ct->open_lookups_lost);
-}
-
-static json_t *pcap_stats(struct correlator *corr)
-{
-	struct correlate_counters cc;
-
-	correlator_counters(corr, &cc);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
-		"written", (json_int_t)cc.pcap.written,
-		"write_errors", (json_int_t)cc.pcap.write_errors,
-		"removed", (json_int_t)cc.pcap.removed,
-		"bytes", (json_int_t)cc.pcap.bytes,
-		"dropped", (json_int_t)cc.evidence_dropped);
-}
-
-static json_t *probe_stats(struct correlator *corr)
-{
-	struct correlate_counters cc;
-	json_t *o;
-
-	correlator_counters(corr, &cc);
-	if (!cc.probing)
-		return json_null();
-	o = probe_counters_json(&cc.probe);
-	json_object_set_new(o, "results_evicted",
-			    json_integer((json_int_t)cc.probe_results_evicted));
-	return o;
-}
-
-static json_t *stats_record(struct worker *ws, unsigned int n,
-			    struct report *report, struct correlator *corr,
-			    const struct gw_time *now, uint64_t started_us)
-{
-	struct snapshot sum;
+	const struct snapshot *w;
 	unsigned int k, c;
-	char when[40];
-	json_t *o, *parse;
 
-	memset(&sum, 0, sizeof(sum));
 	for (k = 0; k < n; k++) {
 		pthread_mutex_lock(&ws[k].lock);
+		w = &ws[k].snap;
 		for (c = 0; c < EC_MAX; c++)
-			sum.counters[c] += ws[k].snap.counters[c];
-		sum.flows += ws[k].snap.flows;
-		sum.open_gaps += ws[k].snap.open_gaps;
-		sum.qs.received += ws[k].snap.qs.received;
-		sum.qs.verdict_batches += ws[k].snap.qs.verdict_batches;
-		sum.qs.verdict_errors += ws[k].snap.qs.verdict_errors;
-		sum.qs.enobufs += ws[k].snap.qs.enobufs;
-		sum.qs.truncated += ws[k].snap.qs.truncated;
-		sum.qs.recv_errors += ws[k].snap.qs.recv_errors;
-		sum.qs.bad_messages += ws[k].snap.qs.bad_messages;
-		sum.loss.queue_dropped += ws[k].snap.loss.queue_dropped;
-		sum.loss.user_dropped += ws[k].snap.loss.user_dropped;
+			st->engine[c] += w->counters[c];
+		st->flows += w->flows;
+		st->gaps_open += w->open_gaps;
+		st->queue.received += w->qs.received;
+		st->queue.verdict_batches += w->qs.verdict_batches;
+		st->queue.verdict_errors += w->qs.verdict_errors;
+		st->queue.enobufs += w->qs.enobufs;
+		st->queue.truncated += w->qs.truncated;
+		st->queue.recv_errors += w->qs.recv_errors;
+		st->queue.bad_messages += w->qs.bad_messages;
+		st->queue_dropped += w->loss.queue_dropped;
+		st->user_dropped += w->loss.user_dropped;
 		pthread_mutex_unlock(&ws[k].lock);
 	}
-	parse = json_object();
-	for (c = EC_PARSE_TRUNCATED; c <= EC_PARSE_EXT_LIMIT; c++)
-		json_object_set_new(parse, engine_counter_name(c) + 6,
-				    json_integer((json_int_t)sum.counters[c]));
-	o = json_pack("{s:s,s:s,s:I,s:i}",
-		"type", "stats",
-		"time", timefmt_rfc3339((int64_t)now->wall_us, 1, when, sizeof(when)),
-		"uptime_s", (json_int_t)((now->mono_us - started_us) / USEC_PER_SEC),
-		"queues", (int)n);
-	for (c = 0; c < EC_MAX; c++) {
-		if (c >= EC_PARSE_TRUNCATED && c <= EC_PARSE_EXT_LIMIT)
-			continue;
-		json_object_set_new(o, engine_counter_name(c),
-				    json_integer((json_int_t)sum.counters[c]));
-	}
-	json_object_set_new(o, "parse_errors", parse);
-	json_object_set_new(o, "flows", json_integer(sum.flows));
-	json_object_set_new(o, "gaps_open", json_integer(sum.open_gaps));
-	json_object_set_new(o, "queue_received", json_integer((json_int_t)sum.qs.received));
-	json_object_set_new(o, "verdict_batches", json_integer((json_int_t)sum.qs.verdict_batches));
-	json_object_set_new(o, "verdict_errors", json_integer((json_int_t)sum.qs.verdict_errors));
-	json_object_set_new(o, "enobufs", json_integer((json_int_t)sum.qs.enobufs));
-	json_object_set_new(o, "truncated", json_integer((json_int_t)sum.qs.truncated));
-	json_object_set_new(o, "recv_errors", json_integer((json_int_t)sum.qs.recv_errors));
-	json_object_set_new(o, "bad_messages", json_integer((json_int_t)sum.qs.bad_messages));
-	json_object_set_new(o, "queue_dropped", json_integer((json_int_t)sum.loss.queue_dropped));
-	json_object_set_new(o, "user_dropped", json_integer((json_int_t)sum.loss.user_dropped));
-	json_object_set_new(o, "report_dropped", json_integer((json_int_t)report_dropped(report)));
-	json_object_set_new(o, "report_write_errors",
-			    json_integer((json_int_t)report_write_errors(report)));
-	json_object_set_new(o, "conntrack", conntrack_stats(corr));
-	json_object_set_new(o, "pcap", pcap_stats(corr));
-	json_object_set_new(o, "probe", probe_stats(corr));
+}
+
+static void log_stats(const struct report_stats *st)
+{
 	log_info("stats: packets %llu, flows %u, gaps %u open/%llu closed, "
 		 "verdict errors %llu, enobufs %llu, parse errors %llu, "
 		 "queue_dropped %llu, user_dropped %llu",
-		 (unsigned long long)sum.counters[EC_PACKETS], sum.flows,
-		 sum.open_gaps, (unsigned long long)sum.counters[EC_GAPS_CLOSED],
-		 (unsigned long long)sum.qs.verdict_errors,
-		 (unsigned long long)sum.qs.enobufs,
-		 (unsigned long long)(sum.counters[EC_PARSE_TRUNCATED] +
-				      sum.counters[EC_PARSE_MALFORMED]),
-		 (unsigned long long)sum.loss.queue_dropped,
-		 (unsigned long long)sum.loss.user_dropped);
-	return o;
+		 (unsigned long long)st->engine[EC_PACKETS], st->flows,
+		 st->gaps_open, (unsigned long long)st->engine[EC_GAPS_CLOSED],
+		 (unsigned long long)st->queue.verdict_errors,
+		 (unsigned long long)st->queue.enobufs,
+		 (unsigned long long)(st->engine[EC_PARSE_TRUNCATED] +
+				      st->engine[EC_PARSE_MALFORMED]),
+		 (unsigned long long)st->queue_dropped,
+		 (unsigned long long)st->user_dropped);
 }
 
-static void engine_config_from(const struct config *cfg, uint16_t queue,
-			       int evidence, struct engine_config *ec)
+/* Gather, log and report one stats record. */
+static void write_stats(struct worker *ws, unsigned int n,
+			struct report *report, struct correlator *corr,
+			const struct gw_time *now, uint64_t started_us)
 {
-	memset(ec, 0, sizeof(*ec));
-	ec->ports = &cfg->ports;
+	struct correlate_counters cc;
+	struct report_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.wall_us = now->wall_us;
+	st.uptime_s = (now->mono_us - started_us) / USEC_PER_SEC;
+	st.queues = n;
+	sum_snapshots(ws, n, &st);
+	correlator_counters(corr, &cc);
+	st.corr = &cc;
+	log_stats(&st);
+	report_stats(report, &st);
+}
+
+/* The engine of one source: the options, and what is per source. */
+static void engine_config_for(const struct config *cfg, uint16_t queue,
+			      int evidence, struct engine_config *ec)
+{
+	*ec = cfg->engine;
 	ec->queue = queue;
-	ec->max_flows = cfg->max_flows;
-	ec->gap_min_us = cfg->gap_min_ms * USEC_PER_MSEC;
-	ec->gap_factor = cfg->gap_factor;
-	ec->flow_timeout_us = cfg->flow_timeout_s * USEC_PER_SEC;
-	ec->closed_linger_us = ENGINE_CLOSED_LINGER_S * USEC_PER_SEC;
-	ec->reconnect_window_us = cfg->reconnect_window_s * USEC_PER_SEC;
 	ec->seed = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ queue;
-	ec->invalid_mark = cfg->invalid_mark;
-	ec->untracked_mark = cfg->untracked_mark;
 	/* The rings cost memory per flow: only when pcaps are written. */
-	ec->evidence_packets = evidence ? cfg->pcap_packets : 0;
+	if (!evidence)
+		ec->evidence_packets = 0;
 	ec->evidence_cb = correlator_evidence;
 }
 
@@ -297,7 +224,7 @@ static struct pcapstore *open_store(const struct config *cfg,
 	char buf[PATH_MAX], err[512];
 	struct pcapstore *store;
 
-	if (cfg->no_pcap || cfg->pcap_packets == 0)
+	if (cfg->no_pcap || cfg->engine.evidence_packets == 0)
 		return NULL;
 	if (dir == NULL) {
 		if (!live || strcmp(output, "-") == 0)
@@ -337,11 +264,11 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	corr = correlator_new(NULL, store, NULL, report, 0, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	engine_config_from(cfg, 0, store != NULL, &ec);
+	engine_config_for(cfg, 0, store != NULL, &ec);
 	e = engine_new(&ec, correlator_submit, corr, &start);
 	if (e == NULL)
 		fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
-		      cfg->max_flows);
+		      ec.max_flows);
 	rc = replay_run(cfg->read_file, e, &st, err, sizeof(err));
 	if (rc < 0)
 		log_warnx("%s", err);
@@ -419,177 +346,243 @@ static const char *absolute(const char *path, char *buf, size_t len)
 }
 
 
-static int run_live(const struct config *cfg, const char *run_id)
-{
-	struct queue_params qp = {
-		.copy_range = cfg->copy_range,
-		.maxlen = cfg->queue_maxlen,
-		.rcvbuf = cfg->rcvbuf,
-		.wait_ms = TICK_US / USEC_PER_MSEC,
-	};
+/* The live daemon's parts, from set-up to shutdown. */
+struct daemon {
+	const struct config *cfg;
+	const char *output;		/* absolute, or "-" */
+	const char *pidfile;		/* absolute, or NULL: none */
+	int pidfd;
+	unsigned int n;			/* queues, one worker each */
 	struct worker *ws;
+	struct ct *ct;			/* NULL: no conntrack facts */
+	struct prober *prober;		/* NULL: --probe is off */
+	struct pcapstore *store;		/* NULL: no pcap files */
 	struct report *report;
 	struct correlator *corr;
-	struct pcapstore *store;
-	struct ct *ct = NULL;
-	struct prober *prober = NULL;
-	struct engine_config ec;
-	struct gw_time now, started;
-	struct timespec wait = { 1, 0 };
-	sigset_t sigs;
-	uint64_t next_stats;
-	const char *pidfile = cfg->pidfile, *output;
-	char output_buf[PATH_MAX], pidfile_buf[PATH_MAX];
-	int pidfd = -1;
-	char err[512];
-	unsigned int k, n = cfg->queue_count;
-	int sig, rc;
+	sigset_t sigs;			/* taken by sigtimedwait() only */
+	struct gw_time started;
+	char output_buf[PATH_MAX];
+	char pidfile_buf[PATH_MAX];
+};
 
-	output = absolute(cfg->output, output_buf, sizeof(output_buf));
-	if (!cfg->foreground && pidfile == NULL)
-		pidfile = "/run/gapwatchd.pid";
-	pidfile = absolute(pidfile, pidfile_buf, sizeof(pidfile_buf));
-	if (pidfile && (pidfd = lock_pidfile(pidfile)) < 0)
+/* Before anything is bound: a second daemon stops here. */
+static void take_pidfile(struct daemon *d)
+{
+	const char *pidfile = d->cfg->pidfile;
+
+	if (!d->cfg->foreground && pidfile == NULL)
+		pidfile = CONFIG_PIDFILE_DEFAULT;
+	d->pidfile = absolute(pidfile, d->pidfile_buf, sizeof(d->pidfile_buf));
+	d->pidfd = -1;
+	if (d->pidfile && (d->pidfd = lock_pidfile(d->pidfile)) < 0)
 		exit(EXIT_RUNTIME);
-	ws = calloc(n, sizeof(*ws));
-	if (ws == NULL)
-		fatal(EXIT_RUNTIME, "cannot allocate %u workers", n);
-	for (k = 0; k < n; k++) {
-		ws[k].queue = queue_open((uint16_t)(cfg->queue_first + k), &qp,
-					 err, sizeof(err));
-		if (ws[k].queue == NULL)
+}
+
+/* Bind every queue, on the terminal: the error is the operator's. */
+static void open_queues(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	char err[512];
+	unsigned int k;
+
+	d->n = cfg->queue_count;
+	d->ws = calloc(d->n, sizeof(*d->ws));
+	if (d->ws == NULL)
+		fatal(EXIT_RUNTIME, "cannot allocate %u workers", d->n);
+	for (k = 0; k < d->n; k++) {
+		d->ws[k].queue = queue_open((uint16_t)(cfg->queue_first + k),
+					    &cfg->queue, err, sizeof(err));
+		if (d->ws[k].queue == NULL)
 			fatalx(EXIT_RUNTIME, "%s", err);
 	}
-	if (!cfg->no_conntrack) {
-		struct ct_config cc = {
-			.ports = &cfg->ports,
-			.connmark = cfg->connmark,
-			.max_tracked = cfg->max_flows,
-		};
+}
 
-		/* Without ctnetlink the packets still tell most of the
-		 * story: say so and go on. */
-		ct = ct_open(&cc, err, sizeof(err));
-		if (ct == NULL)
-			log_warnx("%s: gaps will carry no conntrack facts", err);
-	}
-	if (cfg->probe) {
-		struct probe_config pc = {
-			.ports = &cfg->ports,
-			.mark = cfg->probe_mark,
-			.max_ttl = cfg->probe_max_ttl,
-			.pace_ms = cfg->probe_pace_ms,
-			.rate = cfg->probe_rate,
-			.max_ladders = cfg->probe_max_ladders,
-			.ladder_interval_ms = cfg->probe_ladder_interval_ms,
-			.client_interval_s = cfg->probe_client_interval_s,
-			.timeout_ms = cfg->probe_timeout_ms,
-			.udp_payload = cfg->probe_udp_payload,
-		};
+static void open_conntrack(struct daemon *d)
+{
+	char err[512];
 
-		/* Asked for and impossible: say so on the terminal. */
-		prober = probe_open(&pc, err, sizeof(err));
-		if (prober == NULL)
-			fatalx(EXIT_RUNTIME, "--probe: %s", err);
-		if (cfg->probe_mark == 0)
-			log_warnx("--probe-mark 0: the rules may queue the probes");
-	}
-	if (strcmp(output, "-") != 0) {
-		FILE *f;
+	if (d->cfg->no_conntrack)
+		return;
+	/* Without ctnetlink the packets still tell most of the story: say
+	 * so and go on. */
+	d->ct = ct_open(&d->cfg->ct, err, sizeof(err));
+	if (d->ct == NULL)
+		log_warnx("%s: gaps will carry no conntrack facts", err);
+}
 
-		make_parent_dir(output);
-		f = fopen(output, "a");
-		if (f == NULL)
-			fatal(EXIT_RUNTIME, "cannot open report file %s",
-			      output);
-		fclose(f);
-	}
-	store = open_store(cfg, output, 1, run_id);
-	if (!cfg->foreground) {
+static void open_prober(struct daemon *d)
+{
+	char err[512];
+
+	if (!d->cfg->probing)
+		return;
+	/* Asked for and impossible: say so on the terminal. */
+	d->prober = probe_open(&d->cfg->probe, err, sizeof(err));
+	if (d->prober == NULL)
+		fatalx(EXIT_RUNTIME, "--probe: %s", err);
+	if (d->cfg->probe.mark == 0)
+		log_warnx("--probe-mark 0: the rules may queue the probes");
+}
+
+/* Create the report file now, while errors still reach the terminal. */
+static void check_report_file(const char *output)
+{
+	FILE *f;
+
+	if (strcmp(output, "-") == 0)
+		return;
+	make_parent_dir(output);
+	f = fopen(output, "a");
+	if (f == NULL)
+		fatal(EXIT_RUNTIME, "cannot open report file %s", output);
+	fclose(f);
+}
+
+static void detach(struct daemon *d)
+{
+	if (!d->cfg->foreground) {
 		if (daemon(0, 0) < 0)
 			fatal(EXIT_RUNTIME, "cannot detach");
 		log_init("gapwatchd", 1);
 	}
-	if (pidfile && write_pidfile(pidfd, pidfile) < 0)
+	if (d->pidfile && write_pidfile(d->pidfd, d->pidfile) < 0)
 		exit(EXIT_RUNTIME);
+}
 
-	/* Block before any thread exists so that every thread inherits
-	 * the mask and only sigtimedwait() below sees these signals. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+/* Before any thread exists, so that every thread inherits the mask and
+ * only sigtimedwait() in the main loop sees these signals. */
+static void block_signals(struct daemon *d)
+{
+	sigemptyset(&d->sigs);
+	sigaddset(&d->sigs, SIGTERM);
+	sigaddset(&d->sigs, SIGINT);
+	sigaddset(&d->sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &d->sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	report = report_open(output, run_id, err, sizeof(err));
-	if (report == NULL)
-		fatalx(EXIT_RUNTIME, "%s", err);
-	corr = correlator_new(ct, store, prober, report, 1, err, sizeof(err));
-	if (corr == NULL)
-		fatalx(EXIT_RUNTIME, "%s", err);
-	gw_clock_read(&started);
-	for (k = 0; k < n; k++) {
-		engine_config_from(cfg, queue_num(ws[k].queue), store != NULL,
-				   &ec);
-		ws[k].engine = engine_new(&ec, correlator_submit, corr, &started);
-		if (ws[k].engine == NULL)
+static void start_workers(struct daemon *d)
+{
+	struct engine_config ec;
+	struct worker *w;
+	unsigned int k;
+	int rc;
+
+	gw_clock_read(&d->started);
+	for (k = 0; k < d->n; k++) {
+		w = &d->ws[k];
+		engine_config_for(d->cfg, queue_num(w->queue), d->store != NULL,
+				  &ec);
+		w->engine = engine_new(&ec, correlator_submit, d->corr,
+				       &d->started);
+		if (w->engine == NULL)
 			fatal(EXIT_RUNTIME, "cannot create the engine for %u flows",
-			      cfg->max_flows);
-		ws[k].report = report;
-		ws[k].cfg = cfg;
-		ws[k].stop = &stop_flag;
-		pthread_mutex_init(&ws[k].lock, NULL);
-		rc = pthread_create(&ws[k].thread, NULL, worker_main, &ws[k]);
+			      ec.max_flows);
+		w->stop = &stop_flag;
+		pthread_mutex_init(&w->lock, NULL);
+		rc = pthread_create(&w->thread, NULL, worker_main, w);
 		if (rc != 0)
 			fatalx(EXIT_RUNTIME, "cannot start the thread of queue %u: %s",
-			       queue_num(ws[k].queue), strerror(rc));
+			       queue_num(w->queue), strerror(rc));
 	}
-	if (n > 1)
+}
+
+/*
+ * Set-up, in this order and all in one place: what can fail on the
+ * operator's terminal first (pid file, queues, conntrack, prober, report
+ * file, pcap directory), then detach, then the threads.
+ */
+static void setup_live(struct daemon *d, const char *run_id)
+{
+	char err[512];
+
+	d->output = absolute(d->cfg->output, d->output_buf,
+			     sizeof(d->output_buf));
+	take_pidfile(d);
+	open_queues(d);
+	open_conntrack(d);
+	open_prober(d);
+	check_report_file(d->output);
+	d->store = open_store(d->cfg, d->output, 1, run_id);
+	detach(d);
+	block_signals(d);
+	d->report = report_open(d->output, run_id, err, sizeof(err));
+	if (d->report == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	/* From here on the correlator owns ct, store and prober. */
+	d->corr = correlator_new(d->ct, d->store, d->prober, d->report, 1, err,
+				 sizeof(err));
+	if (d->corr == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	start_workers(d);
+	if (d->n > 1)
 		log_info("watching queues %u-%u, %u server ports, report %s",
-			 cfg->queue_first, cfg->queue_first + n - 1,
-			 cfg->ports.count, output);
+			 d->cfg->queue_first, d->cfg->queue_first + d->n - 1,
+			 d->cfg->ports.count, d->output);
 	else
 		log_info("watching queue %u, %u server ports, report %s",
-			 cfg->queue_first, cfg->ports.count, output);
+			 d->cfg->queue_first, d->cfg->ports.count, d->output);
+}
 
-	next_stats = started.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
+/* Signals and periodic stats until SIGTERM or SIGINT. */
+static void main_loop(struct daemon *d)
+{
+	const uint64_t interval_us = d->cfg->stats_interval_s * USEC_PER_SEC;
+	struct timespec wait = { SIGNAL_WAIT_S, 0 };
+	struct gw_time now;
+	uint64_t next_stats = d->started.mono_us + interval_us;
+	int sig;
+
 	while (!stop_flag) {
-		sig = sigtimedwait(&sigs, NULL, &wait);
+		sig = sigtimedwait(&d->sigs, NULL, &wait);
 		if (sig == SIGTERM || sig == SIGINT) {
 			stop_flag = 1;
 		} else if (sig == SIGHUP) {
-			log_info("SIGHUP: reopening %s", output);
-			report_reopen(report);
+			log_info("SIGHUP: reopening %s", d->output);
+			report_reopen(d->report);
 		}
 		gw_clock_read(&now);
-		if (cfg->stats_interval_s && now.mono_us >= next_stats) {
-			report_json(report, stats_record(ws, n, report, corr,
-							 &now, started.mono_us));
-			next_stats = now.mono_us + cfg->stats_interval_s * USEC_PER_SEC;
+		if (interval_us && now.mono_us >= next_stats) {
+			write_stats(d->ws, d->n, d->report, d->corr, &now,
+				    d->started.mono_us);
+			next_stats = now.mono_us + interval_us;
 		}
 	}
+}
 
-	for (k = 0; k < n; k++)
-		pthread_join(ws[k].thread, NULL);
+static void shutdown_live(struct daemon *d)
+{
+	struct gw_time now;
+	unsigned int k;
+
+	for (k = 0; k < d->n; k++)
+		pthread_join(d->ws[k].thread, NULL);
 	/* The engines' last records first, then the last stats. */
-	correlator_stop(corr);
+	correlator_stop(d->corr);
 	gw_clock_read(&now);
-	report_json(report, stats_record(ws, n, report, corr, &now,
-					 started.mono_us));
-	for (k = 0; k < n; k++) {
-		queue_close(ws[k].queue);
-		engine_free(ws[k].engine);
-		pthread_mutex_destroy(&ws[k].lock);
+	write_stats(d->ws, d->n, d->report, d->corr, &now, d->started.mono_us);
+	for (k = 0; k < d->n; k++) {
+		queue_close(d->ws[k].queue);
+		engine_free(d->ws[k].engine);
+		pthread_mutex_destroy(&d->ws[k].lock);
 	}
-	correlator_free(corr);
-	report_close(report);
-	free(ws);
-	if (pidfile) {
-		unlink(pidfile);
-		close(pidfd);
+	correlator_free(d->corr);
+	report_close(d->report);
+	free(d->ws);
+	if (d->pidfile) {
+		unlink(d->pidfile);
+		close(d->pidfd);
 	}
 	log_info("stopped");
+}
+
+static int run_live(const struct config *cfg, const char *run_id)
+{
+	struct daemon d = { .cfg = cfg };
+
+	setup_live(&d, run_id);
+	main_loop(&d);
+	shutdown_live(&d);
 	return EXIT_OK;
 }
 

@@ -11,8 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conntrack.h"
+#include "engine.h"
 #include "portset.h"
 #include "probe.h"
+#include "queue.h"
 
 /* Exit codes, documented in gapwatchd(8). */
 #define EXIT_OK		0
@@ -21,6 +24,12 @@
 
 #define QUEUES_MAX	64
 
+/* The daemon's own defaults (documented in gapwatchd(8)). */
+#define CONFIG_OUTPUT_DEFAULT		"/var/log/gapwatch/gaps.jsonl"
+#define CONFIG_PIDFILE_DEFAULT		"/run/gapwatchd.pid"
+#define CONFIG_STATS_INTERVAL_S		60
+#define CONFIG_PCAP_MAX_MB		256	/* the pcap directory's cap */
+
 /*
  * queue_range_parse - parse "N" or "N-M" (0..65535, N <= M, at most
  * QUEUES_MAX queues). Returns 0, or -1 with a reason in err.
@@ -28,47 +37,43 @@
 int queue_range_parse(const char *s, uint16_t *first, uint16_t *count,
 		      char *err, size_t errlen);
 
+/*
+ * The options, in the modules' own configuration structs, so that each
+ * module gets its struct as it is. Their port set pointers point at
+ * cfg->ports: a struct config is not copied (a module's struct may be).
+ */
 struct config {
 	struct portset ports;
 	uint16_t queue_first;
 	uint16_t queue_count;
+	/* queue, seed and evidence_cb are per run; evidence_packets is
+	 * --pcap-packets (0: no pcap evidence). */
+	struct engine_config engine;
+	struct queue_params queue;
+	struct ct_config ct;
+	struct probe_config probe;
 	const char *output;		/* path or "-" */
 	const char *read_file;		/* --read: replay, then exit */
 	const char *pidfile;
 	const char *config_file;
-	uint32_t gap_min_ms;
-	uint32_t gap_factor;
-	uint32_t flow_timeout_s;
-	uint32_t reconnect_window_s;
-	uint32_t max_flows;
-	uint32_t stats_interval_s;	/* 0: no periodic stats */
-	uint32_t queue_maxlen;
-	uint32_t copy_range;
-	uint32_t rcvbuf;		/* bytes; 0: sized from maxlen */
-	uint32_t invalid_mark;		/* packet mark bit the rules set */
-	uint32_t untracked_mark;
-	uint32_t connmark;		/* conntrack mark bit of game flows */
+	uint32_t stats_interval_s;	/* 0: stats only at exit */
 	int no_conntrack;		/* no ctnetlink correlation */
 	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
-	uint32_t pcap_packets;		/* per-flow ring; 0: no pcap evidence */
 	uint32_t pcap_max_mb;
 	int no_pcap;
-	int probe;			/* --probe: hop locator ladders */
-	uint32_t probe_mark;
-	uint32_t probe_max_ttl;
-	uint32_t probe_pace_ms;
-	uint32_t probe_rate;
-	uint32_t probe_max_ladders;
-	uint32_t probe_ladder_interval_ms;
-	uint32_t probe_client_interval_s;
-	uint32_t probe_timeout_ms;
-	struct probe_payload probe_udp_payload;	/* len 0: empty datagram */
+	int probing;			/* --probe: hop locator ladders */
 	int foreground;
 	int use_syslog;			/* also in the foreground */
 	int verbose;
 	int check_only;			/* -n: validate and exit */
 	char strings[4][4096];		/* storage for values from a file */
 };
+
+/*
+ * config_defaults - every option at its default (no ports yet), the
+ * modules' structs pointing at cfg->ports.
+ */
+void config_defaults(struct config *cfg);
 
 /*
  * config_load - fill cfg from defaults, the config file named by -c, and

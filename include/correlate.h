@@ -21,7 +21,7 @@
 #include "report.h"
 
 /* Gaps starting within this of a cluster's first start join it. */
-#define CLUSTER_WINDOW_US	(1000 * 1000)
+#define CLUSTER_WINDOW_US	USEC_PER_SEC
 #define CLUSTERS_KEPT		64
 /* Records the correlator may be behind by. */
 #define CORRELATE_QUEUE		4096
@@ -39,25 +39,6 @@ struct cluster_state {
  * two gaps.
  */
 void cluster_assign(struct cluster_state *cs, struct gap_record *rec);
-
-struct correlate_counters {
-	uint64_t records;
-	uint64_t queue_full;		/* reported without correlation */
-	uint64_t evidence_dropped;	/* pcaps not written: queue full */
-	struct ct_counters ct;		/* zero when conntrack is off */
-	struct pcapstore_counters pcap;	/* zero without pcap evidence */
-	struct probe_counters probe;	/* zero without --probe */
-	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
-	int conntrack;			/* 1: conntrack facts are added */
-	int probing;			/* 1: --probe is on */
-};
-
-/* A finished ladder's "probe" object, kept until its gap closes. */
-struct probe_result {
-	uint16_t queue;
-	uint64_t seq;
-	json_t *result;			/* NULL: free slot */
-};
 
 /* Descriptors the prober may add to the correlator's poll. */
 #define PROBE_FDS_MAX	6
@@ -80,6 +61,14 @@ void correlator_submit(void *ctx, const struct gap_record *rec);
 /* correlator_evidence - an engine's evidence callback: write the pcap. */
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot);
 
+/*
+ * correlator_probe_done - the prober's done callback (ctx: the
+ * correlator): reports the probe record now and keeps a copy of the
+ * result for the gap's closing record, which carries it as its "probe"
+ * object. The tests call it to fake a finished ladder.
+ */
+void correlator_probe_done(void *ctx, const struct probe_result *res);
+
 /* correlator_counters - a consistent copy of the counters. */
 void correlator_counters(struct correlator *c, struct correlate_counters *out);
 
@@ -89,7 +78,7 @@ void correlator_counters(struct correlator *c, struct correlate_counters *out);
  */
 void correlator_stop(struct correlator *c);
 
-/* correlator_free - stop, close ct, free. NULL ok. */
+/* correlator_free - stop, close ct, store and prober, free. NULL ok. */
 void correlator_free(struct correlator *c);
 
 #endif

@@ -37,7 +37,7 @@ struct engine_config {
 	uint32_t max_flows;
 	uint32_t gap_min_us;		/* floor of every threshold */
 	uint32_t gap_factor;		/* threshold = factor x interval */
-	uint32_t flow_timeout_us;	/* idle flow is forgotten */
+	uint64_t flow_timeout_us;	/* idle flow is forgotten (up to a day) */
 	uint32_t closed_linger_us;	/* closed flow kept for late packets */
 	uint32_t reconnect_window_us;	/* old silent flow -> new flow */
 	uint32_t seed;			/* flow hash seed */
@@ -56,6 +56,15 @@ struct engine_config {
 #define ENGINE_MAX_FLOWS	262144
 #define ENGINE_INVALID_MARK	0x20000000
 #define ENGINE_UNTRACKED_MARK	0x40000000
+
+/*
+ * Every source runs engine_tick() this often: the live loop at most this
+ * long after the last tick, the replay in steps of it through a
+ * capture's quiet time. One value for both, so that live and replay tell
+ * the same story about the same packets: a gap is reported at most one
+ * tick plus one wheel slot (16 ms) after its threshold.
+ */
+#define ENGINE_TICK_US		(20 * USEC_PER_MSEC)
 
 /* Heartbeat learning: intervals needed before a side can open a gap. */
 #define ENGINE_LEARN_SAMPLES	3

@@ -26,7 +26,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
-#include <jansson.h>
 
 #include "gapwatch.h"
 #include "record.h"
@@ -52,6 +51,8 @@
 #define PROBE_SILENT_HOPS	5
 /* Results kept for the closing "gap" record of a still-open gap. */
 #define PROBE_RESULTS_KEPT	64
+/* The longest verdict text (probe_result.verdict), its NUL included. */
+#define PROBE_VERDICT_LEN	320
 /* The largest UDP probe payload (--probe-udp-payload): well below any
  * path's MTU, so the probe never needs fragmenting. */
 #define PROBE_PAYLOAD_MAX	512
@@ -219,12 +220,38 @@ int probe_fds(const struct prober *p, struct pollfd *pfd, int max);
 /* probe_timeout_ms - how long the caller may sleep; -1: no ladder runs. */
 int probe_timeout_ms(const struct prober *p, const struct gw_time *now);
 
+/* One TTL of a finished ladder. */
+struct probe_hop {
+	struct in6_addr addr;		/* who answered (when answered) */
+	uint32_t rtt_us;
+	uint8_t answered;
+	uint8_t client;			/* the answer came from the client */
+	uint8_t unreachable;		/* an ICMP unreachable, with code */
+	uint8_t code;
+};
+
 /*
- * A ladder finished: result is its JSON object (the "probe" object, a new
- * reference the callee owns) for the gap (queue, seq).
+ * What a finished ladder found, as plain data: the report writes it as
+ * the probe record and as the "probe" object of the gap's closing record.
  */
-typedef void (*probe_done_cb)(void *ctx, uint16_t queue, uint64_t seq,
-			      json_t *result);
+struct probe_result {
+	uint16_t queue;			/* the gap: (queue, seq) */
+	uint64_t seq;
+	struct flow_key key;		/* the flow probed */
+	uint16_t control_port;		/* the control ladder's server port */
+	uint8_t sent[2];		/* [LADDER_*]: TTLs 1..sent went out */
+	uint8_t last_hop[2];		/* the last hop's TTL; 0: none */
+	uint8_t reached[2];		/* TTL that reached the client; 0: none */
+	uint64_t duration_us;
+	struct probe_hop hops[2][PROBE_TTL_LIMIT + 1];	/* [ladder][ttl] */
+	char verdict[PROBE_VERDICT_LEN];
+};
+
+/*
+ * A ladder finished: result is valid during the call only; the callee
+ * copies what it keeps.
+ */
+typedef void (*probe_done_cb)(void *ctx, const struct probe_result *result);
 
 /*
  * probe_run - read the answers waiting on the sockets, send the probes
@@ -262,8 +289,5 @@ void probe_feed_client(struct prober *p, int family, uint8_t proto,
 
 /* probe_counters - the counters; only the driving thread may call. */
 const struct probe_counters *probe_counters(const struct prober *p);
-
-/* probe_counters_json - the counters as a JSON object (new reference). */
-json_t *probe_counters_json(const struct probe_counters *c);
 
 #endif

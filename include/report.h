@@ -1,10 +1,12 @@
 /*
- * report.h - gap and stats records as JSON Lines.
+ * report.h - every record gapwatchd writes (gap, gap_open, probe, stats),
+ * encoded as JSON Lines from plain structs, with the field names of
+ * schema.h.
  *
  * Records are formatted by the caller's thread and handed to one writer
- * thread through a bounded queue, so a slow disk never stalls a verdict
- * loop. When the queue is full the record is dropped and counted, never
- * waited for.
+ * thread through a bounded queue (bqueue.h), so a slow disk never stalls
+ * a verdict loop. When the queue is full the record is dropped and
+ * counted, never waited for.
  */
 #ifndef GAPWATCH_REPORT_H
 #define GAPWATCH_REPORT_H
@@ -13,12 +15,18 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "conntrack.h"
+#include "engine.h"
+#include "pcapstore.h"
+#include "probe.h"
+#include "queue.h"
 #include "record.h"
 
 /* Lines the writer may be behind by before records are dropped. */
 #define REPORT_QUEUE_LINES 65536
 
 struct report;
+struct probe_result;
 
 /*
  * report_open - open path for appending ("-" is stdout) and start the
@@ -34,11 +42,53 @@ struct report *report_open(const char *path, const char *run_id, char *err,
  */
 void report_close(struct report *r);
 
-/* report_gap - queue one gap record. Returns 0, or -1 if dropped. */
-int report_gap(struct report *r, const struct gap_record *rec);
+/*
+ * report_gap - queue one gap or gap_open record; probe, when not NULL, is
+ * the gap's ladder result, written as its "probe" object. Returns 0, or
+ * -1 if dropped (counted).
+ */
+int report_gap(struct report *r, const struct gap_record *rec,
+	       const struct probe_result *probe);
 
-/* report_json - queue any record; takes the reference to obj. */
-int report_json(struct report *r, json_t *obj);
+/*
+ * report_probe - queue the probe record of a finished ladder (its id is
+ * its gap's). Returns 0, or -1 if dropped (counted).
+ */
+int report_probe(struct report *r, const struct probe_result *res);
+
+/* What the stats record says; the report adds its own counters. */
+/*
+ * The correlator's counters and those of the modules it drives, as its
+ * stats record part says them (correlator_counters() fills it).
+ */
+struct correlate_counters {
+	uint64_t queue_full;		/* jobs the queue refused: records
+					 * reported without correlation, and
+					 * evidence_dropped */
+	uint64_t evidence_dropped;	/* pcaps not written: queue full */
+	struct ct_counters ct;		/* zero when conntrack is off */
+	struct pcapstore_counters pcap;	/* zero without pcap evidence */
+	struct probe_counters probe;	/* zero without --probe */
+	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
+	int conntrack;			/* 1: conntrack facts are added */
+	int probing;			/* 1: --probe is on */
+};
+
+struct report_stats {
+	uint64_t wall_us;		/* when it was taken */
+	uint64_t uptime_s;
+	unsigned int queues;
+	uint64_t engine[EC_MAX];	/* the engines' counters, summed */
+	uint32_t flows;
+	uint32_t gaps_open;
+	struct queue_stats queue;	/* the queues' counters, summed */
+	uint64_t queue_dropped;		/* the kernel's, summed */
+	uint64_t user_dropped;
+	const struct correlate_counters *corr;
+};
+
+/* report_stats - queue a stats record. Returns 0, or -1 if dropped. */
+int report_stats(struct report *r, const struct report_stats *st);
 
 /* report_reopen - reopen the file at the writer's next turn (SIGHUP). */
 void report_reopen(struct report *r);
@@ -46,16 +96,15 @@ void report_reopen(struct report *r);
 /* report_run_id - the prefix of every gap id. */
 const char *report_run_id(const struct report *r);
 
-/* report_dropped - records dropped because the writer fell behind. */
+/* report_dropped - records dropped: queue full, closed, or not encoded. */
 uint64_t report_dropped(struct report *r);
 
-/* report_write_errors - lines the writer could not write. */
-uint64_t report_write_errors(struct report *r);
-
 /*
- * report_gap_json - the JSON object of a gap record (new reference), for
- * the writer and for tests.
+ * report_gap_json - the JSON object of a gap record (new reference; NULL
+ * when out of memory), for the writer and for tests; probe as in
+ * report_gap().
  */
-json_t *report_gap_json(const struct gap_record *rec, const char *run_id);
+json_t *report_gap_json(const struct gap_record *rec,
+			const struct probe_result *probe, const char *run_id);
 
 #endif

@@ -4,7 +4,7 @@
  * A field is named here once: report.c writes with these names and every
  * reader (gapwatch report, show, HTML) reads with them, so a rename is one
  * edit that the compiler carries to both sides. What each field means is
- * documented in gapwatchd(8), section RECORDS.
+ * documented in gapwatchd(8), sections GAP RECORDS and STATS RECORDS.
  */
 #ifndef GAPWATCH_SCHEMA_H
 #define GAPWATCH_SCHEMA_H
@@ -14,6 +14,14 @@
 #define RECORD_GAP_OPEN			"gap_open"
 #define RECORD_STATS			"stats"
 #define RECORD_PROBE			"probe"
+
+/*
+ * A gap's id, in its gap_open, gap and probe records and in its pcap
+ * file's name (ID.pcap): the run id (the daemon's start time, hex), the
+ * queue, the gap's number in that queue's engine. printf arguments:
+ * const char *, unsigned int, unsigned long long.
+ */
+#define GAP_ID_FORMAT			"%s-%u-%llu"
 
 /* Fields every record has. */
 #define FIELD_TYPE			"type"
@@ -104,13 +112,26 @@
 #define FIELD_CT_ERROR			"error"
 #define FIELD_CT_SEARCH_RESTART		"search_restart"
 
-/* The stats record (cumulative since the daemon started). */
+/* The stats record (cumulative since the daemon started), in its order. */
 #define FIELD_STATS_TIME		"time"
 #define FIELD_STATS_UPTIME_S		"uptime_s"
 #define FIELD_STATS_QUEUES		"queues"
+/* The engines' counters (enum engine_counter), summed over the queues. */
+#define FIELD_STATS_PACKETS		"packets"
+#define FIELD_STATS_BYTES		"bytes"
+#define FIELD_STATS_UNMATCHED		"unmatched"
+#define FIELD_STATS_FLOWS_CREATED	"flows_created"
+#define FIELD_STATS_FLOWS_EXPIRED	"flows_expired"
+#define FIELD_STATS_FLOWS_EVICTED	"flows_evicted"
+#define FIELD_STATS_GAPS_OPENED		"gaps_opened"
+#define FIELD_STATS_GAPS_CLOSED		"gaps_closed"
+#define FIELD_STATS_RECONNECTS		"reconnects"
+#define FIELD_STATS_RETRANSMITS		"retransmits"
+#define FIELD_STATS_INVALID		"invalid"
+#define FIELD_STATS_EVIDENCE_LOST	"evidence_lost"
+#define FIELD_STATS_TIMERS_FIRED	"timers_fired"
 #define FIELD_STATS_PARSE_ERRORS	"parse_errors"
 #define FIELD_STATS_FLOWS		"flows"
-#define FIELD_STATS_FLOWS_CREATED	"flows_created"
 #define FIELD_STATS_GAPS_OPEN		"gaps_open"
 #define FIELD_STATS_QUEUE_RECEIVED	"queue_received"
 #define FIELD_STATS_VERDICT_BATCHES	"verdict_batches"
@@ -126,5 +147,80 @@
 #define FIELD_STATS_CONNTRACK		"conntrack"
 #define FIELD_STATS_PCAP		"pcap"
 #define FIELD_STATS_PROBE		"probe"
+
+/* The stats record's parse_errors object: packets the parser refused. */
+#define FIELD_PARSE_TRUNCATED		"truncated"
+#define FIELD_PARSE_MALFORMED		"malformed"
+#define FIELD_PARSE_NOT_TCP_UDP		"not_tcp_udp"
+#define FIELD_PARSE_FRAGMENT		"fragment"
+#define FIELD_PARSE_EXT_LIMIT		"ext_limit"
+
+/* The stats record's conntrack object (null when conntrack is off). */
+#define FIELD_STATS_CT_EVENTS		"events"
+#define FIELD_STATS_CT_EVENTS_IGNORED	"events_ignored"
+#define FIELD_STATS_CT_ENOBUFS		"enobufs"
+#define FIELD_STATS_CT_RESYNCS		"resyncs"
+#define FIELD_STATS_CT_QUERIES		"queries"
+#define FIELD_STATS_CT_QUERY_ERRORS	"query_errors"
+#define FIELD_STATS_CT_TRACKED		"tracked"
+#define FIELD_STATS_CT_EVICTED		"evicted"
+#define FIELD_STATS_CT_COUNT		"count"
+#define FIELD_STATS_CT_MAX		"max"
+#define FIELD_STATS_CT_FILL		"fill"
+#define FIELD_STATS_CT_KERNEL_FILTER	"kernel_filter"
+#define FIELD_STATS_CT_QUEUE_FULL	"correlate_queue_full"
+#define FIELD_STATS_CT_OPEN_LOOKUPS_LOST "open_lookups_lost"
+
+/* The stats record's pcap object. */
+#define FIELD_STATS_PCAP_WRITTEN	"written"
+#define FIELD_STATS_PCAP_WRITE_ERRORS	"write_errors"
+#define FIELD_STATS_PCAP_REMOVED	"removed"
+#define FIELD_STATS_PCAP_BYTES		"bytes"
+#define FIELD_STATS_PCAP_DROPPED	"dropped"
+
+/* The stats record's probe object (null without --probe). */
+#define FIELD_STATS_PROBE_GAPS_CONSIDERED	"gaps_considered"
+#define FIELD_STATS_PROBE_SKIPPED_CAUSE		"skipped_cause"
+#define FIELD_STATS_PROBE_SKIPPED_TCP_UNKNOWN	"skipped_tcp_unknown"
+#define FIELD_STATS_PROBE_SKIPPED_FAMILY	"skipped_family"
+#define FIELD_STATS_PROBE_LIMIT_LADDERS		"limit_ladders"
+#define FIELD_STATS_PROBE_LIMIT_LADDER_INTERVAL	"limit_ladder_interval"
+#define FIELD_STATS_PROBE_LIMIT_CLIENT		"limit_client"
+#define FIELD_STATS_PROBE_LIMIT_RATE		"limit_rate"
+#define FIELD_STATS_PROBE_LADDERS_STARTED	"ladders_started"
+#define FIELD_STATS_PROBE_LADDERS_DONE		"ladders_done"
+#define FIELD_STATS_PROBE_PROBES_SENT		"probes_sent"
+#define FIELD_STATS_PROBE_SEND_ERRORS		"send_errors"
+#define FIELD_STATS_PROBE_ICMP_RECEIVED		"icmp_received"
+#define FIELD_STATS_PROBE_ICMP_MATCHED		"icmp_matched"
+#define FIELD_STATS_PROBE_ICMP_TRUNCATED	"icmp_truncated"
+#define FIELD_STATS_PROBE_ICMP_NOT_OURS		"icmp_not_ours"
+#define FIELD_STATS_PROBE_ICMP_UNMATCHED	"icmp_unmatched"
+#define FIELD_STATS_PROBE_CLIENT_ANSWERS	"client_answers"
+#define FIELD_STATS_PROBE_RECV_ERRORS		"recv_errors"
+#define FIELD_STATS_PROBE_RESULTS_EVICTED	"results_evicted"
+
+/*
+ * A ladder's result: the probe record (type and id first, the gap's id)
+ * and the gap record's "probe" object. Also FIELD_PROTO, FIELD_CLIENT,
+ * FIELD_SERVER and FIELD_DURATION_MS, as in the gap record.
+ */
+#define FIELD_PROBE_CONTROL_PORT	"control_port"
+#define FIELD_PROBE_FLOW		"flow"		/* the hops, by TTL */
+#define FIELD_PROBE_CONTROL		"control"
+#define FIELD_PROBE_LAST_HOP		"last_hop"
+#define FIELD_PROBE_CONTROL_LAST_HOP	"control_last_hop"
+#define FIELD_PROBE_CLIENT_REACHED	"client_reached"
+#define FIELD_PROBE_CONTROL_CLIENT_REACHED "control_client_reached"
+#define FIELD_PROBE_VERDICT		"verdict"
+/* One hop of a ladder (the flow and control arrays). */
+#define FIELD_HOP_TTL			"ttl"
+#define FIELD_HOP_RESPONDER		"responder"
+#define FIELD_HOP_RTT_MS		"rtt_ms"
+#define FIELD_HOP_CLIENT		"client"
+#define FIELD_HOP_UNREACHABLE		"unreachable"
+/* The last_hop and control_last_hop objects. */
+#define FIELD_LAST_HOP_ADDR		"addr"
+#define FIELD_LAST_HOP_TTL		"ttl"
 
 #endif

@@ -18,6 +18,9 @@
 #include "engine.h"
 #include "replay.h"
 
+/* The flow hash seed of every round (the golden ratio's bits). */
+#define BENCH_SEED	0x9e3779b9
+
 struct frame {
 	uint64_t ts_us;
 	uint32_t off;		/* into the arena */
@@ -48,7 +51,7 @@ int main(int argc, char **argv)
 	struct frame *frames = NULL;
 	uint8_t *arena = NULL;
 	size_t nframes = 0, cap = 0, used = 0, arena_cap = 0, k;
-	struct portset ports;
+	static struct config cfg;
 	struct engine_config ec;
 	int rounds = argc > 2 ? atoi(argv[2]) : 1, r, dlt, off;
 	pcap_t *p;
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "replaybench: out of memory\n");
 			return 1;
 		}
-		frames[nframes].ts_us = (uint64_t)h->ts.tv_sec * 1000000 +
+		frames[nframes].ts_us = (uint64_t)h->ts.tv_sec * USEC_PER_SEC +
 					(uint64_t)h->ts.tv_usec;
 		frames[nframes].off = (uint32_t)used;
 		frames[nframes].caplen = h->caplen - (uint32_t)off;
@@ -93,17 +96,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "replaybench: no IP packets in %s\n", argv[1]);
 		return 1;
 	}
-	if (portset_parse(&ports, "7781", err, sizeof(err)) < 0)
+	/* gapwatchd's defaults, without pcap evidence or marks (a capture
+	 * has none), and a fixed seed so that rounds compare. */
+	config_defaults(&cfg);
+	if (portset_parse(&cfg.ports, "7781", err, sizeof(err)) < 0)
 		return 1;
-	memset(&ec, 0, sizeof(ec));
-	ec.ports = &ports;
-	ec.max_flows = ENGINE_MAX_FLOWS;
-	ec.gap_min_us = ENGINE_GAP_MIN_MS * 1000;
-	ec.gap_factor = ENGINE_GAP_FACTOR;
-	ec.flow_timeout_us = ENGINE_FLOW_TIMEOUT_S * 1000000U;
-	ec.closed_linger_us = ENGINE_CLOSED_LINGER_S * 1000000U;
-	ec.reconnect_window_us = ENGINE_RECONNECT_WINDOW_S * 1000000U;
-	ec.seed = 0x9e3779b9;
+	ec = cfg.engine;
+	ec.evidence_packets = 0;
+	ec.invalid_mark = ec.untracked_mark = 0;
+	ec.seed = BENCH_SEED;
 
 	for (r = 0; r < rounds; r++) {
 		struct gw_time now = { frames[0].ts_us, frames[0].ts_us };

@@ -5,6 +5,7 @@
  * as the long options ("gap-min = 2000"), so there is one set of
  * spellings, one validator per option and one place to document them.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -28,50 +29,55 @@ struct opt {
 	const char *name;
 	int short_name;
 	enum opt_type type;
-	size_t offset;
-	uint32_t min, max;
+	size_t offset;			/* of the field in struct config */
+	size_t size;			/* OPT_UINT: 4 or 8 bytes */
+	uint32_t min, max;		/* OPT_UINT, in the option's unit */
 	const char *unit;
+	uint64_t scale;			/* OPT_UINT: field = value x scale */
 };
 
-#define OFF(field) offsetof(struct config, field)
+#define AT(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define NONE	0, 0
+#define MS_US	USEC_PER_MSEC		/* milliseconds into microseconds */
+#define S_US	USEC_PER_SEC		/* seconds into microseconds */
 
 static const struct opt opts[] = {
-	{ "foreground", 'f', OPT_FLAG, OFF(foreground), 0, 1, NULL },
-	{ "queue", 'q', OPT_QUEUE, 0, 0, 0, NULL },
-	{ "ports", 'p', OPT_PORTS, 0, 0, 0, NULL },
-	{ "output", 'o', OPT_STRING, OFF(output), 0, 0, NULL },
-	{ "read", 'r', OPT_STRING, OFF(read_file), 0, 0, NULL },
-	{ "pidfile", 'P', OPT_STRING, OFF(pidfile), 0, 0, NULL },
-	{ "gap-min", 1000, OPT_UINT, OFF(gap_min_ms), 1, 3600000, "milliseconds" },
-	{ "gap-factor", 1001, OPT_UINT, OFF(gap_factor), 1, 100, "times the interval" },
-	{ "max-flows", 1002, OPT_UINT, OFF(max_flows), 16, 1U << 26, "flows" },
-	{ "flow-timeout", 1003, OPT_UINT, OFF(flow_timeout_s), 1, 86400, "seconds" },
-	{ "reconnect-window", 1004, OPT_UINT, OFF(reconnect_window_s), 1, 3600, "seconds" },
-	{ "stats-interval", 1005, OPT_UINT, OFF(stats_interval_s), 0, 86400, "seconds" },
-	{ "queue-maxlen", 1006, OPT_UINT, OFF(queue_maxlen), 16, 1U << 20, "packets" },
-	{ "copy-range", 1007, OPT_UINT, OFF(copy_range), 64, 0xffff, "bytes" },
-	{ "rcvbuf", 1008, OPT_UINT, OFF(rcvbuf), 0, 1U << 30, "bytes" },
-	{ "syslog", 1009, OPT_FLAG, OFF(use_syslog), 0, 1, NULL },
-	{ "invalid-mark", 1010, OPT_MARK, OFF(invalid_mark), 0, 0, NULL },
-	{ "untracked-mark", 1011, OPT_MARK, OFF(untracked_mark), 0, 0, NULL },
-	{ "connmark", 1012, OPT_MARK, OFF(connmark), 0, 0, NULL },
-	{ "no-conntrack", 1013, OPT_FLAG, OFF(no_conntrack), 0, 1, NULL },
-	{ "pcap-dir", 1014, OPT_STRING, OFF(pcap_dir), 0, 0, NULL },
-	{ "pcap-packets", 1015, OPT_UINT, OFF(pcap_packets), 0, EVIDENCE_RING_MAX, "packets" },
-	{ "pcap-max-mb", 1016, OPT_UINT, OFF(pcap_max_mb), 1, 1U << 20, "megabytes" },
-	{ "no-pcap", 1017, OPT_FLAG, OFF(no_pcap), 0, 1, NULL },
-	{ "probe", 1018, OPT_FLAG, OFF(probe), 0, 1, NULL },
-	{ "probe-mark", 1019, OPT_MARK, OFF(probe_mark), 0, 0, NULL },
-	{ "probe-max-ttl", 1020, OPT_UINT, OFF(probe_max_ttl), 1, PROBE_TTL_LIMIT, "hops" },
-	{ "probe-pace-ms", 1021, OPT_UINT, OFF(probe_pace_ms), 1, 10000, "milliseconds" },
-	{ "probe-rate", 1022, OPT_UINT, OFF(probe_rate), 1, 10000, "probes per second" },
-	{ "probe-max-ladders", 1023, OPT_UINT, OFF(probe_max_ladders), 1, 256, "ladders" },
-	{ "probe-client-interval", 1024, OPT_UINT, OFF(probe_client_interval_s), 0, 86400, "seconds" },
-	{ "probe-timeout-ms", 1025, OPT_UINT, OFF(probe_timeout_ms), 10, 60000, "milliseconds" },
-	{ "probe-udp-payload", 1026, OPT_PAYLOAD, OFF(probe_udp_payload), 0, 0, NULL },
-	{ "probe-ladder-interval-ms", 1027, OPT_UINT, OFF(probe_ladder_interval_ms), 0, 3600000, "milliseconds" },
-	{ "verbose", 'v', OPT_FLAG, OFF(verbose), 0, 1, NULL },
-	{ "check", 'n', OPT_FLAG, OFF(check_only), 0, 1, NULL },
+	{ "foreground", 'f', OPT_FLAG, AT(foreground), 0, 1, NULL, 1 },
+	{ "queue", 'q', OPT_QUEUE, NONE, 0, 0, NULL, 1 },
+	{ "ports", 'p', OPT_PORTS, NONE, 0, 0, NULL, 1 },
+	{ "output", 'o', OPT_STRING, AT(output), 0, 0, NULL, 1 },
+	{ "read", 'r', OPT_STRING, AT(read_file), 0, 0, NULL, 1 },
+	{ "pidfile", 'P', OPT_STRING, AT(pidfile), 0, 0, NULL, 1 },
+	{ "gap-min", 1000, OPT_UINT, AT(engine.gap_min_us), 1, 3600000, "milliseconds", MS_US },
+	{ "gap-factor", 1001, OPT_UINT, AT(engine.gap_factor), 1, 100, "times the interval", 1 },
+	{ "max-flows", 1002, OPT_UINT, AT(engine.max_flows), 16, 1U << 26, "flows", 1 },
+	{ "flow-timeout", 1003, OPT_UINT, AT(engine.flow_timeout_us), 1, 86400, "seconds", S_US },
+	{ "reconnect-window", 1004, OPT_UINT, AT(engine.reconnect_window_us), 1, 3600, "seconds", S_US },
+	{ "stats-interval", 1005, OPT_UINT, AT(stats_interval_s), 0, 86400, "seconds", 1 },
+	{ "queue-maxlen", 1006, OPT_UINT, AT(queue.maxlen), 16, 1U << 20, "packets", 1 },
+	{ "copy-range", 1007, OPT_UINT, AT(queue.copy_range), 64, 0xffff, "bytes", 1 },
+	{ "rcvbuf", 1008, OPT_UINT, AT(queue.rcvbuf), 0, 1U << 30, "bytes", 1 },
+	{ "syslog", 1009, OPT_FLAG, AT(use_syslog), 0, 1, NULL, 1 },
+	{ "invalid-mark", 1010, OPT_MARK, AT(engine.invalid_mark), 0, 0, NULL, 1 },
+	{ "untracked-mark", 1011, OPT_MARK, AT(engine.untracked_mark), 0, 0, NULL, 1 },
+	{ "connmark", 1012, OPT_MARK, AT(ct.connmark), 0, 0, NULL, 1 },
+	{ "no-conntrack", 1013, OPT_FLAG, AT(no_conntrack), 0, 1, NULL, 1 },
+	{ "pcap-dir", 1014, OPT_STRING, AT(pcap_dir), 0, 0, NULL, 1 },
+	{ "pcap-packets", 1015, OPT_UINT, AT(engine.evidence_packets), 0, EVIDENCE_RING_MAX, "packets", 1 },
+	{ "pcap-max-mb", 1016, OPT_UINT, AT(pcap_max_mb), 1, 1U << 20, "megabytes", 1 },
+	{ "no-pcap", 1017, OPT_FLAG, AT(no_pcap), 0, 1, NULL, 1 },
+	{ "probe", 1018, OPT_FLAG, AT(probing), 0, 1, NULL, 1 },
+	{ "probe-mark", 1019, OPT_MARK, AT(probe.mark), 0, 0, NULL, 1 },
+	{ "probe-max-ttl", 1020, OPT_UINT, AT(probe.max_ttl), 1, PROBE_TTL_LIMIT, "hops", 1 },
+	{ "probe-pace-ms", 1021, OPT_UINT, AT(probe.pace_ms), 1, 10000, "milliseconds", 1 },
+	{ "probe-rate", 1022, OPT_UINT, AT(probe.rate), 1, 10000, "probes per second", 1 },
+	{ "probe-max-ladders", 1023, OPT_UINT, AT(probe.max_ladders), 1, 256, "ladders", 1 },
+	{ "probe-client-interval", 1024, OPT_UINT, AT(probe.client_interval_s), 0, 86400, "seconds", 1 },
+	{ "probe-timeout-ms", 1025, OPT_UINT, AT(probe.timeout_ms), 10, 60000, "milliseconds", 1 },
+	{ "probe-udp-payload", 1026, OPT_PAYLOAD, AT(probe.udp_payload), 0, 0, NULL, 1 },
+	{ "probe-ladder-interval-ms", 1027, OPT_UINT, AT(probe.ladder_interval_ms), 0, 3600000, "milliseconds", 1 },
+	{ "verbose", 'v', OPT_FLAG, AT(verbose), 0, 1, NULL, 1 },
+	{ "check", 'n', OPT_FLAG, AT(check_only), 0, 1, NULL, 1 },
 };
 
 static void usage(FILE *f)
@@ -98,21 +104,23 @@ static void usage(FILE *f)
 "\n"
 "  -p, --ports LIST        server ports, e.g. 7781,7000-7010 (required)\n"
 "  -q, --queue N|N-M       NFQUEUE number(s), one thread each (default 0)\n"
-"  -o, --output FILE|-     gap records (default /var/log/gapwatch/gaps.jsonl,\n"
+"  -o, --output FILE|-     gap records (default %s,\n"
 "                          stdout with --read)\n"
 "      --gap-min MS        smallest silence reported as a gap (default %u)\n"
 "      --gap-factor K      a gap is K missed heartbeats (default %u)\n"
 "      --max-flows N       flow table size, LRU beyond (default %u)\n"
 "  -r, --read FILE.pcap    analyse a capture instead of a queue, then exit\n"
 "      --stats-interval S  stats record every S seconds, 0 = only at exit\n"
-"                          (default 60)\n"
+"                          (default %u)\n"
 "  -f, --foreground        do not detach; log to stderr\n"
+"  -P, --pidfile FILE      pid file (default %s unless -f)\n"
 "      --pcap-dir DIR      pcap files of each gap's packets (default\n"
 "                          /var/log/gapwatch/pcap; with --read: none)\n"
 "      --probe             locate the hop that drops a stalled flow (TTL\n"
 "                          ladders from the server; needs CAP_NET_RAW)\n"
 "  -n, --check             check the configuration and exit\n",
-		ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR, ENGINE_MAX_FLOWS);
+		CONFIG_OUTPUT_DEFAULT, ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR,
+		ENGINE_MAX_FLOWS, CONFIG_STATS_INTERVAL_S, CONFIG_PIDFILE_DEFAULT);
 }
 
 int queue_range_parse(const char *s, uint16_t *first, uint16_t *count,
@@ -192,7 +200,14 @@ static int apply(struct config *cfg, const struct opt *o, const char *value,
 				o->max);
 			return -1;
 		}
-		*(uint32_t *)field = (uint32_t)v;
+		v *= o->scale;
+		if (o->size == sizeof(uint64_t)) {
+			*(uint64_t *)field = v;
+		} else {
+			/* The table's limits keep every value in the field. */
+			assert(o->size == sizeof(uint32_t) && v <= UINT32_MAX);
+			*(uint32_t *)field = (uint32_t)v;
+		}
 		return 0;
 	case OPT_STRING:
 		if (*value == '\0') {
@@ -332,31 +347,45 @@ static int load_file(struct config *cfg, const char *path)
 	return rc;
 }
 
-static void defaults(struct config *cfg)
+void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->queue_count = 1;
-	cfg->gap_min_ms = ENGINE_GAP_MIN_MS;
-	cfg->gap_factor = ENGINE_GAP_FACTOR;
-	cfg->flow_timeout_s = ENGINE_FLOW_TIMEOUT_S;
-	cfg->reconnect_window_s = ENGINE_RECONNECT_WINDOW_S;
-	cfg->max_flows = ENGINE_MAX_FLOWS;
-	cfg->stats_interval_s = 60;
-	cfg->queue_maxlen = QUEUE_MAXLEN;
-	cfg->copy_range = QUEUE_COPY_RANGE;
-	cfg->invalid_mark = ENGINE_INVALID_MARK;
-	cfg->untracked_mark = ENGINE_UNTRACKED_MARK;
-	cfg->connmark = CT_CONNMARK;
-	cfg->pcap_packets = EVIDENCE_RING_DEFAULT;
-	cfg->pcap_max_mb = 256;
-	cfg->probe_mark = PROBE_MARK_DEFAULT;
-	cfg->probe_max_ttl = PROBE_MAX_TTL_DEFAULT;
-	cfg->probe_pace_ms = PROBE_PACE_MS_DEFAULT;
-	cfg->probe_rate = PROBE_RATE_DEFAULT;
-	cfg->probe_max_ladders = PROBE_LADDERS_DEFAULT;
-	cfg->probe_ladder_interval_ms = PROBE_LADDER_INTERVAL_MS;
-	cfg->probe_client_interval_s = PROBE_CLIENT_INTERVAL_S;
-	cfg->probe_timeout_ms = PROBE_TIMEOUT_MS_DEFAULT;
+	cfg->engine = (struct engine_config){
+		.ports = &cfg->ports,
+		.max_flows = ENGINE_MAX_FLOWS,
+		.gap_min_us = ENGINE_GAP_MIN_MS * USEC_PER_MSEC,
+		.gap_factor = ENGINE_GAP_FACTOR,
+		.flow_timeout_us = ENGINE_FLOW_TIMEOUT_S * USEC_PER_SEC,
+		.closed_linger_us = ENGINE_CLOSED_LINGER_S * USEC_PER_SEC,
+		.reconnect_window_us = ENGINE_RECONNECT_WINDOW_S * USEC_PER_SEC,
+		.invalid_mark = ENGINE_INVALID_MARK,
+		.untracked_mark = ENGINE_UNTRACKED_MARK,
+		.evidence_packets = EVIDENCE_RING_DEFAULT,
+	};
+	cfg->queue = (struct queue_params){
+		.copy_range = QUEUE_COPY_RANGE,
+		.maxlen = QUEUE_MAXLEN,
+		/* A receive waits at most until the engine's next tick. */
+		.wait_ms = ENGINE_TICK_US / USEC_PER_MSEC,
+	};
+	cfg->ct = (struct ct_config){
+		.ports = &cfg->ports,
+		.connmark = CT_CONNMARK,
+	};
+	cfg->probe = (struct probe_config){
+		.ports = &cfg->ports,
+		.mark = PROBE_MARK_DEFAULT,
+		.max_ttl = PROBE_MAX_TTL_DEFAULT,
+		.pace_ms = PROBE_PACE_MS_DEFAULT,
+		.rate = PROBE_RATE_DEFAULT,
+		.max_ladders = PROBE_LADDERS_DEFAULT,
+		.ladder_interval_ms = PROBE_LADDER_INTERVAL_MS,
+		.client_interval_s = PROBE_CLIENT_INTERVAL_S,
+		.timeout_ms = PROBE_TIMEOUT_MS_DEFAULT,
+	};
+	cfg->stats_interval_s = CONFIG_STATS_INTERVAL_S;
+	cfg->pcap_max_mb = CONFIG_PCAP_MAX_MB;
 }
 
 int config_load(struct config *cfg, int argc, char **argv)
@@ -368,7 +397,7 @@ int config_load(struct config *cfg, int argc, char **argv)
 	size_t k, n = 0;
 	int c, rc = 0;
 
-	defaults(cfg);
+	config_defaults(cfg);
 	for (k = 0; k < GW_ARRAY_SIZE(opts); k++) {
 		longopts[n].name = opts[k].name;
 		longopts[n].has_arg = opts[k].type == OPT_FLAG ? no_argument :
@@ -441,6 +470,8 @@ int config_load(struct config *cfg, int argc, char **argv)
 	if (cfg->read_file)
 		cfg->foreground = 1;
 	if (cfg->output == NULL)
-		cfg->output = cfg->read_file ? "-" : "/var/log/gapwatch/gaps.jsonl";
+		cfg->output = cfg->read_file ? "-" : CONFIG_OUTPUT_DEFAULT;
+	/* Conntrack keeps a history for as many flows as an engine has. */
+	cfg->ct.max_tracked = cfg->engine.max_flows;
 	return 0;
 }

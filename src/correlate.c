@@ -1,21 +1,23 @@
 /*
  * correlate.c - conntrack facts, clusters and causes for each gap record.
  */
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
+#include "bqueue.h"
 #include "cause.h"
 #include "correlate.h"
-#include "log.h"
 #include "probe.h"
+#include "report.h"
 
 /* Conntrack's table statistics are sampled this often. */
 #define SAMPLE_US	USEC_PER_SEC
+/* The longest the thread sleeps when nothing else is due: the samples
+ * and the stop request are looked at this often. */
+#define IDLE_WAIT_MS	250
 
 /* A gap record to correlate, or a gap's packets to write. */
 struct job {
@@ -24,25 +26,27 @@ struct job {
 	struct gap_record rec;
 };
 
+/* A finished ladder's result, kept until its gap closes. */
+struct kept_result {
+	int used;
+	struct probe_result res;
+};
+
 struct correlator {
 	struct ct *ct;
 	struct report *report;
 	struct cluster_state clusters;
 	int threaded;
 	pthread_t thread;
-	pthread_mutex_t lock;		/* guards ring, stop, counters */
-	int wake;			/* eventfd: records are waiting */
-	int stop;
-	struct job *ring;		/* [CORRELATE_QUEUE] */
-	struct job current;		/* the job being run, out of the lock */
-	uint32_t head, count;
-	struct pcapstore *store;	/* NULL: no pcap evidence */
+	struct bqueue *jobs;		/* struct job; NULL inline */
+	struct job current;		/* the job being run */
+	struct pcapstore *store;		/* NULL: no pcap evidence */
 	struct prober *prober;		/* NULL: --probe is off */
-	struct probe_result results[PROBE_RESULTS_KEPT];
+	struct kept_result results[PROBE_RESULTS_KEPT];
 	uint32_t next_result;		/* slot reused next */
+	pthread_mutex_t lock;		/* guards counters */
 	struct correlate_counters counters;
 };
-
 
 static uint64_t distance(uint64_t a, uint64_t b)
 {
@@ -79,70 +83,42 @@ void cluster_assign(struct cluster_state *cs, struct gap_record *rec)
 		rec->cluster = *c;
 }
 
-/* A gap's id, as report.c writes it: the id of its probe record. */
-static void gap_id(struct correlator *c, uint16_t queue, uint64_t seq,
-		   char *buf, size_t len)
-{
-	snprintf(buf, len, "%s-%u-%llu", report_run_id(c->report), queue,
-		 (unsigned long long)seq);
-}
-
-/* A finished ladder's result, kept for its gap's closing record. */
-static json_t *take_result(struct correlator *c, uint16_t queue, uint64_t seq)
+/* The kept result of gap (queue, seq), or NULL. */
+static struct kept_result *find_result(struct correlator *c, uint16_t queue,
+				       uint64_t seq)
 {
 	unsigned int k;
-	json_t *r;
 
 	for (k = 0; k < PROBE_RESULTS_KEPT; k++) {
-		struct probe_result *x = &c->results[k];
+		struct kept_result *x = &c->results[k];
 
-		if (x->result && x->queue == queue && x->seq == seq) {
-			r = x->result;
-			x->result = NULL;
-			return r;
-		}
+		if (x->used && x->res.queue == queue && x->res.seq == seq)
+			return x;
 	}
 	return NULL;
 }
 
-static void free_results(struct correlator *c)
-{
-	unsigned int k;
-
-	for (k = 0; k < PROBE_RESULTS_KEPT; k++) {
-		json_decref(c->results[k].result);
-		c->results[k].result = NULL;
-	}
-}
-
-/* probe_done_cb: report the ladder now, keep it for the gap's close. */
-static void probe_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
+void correlator_probe_done(void *ctx, const struct probe_result *res)
 {
 	struct correlator *c = ctx;
-	struct probe_result *x = &c->results[c->next_result];
-	char id[96];
-	json_t *o;
+	struct kept_result *x = &c->results[c->next_result];
 
-	gap_id(c, queue, seq, id, sizeof(id));
-	o = json_pack("{s:s,s:s}", "type", "probe", "id", id);
-	if (o != NULL)
-		json_object_update(o, result);
-	report_json(c->report, o);
-	if (x->result) {
+	report_probe(c->report, res);
+	if (x->used) {
 		/* The oldest result goes: its gap stays open for long. */
-		json_decref(x->result);
+		pthread_mutex_lock(&c->lock);
 		c->counters.probe_results_evicted++;
+		pthread_mutex_unlock(&c->lock);
 	}
-	x->queue = queue;
-	x->seq = seq;
-	x->result = result;
+	x->used = 1;
+	x->res = *res;
 	c->next_result = (c->next_result + 1) % PROBE_RESULTS_KEPT;
 }
 
 static void correlate(struct correlator *c, struct gap_record *rec)
 {
+	struct kept_result *kept;
 	struct gw_time now;
-	json_t *o, *result;
 
 	if (c->ct)
 		ct_enrich(c->ct, rec);
@@ -151,31 +127,22 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 	if (rec->has_pcap && c->store)
 		pcapstore_path(c->store, rec->queue, rec->seq, rec->pcap_path,
 			       sizeof(rec->pcap_path));
-	/* Ladders run on the thread only: after correlator_stop() the last
-	 * records are reported without them. */
-	if (c->prober == NULL || !c->threaded) {
-		report_gap(c->report, rec);
-		return;
-	}
 	if (rec->is_open_event) {
 		/* The gap_open record goes first: the probe record that
 		 * follows names its id. */
-		report_gap(c->report, rec);
-		gw_clock_read(&now);
-		probe_start(c->prober, rec, &now);
+		report_gap(c->report, rec, NULL);
+		/* Ladders run on the thread only: after correlator_stop()
+		 * the last records are reported without them. */
+		if (c->prober != NULL && c->threaded) {
+			gw_clock_read(&now);
+			probe_start(c->prober, rec, &now);
+		}
 		return;
 	}
-	result = take_result(c, rec->queue, rec->seq);
-	if (result == NULL) {
-		report_gap(c->report, rec);
-		return;
-	}
-	o = report_gap_json(rec, report_run_id(c->report));
-	if (o != NULL)
-		json_object_set_new(o, "probe", result);
-	else
-		json_decref(result);
-	report_json(c->report, o);
+	kept = find_result(c, rec->queue, rec->seq);
+	report_gap(c->report, rec, kept ? &kept->res : NULL);
+	if (kept)
+		kept->used = 0;
 }
 
 static void write_evidence(struct correlator *c, struct ev_pool *pool,
@@ -194,52 +161,29 @@ static void run(struct correlator *c, struct job *j)
 		correlate(c, &j->rec);
 }
 
-/* Queue a job; returns -1 when the queue is full. */
-static int enqueue(struct correlator *c, const struct gap_record *rec,
-		   struct ev_pool *pool, uint16_t slot)
-{
-	struct job *j;
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->count == CORRELATE_QUEUE) {
-		c->counters.queue_full++;
-		pthread_mutex_unlock(&c->lock);
-		return -1;
-	}
-	j = &c->ring[(c->head + c->count) % CORRELATE_QUEUE];
-	j->pool = pool;
-	j->slot = slot;
-	if (rec)
-		j->rec = *rec;
-	c->count++;
-	c->counters.records += rec != NULL;
-	pthread_mutex_unlock(&c->lock);
-	if (write(c->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("correlator: cannot wake");
-	return 0;
-}
-
 void correlator_submit(void *ctx, const struct gap_record *rec)
 {
 	struct correlator *c = ctx;
-	struct gap_record copy;
+	struct job j = { .pool = NULL, .slot = 0 };
 
+	j.rec = *rec;
 	if (!c->threaded) {
-		copy = *rec;
-		c->counters.records++;
-		correlate(c, &copy);
+		correlate(c, &j.rec);
 		return;
 	}
 	/* Late conntrack facts are worth less than the record: when the
-	 * queue is full, report it with what the packets showed. */
-	if (enqueue(c, rec, NULL, 0) < 0)
-		report_gap(c->report, rec);
+	 * queue is full (counted), report it with what the packets
+	 * showed. */
+	if (bqueue_push(c->jobs, &j) < 0) {
+		cause_classify(&j.rec);
+		report_gap(c->report, &j.rec, NULL);
+	}
 }
 
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 {
 	struct correlator *c = ctx;
+	struct job j = { .pool = pool, .slot = slot };
 
 	if (!c->threaded) {
 		write_evidence(c, pool, slot);
@@ -247,7 +191,7 @@ void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 	}
 	/* A pcap the writer cannot take in time is lost, and counted: the
 	 * verdict loop does not wait for a disk. */
-	if (enqueue(c, NULL, pool, slot) < 0) {
+	if (bqueue_push(c->jobs, &j) < 0) {
 		pthread_mutex_lock(&c->lock);
 		c->counters.evidence_dropped++;
 		pthread_mutex_unlock(&c->lock);
@@ -267,30 +211,38 @@ static int drain(struct correlator *c, const struct gw_time *now,
 {
 	struct job *j = &c->current;
 	uint64_t due;
-	int stop;
+	int stop, rc;
 
 	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		stop = c->stop;
-		if (c->count == 0) {
-			pthread_mutex_unlock(&c->lock);
-			return stop;
-		}
-		*j = c->ring[c->head];
+		stop = bqueue_closed(c->jobs);
+		rc = bqueue_peek(c->jobs, j);
+		if (rc <= 0)
+			return rc < 0;	/* -1: closed and done */
 		due = j->slot == 0 && !j->rec.is_open_event && c->ct ?
 			      j->rec.end_us + CT_GRACE_US : 0;
 		if (due > now->wall_us && !stop) {
-			pthread_mutex_unlock(&c->lock);
-			*wait_ms = (int)((due - now->wall_us) / 1000) + 1;
+			*wait_ms = (int)((due - now->wall_us) / USEC_PER_MSEC) + 1;
 			return 0;
 		}
-		c->head = (c->head + 1) % CORRELATE_QUEUE;
-		c->count--;
-		pthread_mutex_unlock(&c->lock);
+		/* The one consumer: the head is still the job peeked at. */
+		bqueue_pop(c->jobs, NULL);
 		if (due > now->wall_us && c->ct)
 			ct_read_events(c->ct, now);	/* stopping: last look */
 		run(c, j);
 	}
+}
+
+/* A copy of the owned modules' counters for correlator_counters(). */
+static void copy_counters(struct correlator *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->prober)
+		c->counters.probe = *probe_counters(c->prober);
+	if (c->ct)
+		c->counters.ct = *ct_counters(c->ct);
+	if (c->store)
+		c->counters.pcap = *pcapstore_counters(c->store);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void *correlator_main(void *arg)
@@ -298,10 +250,10 @@ static void *correlator_main(void *arg)
 	struct correlator *c = arg;
 	struct pollfd pfd[2 + PROBE_FDS_MAX];
 	struct gw_time now;
-	uint64_t next_sample = 0, n;
-	int nfd = 1, nbase, timeout, wait_ms = 250;
+	uint64_t next_sample = 0;
+	int nfd = 1, nbase, timeout, wait_ms = IDLE_WAIT_MS;
 
-	pfd[0].fd = c->wake;
+	pfd[0].fd = bqueue_fd(c->jobs);
 	pfd[0].events = POLLIN;
 	if (c->ct) {
 		pfd[1].fd = ct_event_fd(c->ct);
@@ -311,9 +263,9 @@ static void *correlator_main(void *arg)
 	nbase = nfd;
 	for (;;) {
 		/* The longest wait: a closing record's grace (wait_ms), the
-		 * next probe due, or a quarter second for the samples. */
+		 * next probe due, or IDLE_WAIT_MS for the samples. */
 		timeout = wait_ms;
-		wait_ms = 250;
+		wait_ms = IDLE_WAIT_MS;
 		nfd = nbase;
 		if (c->prober) {
 			int t;
@@ -335,20 +287,12 @@ static void *correlator_main(void *arg)
 				next_sample = now.mono_us + SAMPLE_US;
 			}
 		}
-		if (read(c->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
-			log_warn("correlator: cannot read its wake-up");
+		bqueue_fd_clear(c->jobs);
 		if (drain(c, &now, &wait_ms))
 			break;
 		if (c->prober)
-			probe_run(c->prober, &now, probe_done, c);
-		pthread_mutex_lock(&c->lock);
-		if (c->prober)
-			c->counters.probe = *probe_counters(c->prober);
-		if (c->ct)
-			c->counters.ct = *ct_counters(c->ct);
-		if (c->store)
-			c->counters.pcap = *pcapstore_counters(c->store);
-		pthread_mutex_unlock(&c->lock);
+			probe_run(c->prober, &now, correlator_probe_done, c);
+		copy_counters(c);
 	}
 	return NULL;
 }
@@ -371,28 +315,24 @@ struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
 	c->report = report;
 	c->threaded = threaded;
 	c->counters.conntrack = ct != NULL;
-	c->wake = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	if (!threaded)
 		return c;
-	c->ring = calloc(CORRELATE_QUEUE, sizeof(*c->ring));
-	c->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->ring == NULL || c->wake < 0) {
-		snprintf(err, errlen, "correlator: %s", strerror(errno));
+	c->jobs = bqueue_new("correlator", CORRELATE_QUEUE, sizeof(struct job),
+			     BQUEUE_EVENTFD, err, errlen);
+	if (c->jobs == NULL)
 		goto err_free;
-	}
 	rc = pthread_create(&c->thread, NULL, correlator_main, c);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the correlator: %s",
 			 strerror(rc));
-		goto err_free;
+		goto err_queue;
 	}
 	return c;
 
+err_queue:
+	bqueue_free(c->jobs);
 err_free:
-	if (c->wake >= 0)
-		close(c->wake);
-	free(c->ring);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return NULL;
@@ -405,22 +345,16 @@ void correlator_counters(struct correlator *c, struct correlate_counters *out)
 		c->counters.pcap = *pcapstore_counters(c->store);
 	*out = c->counters;
 	pthread_mutex_unlock(&c->lock);
+	out->queue_full = c->jobs ? bqueue_refused(c->jobs) : 0;
 }
 
 void correlator_stop(struct correlator *c)
 {
-	uint64_t one = 1;
-
-	if (!c->threaded || c->wake < 0)
+	if (!c->threaded)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stop = 1;
-	pthread_mutex_unlock(&c->lock);
-	if (write(c->wake, &one, sizeof(one)) < 0)
-		log_warn("correlator: cannot wake");
+	/* The thread runs what is queued, then sees the end. */
+	bqueue_close(c->jobs);
 	pthread_join(c->thread, NULL);
-	close(c->wake);
-	c->wake = -1;
 	/* From here on, records are correlated inline by the caller. */
 	c->threaded = 0;
 }
@@ -433,8 +367,7 @@ void correlator_free(struct correlator *c)
 	ct_close(c->ct);
 	pcapstore_close(c->store);
 	probe_close(c->prober);
-	free_results(c);
-	free(c->ring);
+	bqueue_free(c->jobs);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 
 #include "pcapstore.h"
+#include "schema.h"
 #include "wire.h"
 
 /*
@@ -110,11 +111,11 @@ const struct pcapstore_counters *pcapstore_counters(const struct pcapstore *s)
 	return &s->counters;
 }
 
-/* The file's name: its gap record's id (report.c), and ".pcap". */
+/* The file's name: its gap's id (schema.h), and ".pcap". */
 static void file_name(const struct pcapstore *s, uint16_t queue, uint64_t seq,
 		      char *buf, size_t len)
 {
-	snprintf(buf, len, "%s-%u-%llu.pcap", s->run_id, queue,
+	snprintf(buf, len, GAP_ID_FORMAT ".pcap", s->run_id, queue,
 		 (unsigned long long)seq);
 }
 

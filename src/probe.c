@@ -43,14 +43,10 @@
 enum { FAM4 = 0, FAM6 = 1 };
 enum { RX_TCP = 0, RX_UDP = 1 };
 
+/* One TTL of a ladder: what the result reports, and when it went out. */
 struct hop {
-	struct in6_addr addr;
+	struct probe_hop seen;
 	uint64_t sent_us;		/* mono; 0: not sent */
-	uint32_t rtt_us;
-	uint8_t answered;
-	uint8_t client;			/* the answer came from the client */
-	uint8_t unreachable;		/* ICMP unreachable, with code */
-	uint8_t code;
 };
 
 struct ladder {
@@ -831,14 +827,14 @@ static void record_hop(struct ladder *l, int which, uint8_t ttl,
 {
 	struct hop *h = &l->hops[which][ttl];
 
-	if (h->answered || h->sent_us == 0)
+	if (h->seen.answered || h->sent_us == 0)
 		return;
-	h->answered = 1;
-	h->addr = *from;
-	h->client = (uint8_t)client;
-	h->unreachable = (uint8_t)unreach;
-	h->code = code;
-	h->rtt_us = (uint32_t)(now - h->sent_us);
+	h->seen.answered = 1;
+	h->seen.addr = *from;
+	h->seen.client = (uint8_t)client;
+	h->seen.unreachable = (uint8_t)unreach;
+	h->seen.code = code;
+	h->seen.rtt_us = (uint32_t)(now - h->sent_us);
 	if (ttl > l->highest[which])
 		l->highest[which] = ttl;
 	if (client && (l->reached[which] == 0 || ttl < l->reached[which]))
@@ -948,13 +944,13 @@ static uint8_t client_ttl(const struct ladder *l, int which, uint64_t now)
 {
 	const struct hop *hops = l->hops[which];
 	uint8_t ttl, best = 0, h = l->highest[which];
-	uint64_t rtt = h ? hops[h].rtt_us : 0, want, d, best_d = UINT64_MAX;
+	uint64_t rtt = h ? hops[h].seen.rtt_us : 0, want, d, best_d = UINT64_MAX;
 
 	want = now > rtt ? now - rtt : 0;
 	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
 		const struct hop *x = &hops[ttl];
 
-		if (x->sent_us == 0 || x->answered || x->sent_us > now)
+		if (x->sent_us == 0 || x->seen.answered || x->sent_us > now)
 			continue;
 		d = x->sent_us > want ? x->sent_us - want : want - x->sent_us;
 		if (d < best_d) {
@@ -970,7 +966,7 @@ static void client_reached(struct prober *p, struct ladder *l, int which,
 			   uint64_t now)
 {
 	if (ttl == 0 || ttl > PROBE_TTL_LIMIT || l->hops[which][ttl].sent_us == 0 ||
-	    l->hops[which][ttl].answered)
+	    l->hops[which][ttl].seen.answered)
 		ttl = client_ttl(l, which, now);
 	if (ttl == 0)
 		return;
@@ -1052,49 +1048,6 @@ static void read_rx(struct prober *p, int f, int k, uint64_t now)
 
 /* ---- results ---- */
 
-static json_t *addr_json(const struct in6_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	return json_string(addr_format(a, buf, sizeof(buf)));
-}
-
-static json_t *endpoint_json(const struct in6_addr *a, uint16_t port)
-{
-	char buf[ADDR_ENDPOINT_LEN];
-
-	return json_string(addr_endpoint_format(a, port, buf, sizeof(buf)));
-}
-
-static json_t *hops_json(const struct ladder *l, int which)
-{
-	json_t *arr = json_array();
-	uint8_t ttl;
-
-	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
-		const struct hop *h = &l->hops[which][ttl];
-		json_t *o;
-
-		if (h->sent_us == 0)
-			break;
-		o = json_pack("{s:i}", "ttl", (int)ttl);
-		if (h->answered) {
-			json_object_set_new(o, "responder", addr_json(&h->addr));
-			json_object_set_new(o, "rtt_ms",
-					    json_real((double)h->rtt_us / 1000.0));
-			if (h->client)
-				json_object_set_new(o, "client", json_true());
-			if (h->unreachable)
-				json_object_set_new(o, "unreachable",
-						    json_integer(h->code));
-		} else {
-			json_object_set_new(o, "responder", json_null());
-		}
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
 /* The client's distance once it answered (it answers the higher TTLs
  * too), else the highest TTL that answered, or 0. */
 static uint8_t last_hop(const struct ladder *l, int which)
@@ -1104,19 +1057,9 @@ static uint8_t last_hop(const struct ladder *l, int which)
 	if (l->reached[which])
 		return l->reached[which];
 	for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++)
-		if (l->hops[which][ttl].answered)
+		if (l->hops[which][ttl].seen.answered)
 			last = ttl;
 	return last;
-}
-
-static json_t *last_hop_json(const struct ladder *l, int which)
-{
-	uint8_t ttl = last_hop(l, which);
-
-	if (ttl == 0)
-		return json_null();
-	return json_pack("{s:o,s:i}", "addr",
-			 addr_json(&l->hops[which][ttl].addr), "ttl", (int)ttl);
 }
 
 static void verdict(const struct ladder *l, char *buf, size_t len)
@@ -1139,7 +1082,7 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 	}
 	if (k)
 		snprintf(at, sizeof(at), "hop %u (%s)", k,
-			 addr_format(&l->hops[LADDER_FLOW][k].addr, addr,
+			 addr_format(&l->hops[LADDER_FLOW][k].seen.addr, addr,
 					   sizeof(addr)));
 	else
 		snprintf(at, sizeof(at), "this host, before the first hop");
@@ -1180,24 +1123,31 @@ static void verdict(const struct ladder *l, char *buf, size_t len)
 	}
 }
 
-static json_t *ladder_json(const struct ladder *l, uint64_t now_mono)
+/* What a finished ladder found, as plain data for the correlator. */
+static void ladder_result(const struct ladder *l, uint64_t now_mono,
+			  struct probe_result *r)
 {
-	char v[320];
+	int which;
+	uint8_t ttl;
 
-	verdict(l, v, sizeof(v));
-	return json_pack("{s:s,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:s}",
-		"proto", l->key.proto == IPPROTO_TCP ? "tcp" : "udp",
-		"client", endpoint_json(&l->key.client, l->key.client_port),
-		"server", endpoint_json(&l->key.server, l->key.server_port),
-		"control_port", (int)l->control_port,
-		"flow", hops_json(l, LADDER_FLOW),
-		"control", hops_json(l, LADDER_CONTROL),
-		"last_hop", last_hop_json(l, LADDER_FLOW),
-		"control_last_hop", last_hop_json(l, LADDER_CONTROL),
-		"client_reached", l->reached[LADDER_FLOW] != 0,
-		"control_client_reached", l->reached[LADDER_CONTROL] != 0,
-		"duration_ms", json_real((double)(now_mono - l->started_mono) / 1000.0),
-		"verdict", v);
+	memset(r, 0, sizeof(*r));
+	r->queue = l->queue;
+	r->seq = l->gap_seq;
+	r->key = l->key;
+	r->control_port = l->control_port;
+	r->duration_us = now_mono - l->started_mono;
+	for (which = LADDER_FLOW; which <= LADDER_CONTROL; which++) {
+		for (ttl = 1; ttl <= PROBE_TTL_LIMIT; ttl++) {
+			if (l->hops[which][ttl].sent_us == 0)
+				break;
+			r->hops[which][ttl] = l->hops[which][ttl].seen;
+		}
+		r->sent[which] = (uint8_t)(ttl - 1);
+		/* An answered TTL, so one of the hops copied above. */
+		r->last_hop[which] = last_hop(l, which);
+		r->reached[which] = l->reached[which];
+	}
+	verdict(l, r->verdict, sizeof(r->verdict));
 }
 
 static int ladder_done(const struct prober *p, const struct ladder *l,
@@ -1213,6 +1163,7 @@ static int ladder_done(const struct prober *p, const struct ladder *l,
 void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
 	       void *ctx)
 {
+	struct probe_result result;
 	unsigned int k;
 	int f, r;
 
@@ -1231,7 +1182,8 @@ void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
 		ladder_send(p, l, now->mono_us);
 		if (!ladder_done(p, l, now->mono_us))
 			continue;
-		cb(ctx, l->queue, l->gap_seq, ladder_json(l, now->mono_us));
+		ladder_result(l, now->mono_us, &result);
+		cb(ctx, &result);
 		l->active = 0;
 		p->counters.ladders_done++;
 		if (--p->nactive == 0)
@@ -1244,32 +1196,4 @@ void probe_run(struct prober *p, const struct gw_time *now, probe_done_cb cb,
 const struct probe_counters *probe_counters(const struct prober *p)
 {
 	return &p->counters;
-}
-
-json_t *probe_counters_json(const struct probe_counters *c)
-{
-	json_t *o = json_object();
-
-#define C(name) json_object_set_new(o, #name, json_integer((json_int_t)c->name))
-	C(gaps_considered);
-	C(skipped_cause);
-	C(skipped_tcp_unknown);
-	C(skipped_family);
-	C(limit_ladders);
-	C(limit_ladder_interval);
-	C(limit_client);
-	C(limit_rate);
-	C(ladders_started);
-	C(ladders_done);
-	C(probes_sent);
-	C(send_errors);
-	C(icmp_received);
-	C(icmp_matched);
-	C(icmp_truncated);
-	C(icmp_not_ours);
-	C(icmp_unmatched);
-	C(client_answers);
-	C(recv_errors);
-#undef C
-	return o;
 }

@@ -12,8 +12,6 @@
 
 #include "replay.h"
 
-/* As gapwatchd's live loop ticks (main.c). */
-#define REPLAY_TICK_US		(20 * USEC_PER_MSEC)
 #define REPLAY_MAX_STEPPED_US	(86400 * USEC_PER_SEC)
 
 #define ETHERTYPE_IPV4	0x0800
@@ -112,7 +110,7 @@ static void advance(struct engine *e, struct gw_time *now, uint64_t to)
 
 	if (to == 0 || to - now->mono_us > REPLAY_MAX_STEPPED_US)
 		return;
-	for (t = now->mono_us + REPLAY_TICK_US; t < to; t += REPLAY_TICK_US) {
+	for (t = now->mono_us + ENGINE_TICK_US; t < to; t += ENGINE_TICK_US) {
 		now->mono_us = now->wall_us = t;
 		engine_tick(e, now);
 	}

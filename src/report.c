@@ -1,5 +1,6 @@
 /*
- * report.c - JSON Lines records and the thread that writes them.
+ * report.c - the JSON encoding of every record, and the thread that
+ * writes the lines.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -9,25 +10,31 @@
 #include <time.h>
 
 #include "addr.h"
+#include "bqueue.h"
 #include "cause.h"
 #include "gapwatch.h"
+#include "probe.h"
 #include "report.h"
+#include "schema.h"
 #include "timefmt.h"
 
+/* Lines the writer takes out of the queue at once. */
+#define WRITE_BATCH	256
+/* The report file's stdio buffer. */
+#define OUTPUT_BUFFER	(1 << 16)
+/* The longest gap id: run id, queue, sequence number. */
+#define GAP_ID_LEN	96
+
 struct report {
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	struct bqueue *lines;		/* char *, formatted records */
 	pthread_t writer;
-	char *lines[REPORT_QUEUE_LINES];
-	uint32_t head;			/* next to write */
-	uint32_t count;
-	int stop;
+	pthread_mutex_t lock;		/* guards the three below */
 	int reopen;
+	uint64_t not_encoded;		/* records that could not be made */
+	uint64_t write_errors;
 	FILE *out;
 	char *path;			/* NULL for stdout */
 	char run_id[64];
-	uint64_t dropped;
-	uint64_t write_errors;
 };
 
 static const char *const outcome_names[] = {
@@ -100,17 +107,17 @@ static json_t *json_ct_entry(const struct ct_entry *ce)
 	if (!ce->looked_up)
 		return json_null();
 	if (!ce->found)
-		return json_pack("{s:b}", "found", 0);
+		return json_pack("{s:b}", FIELD_CT_FOUND, 0);
 	return json_pack("{s:b,s:o,s:I,s:I,s:I,s:{s:I,s:I},s:{s:I,s:I}}",
-		"found", 1,
-		"state", json_tcp_state(ce->tcp_state),
-		"timeout_s", (json_int_t)ce->timeout_s,
-		"mark", (json_int_t)ce->mark,
-		"status", (json_int_t)ce->status,
-		"packets", "orig", (json_int_t)ce->packets[0],
-			   "reply", (json_int_t)ce->packets[1],
-		"bytes", "orig", (json_int_t)ce->bytes[0],
-			 "reply", (json_int_t)ce->bytes[1]);
+		FIELD_CT_FOUND, 1,
+		FIELD_CT_STATE, json_tcp_state(ce->tcp_state),
+		FIELD_CT_TIMEOUT_S, (json_int_t)ce->timeout_s,
+		FIELD_CT_MARK, (json_int_t)ce->mark,
+		FIELD_CT_STATUS, (json_int_t)ce->status,
+		FIELD_CT_PACKETS, FIELD_CT_ORIG, (json_int_t)ce->packets[0],
+				  FIELD_CT_REPLY, (json_int_t)ce->packets[1],
+		FIELD_CT_BYTES, FIELD_CT_ORIG, (json_int_t)ce->bytes[0],
+				FIELD_CT_REPLY, (json_int_t)ce->bytes[1]);
 }
 
 static json_t *json_conntrack(const struct ct_facts *ct)
@@ -126,160 +133,466 @@ static json_t *json_conntrack(const struct ct_facts *ct)
 		const struct ct_event *ev = &ct->events[k];
 
 		json_array_append_new(events, json_pack("{s:o,s:s,s:o,s:I,s:b}",
-			"time", json_time(ev->wall_us),
-			"event", ct_event_names[ev->type],
-			"state", json_tcp_state(ev->tcp_state),
-			"timeout_s", (json_int_t)ev->timeout_s,
-			"by_timeout", ev->by_timeout));
+			FIELD_CT_EVENT_TIME, json_time(ev->wall_us),
+			FIELD_CT_EVENT, ct_event_names[ev->type],
+			FIELD_CT_STATE, json_tcp_state(ev->tcp_state),
+			FIELD_CT_TIMEOUT_S, (json_int_t)ev->timeout_s,
+			FIELD_CT_BY_TIMEOUT, ev->by_timeout));
 	}
 	return json_pack("{s:o,s:i,s:o,s:o,s:{s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}}",
-		"events", events,
-		"events_missed", (int)ct->events_missed,
-		"at_open", json_ct_entry(&ct->at_open),
-		"at_close", json_ct_entry(&ct->at_close),
-		"table",
-		"count", (json_int_t)h->count,
-		"max", (json_int_t)h->max,
-		"fill", h->max ? json_real((double)h->count / h->max) : json_null(),
-		"invalid", (json_int_t)h->invalid,
-		"drop", (json_int_t)h->drop,
-		"early_drop", (json_int_t)h->early_drop,
-		"insert_failed", (json_int_t)h->insert_failed,
-		"error", (json_int_t)h->error,
-		"search_restart", (json_int_t)h->search_restart);
+		FIELD_CT_EVENTS, events,
+		FIELD_CT_EVENTS_MISSED, (int)ct->events_missed,
+		FIELD_CT_AT_OPEN, json_ct_entry(&ct->at_open),
+		FIELD_CT_AT_CLOSE, json_ct_entry(&ct->at_close),
+		FIELD_CT_TABLE,
+		FIELD_CT_COUNT, (json_int_t)h->count,
+		FIELD_CT_MAX, (json_int_t)h->max,
+		FIELD_CT_FILL, h->max ? json_real((double)h->count / h->max) :
+					json_null(),
+		FIELD_CT_INVALID, (json_int_t)h->invalid,
+		FIELD_CT_DROP, (json_int_t)h->drop,
+		FIELD_CT_EARLY_DROP, (json_int_t)h->early_drop,
+		FIELD_CT_INSERT_FAILED, (json_int_t)h->insert_failed,
+		FIELD_CT_ERROR, (json_int_t)h->error,
+		FIELD_CT_SEARCH_RESTART, (json_int_t)h->search_restart);
 }
 
-json_t *report_gap_json(const struct gap_record *rec, const char *run_id)
+/* A gap's id, shared by its records and its probe record. */
+static const char *gap_id(const char *run_id, uint16_t queue, uint64_t seq,
+			  char *buf, size_t len)
+{
+	snprintf(buf, len, GAP_ID_FORMAT, run_id, queue,
+		 (unsigned long long)seq);
+	return buf;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+/* ---- probe results ---- */
+
+static json_t *json_addr(const struct in6_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(addr_format(a, buf, sizeof(buf)));
+}
+
+static json_t *json_hops(const struct probe_result *res, int which)
+{
+	json_t *arr = json_array();
+	unsigned int ttl;
+
+	for (ttl = 1; ttl <= res->sent[which]; ttl++) {
+		const struct probe_hop *h = &res->hops[which][ttl];
+		json_t *o = json_pack("{s:i}", FIELD_HOP_TTL, (int)ttl);
+
+		if (h->answered) {
+			json_object_set_new(o, FIELD_HOP_RESPONDER,
+					    json_addr(&h->addr));
+			json_object_set_new(o, FIELD_HOP_RTT_MS, json_ms(h->rtt_us));
+			if (h->client)
+				json_object_set_new(o, FIELD_HOP_CLIENT,
+						    json_true());
+			if (h->unreachable)
+				json_object_set_new(o, FIELD_HOP_UNREACHABLE,
+						    json_integer(h->code));
+		} else {
+			json_object_set_new(o, FIELD_HOP_RESPONDER, json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *json_last_hop(const struct probe_result *res, int which)
+{
+	uint8_t ttl = res->last_hop[which];
+
+	if (ttl == 0)
+		return json_null();
+	return json_pack("{s:o,s:i}",
+			 FIELD_LAST_HOP_ADDR, json_addr(&res->hops[which][ttl].addr),
+			 FIELD_LAST_HOP_TTL, (int)ttl);
+}
+
+/* A ladder's result, added to o: the probe record and a gap's "probe". */
+static json_t *add_probe_fields(json_t *o, const struct probe_result *res)
+{
+	const struct flow_key *k = &res->key;
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, FIELD_PROTO, json_string(proto_name(k->proto)));
+	json_object_set_new(o, FIELD_CLIENT, json_endpoint(&k->client,
+							   k->client_port));
+	json_object_set_new(o, FIELD_SERVER, json_endpoint(&k->server,
+							   k->server_port));
+	json_object_set_new(o, FIELD_PROBE_CONTROL_PORT,
+			    json_integer(res->control_port));
+	json_object_set_new(o, FIELD_PROBE_FLOW, json_hops(res, LADDER_FLOW));
+	json_object_set_new(o, FIELD_PROBE_CONTROL,
+			    json_hops(res, LADDER_CONTROL));
+	json_object_set_new(o, FIELD_PROBE_LAST_HOP,
+			    json_last_hop(res, LADDER_FLOW));
+	json_object_set_new(o, FIELD_PROBE_CONTROL_LAST_HOP,
+			    json_last_hop(res, LADDER_CONTROL));
+	json_object_set_new(o, FIELD_PROBE_CLIENT_REACHED,
+			    json_boolean(res->reached[LADDER_FLOW] != 0));
+	json_object_set_new(o, FIELD_PROBE_CONTROL_CLIENT_REACHED,
+			    json_boolean(res->reached[LADDER_CONTROL] != 0));
+	json_object_set_new(o, FIELD_DURATION_MS, json_ms(res->duration_us));
+	json_object_set_new(o, FIELD_PROBE_VERDICT, json_string(res->verdict));
+	return o;
+}
+
+static json_t *probe_json(const struct probe_result *res, const char *run_id)
+{
+	char id[GAP_ID_LEN];
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, FIELD_TYPE, json_string(RECORD_PROBE));
+	json_object_set_new(o, FIELD_ID, json_string(gap_id(run_id, res->queue,
+							    res->seq, id,
+							    sizeof(id))));
+	return add_probe_fields(o, res);
+}
+
+/* ---- gap records ---- */
+
+json_t *report_gap_json(const struct gap_record *rec,
+			const struct probe_result *probe, const char *run_id)
 {
 	const struct gap_side_facts *c = &rec->side[SIDE_CLIENT];
 	const struct gap_side_facts *s = &rec->side[SIDE_SERVER];
 	const struct inspector_counters *in = &rec->inspector;
-	char id[96];
+	char id[GAP_ID_LEN];
 	json_t *o;
 	int open = rec->is_open_event;
 	uint64_t end = open ? rec->detected_us : rec->end_us;
 
-	snprintf(id, sizeof(id), "%s-%u-%llu", run_id, rec->queue,
-		 (unsigned long long)rec->seq);
 	o = json_object();
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "type", json_string(open ? "gap_open" : "gap"));
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "proto", json_string(
-		rec->key.proto == IPPROTO_TCP ? "tcp" : "udp"));
-	json_object_set_new(o, "client", json_endpoint(&rec->key.client,
-						       rec->key.client_port));
-	json_object_set_new(o, "server", json_endpoint(&rec->key.server,
-						       rec->key.server_port));
-	json_object_set_new(o, "start", json_time(rec->start_us));
-	json_object_set_new(o, "end", open ? json_null() : json_time(rec->end_us));
-	json_object_set_new(o, "detected", json_time(rec->detected_us));
-	json_object_set_new(o, "duration_ms",
+	json_object_set_new(o, FIELD_TYPE,
+			    json_string(open ? RECORD_GAP_OPEN : RECORD_GAP));
+	json_object_set_new(o, FIELD_ID, json_string(gap_id(run_id, rec->queue,
+							    rec->seq, id,
+							    sizeof(id))));
+	json_object_set_new(o, FIELD_PROTO,
+			    json_string(proto_name(rec->key.proto)));
+	json_object_set_new(o, FIELD_CLIENT, json_endpoint(&rec->key.client,
+							   rec->key.client_port));
+	json_object_set_new(o, FIELD_SERVER, json_endpoint(&rec->key.server,
+							   rec->key.server_port));
+	json_object_set_new(o, FIELD_START, json_time(rec->start_us));
+	json_object_set_new(o, FIELD_END,
+			    open ? json_null() : json_time(rec->end_us));
+	json_object_set_new(o, FIELD_DETECTED, json_time(rec->detected_us));
+	json_object_set_new(o, FIELD_DURATION_MS,
 			    json_ms(end > rec->start_us ? end - rec->start_us : 0));
-	json_object_set_new(o, "threshold_ms", json_ms(rec->threshold_us));
-	json_object_set_new(o, "expected_interval_ms",
+	json_object_set_new(o, FIELD_THRESHOLD_MS, json_ms(rec->threshold_us));
+	json_object_set_new(o, FIELD_EXPECTED_INTERVAL_MS,
 			    json_ms(rec->expected_interval_us));
-	json_object_set_new(o, "silent", json_string(silent_names[rec->silent]));
-	json_object_set_new(o, "last_client_packet", json_time(c->last_packet_us));
-	json_object_set_new(o, "last_server_packet", json_time(s->last_packet_us));
-	json_object_set_new(o, "client_packets", json_integer(c->packets));
-	json_object_set_new(o, "server_packets", json_integer(s->packets));
-	json_object_set_new(o, "client_retransmits", json_integer(c->retransmits));
-	json_object_set_new(o, "server_retransmits", json_integer(s->retransmits));
-	json_object_set_new(o, "dup_acks",
+	json_object_set_new(o, FIELD_SILENT,
+			    json_string(silent_names[rec->silent]));
+	json_object_set_new(o, FIELD_LAST_CLIENT_PACKET,
+			    json_time(c->last_packet_us));
+	json_object_set_new(o, FIELD_LAST_SERVER_PACKET,
+			    json_time(s->last_packet_us));
+	json_object_set_new(o, FIELD_CLIENT_PACKETS, json_integer(c->packets));
+	json_object_set_new(o, FIELD_SERVER_PACKETS, json_integer(s->packets));
+	json_object_set_new(o, FIELD_CLIENT_RETRANSMITS,
+			    json_integer(c->retransmits));
+	json_object_set_new(o, FIELD_SERVER_RETRANSMITS,
+			    json_integer(s->retransmits));
+	json_object_set_new(o, FIELD_DUP_ACKS,
 			    json_integer(c->dup_acks + s->dup_acks));
-	json_object_set_new(o, "zero_windows",
+	json_object_set_new(o, FIELD_ZERO_WINDOWS,
 			    json_integer(c->zero_windows + s->zero_windows));
-	json_object_set_new(o, "bytes_in_flight", json_pack("{s:I,s:I}",
-		"client", (json_int_t)c->bytes_in_flight,
-		"server", (json_int_t)s->bytes_in_flight));
-	json_object_set_new(o, "ttl", json_pack("{s:o,s:o,s:o,s:o}",
-		"client_before", json_ttl(c->ttl_before),
-		"client_after", open ? json_null() : json_ttl(c->ttl_after),
-		"server_before", json_ttl(s->ttl_before),
-		"server_after", open ? json_null() : json_ttl(s->ttl_after)));
-	json_object_set_new(o, "outcome", open ? json_null() :
+	json_object_set_new(o, FIELD_BYTES_IN_FLIGHT, json_pack("{s:I,s:I}",
+		FIELD_SIDE_CLIENT, (json_int_t)c->bytes_in_flight,
+		FIELD_SIDE_SERVER, (json_int_t)s->bytes_in_flight));
+	json_object_set_new(o, FIELD_TTL, json_pack("{s:o,s:o,s:o,s:o}",
+		FIELD_TTL_CLIENT_BEFORE, json_ttl(c->ttl_before),
+		FIELD_TTL_CLIENT_AFTER, open ? json_null() : json_ttl(c->ttl_after),
+		FIELD_TTL_SERVER_BEFORE, json_ttl(s->ttl_before),
+		FIELD_TTL_SERVER_AFTER, open ? json_null() : json_ttl(s->ttl_after)));
+	json_object_set_new(o, FIELD_OUTCOME, open ? json_null() :
 			    json_string(outcome_names[rec->outcome]));
 	if (rec->outcome == OUTCOME_RECONNECTED)
-		json_object_set_new(o, "reconnect", json_pack("{s:i,s:o}",
-			"client_port", (int)rec->reconnect_port,
-			"delay_ms", json_ms(rec->reconnect_delay_us)));
+		json_object_set_new(o, FIELD_RECONNECT, json_pack("{s:i,s:o}",
+			FIELD_RECONNECT_CLIENT_PORT, (int)rec->reconnect_port,
+			FIELD_RECONNECT_DELAY_MS, json_ms(rec->reconnect_delay_us)));
 	else
-		json_object_set_new(o, "reconnect", json_null());
-	json_object_set_new(o, "cause", json_string(cause_name(rec->cause)));
-	json_object_set_new(o, "evidence", json_string(rec->evidence));
-	json_object_set_new(o, "explanation",
+		json_object_set_new(o, FIELD_RECONNECT, json_null());
+	json_object_set_new(o, FIELD_CAUSE, json_string(cause_name(rec->cause)));
+	json_object_set_new(o, FIELD_EVIDENCE, json_string(rec->evidence));
+	json_object_set_new(o, FIELD_EXPLANATION,
 			    json_string(cause_explanation(rec->cause)));
-	json_object_set_new(o, "next_step", json_string(cause_next_step(rec->cause)));
-	json_object_set_new(o, "inspector", json_pack("{s:I,s:I,s:I,s:I,s:b}",
-		"queue_dropped", (json_int_t)in->queue_dropped,
-		"user_dropped", (json_int_t)in->user_dropped,
-		"enobufs", (json_int_t)in->enobufs,
-		"truncated", (json_int_t)in->truncated,
-		"lost_packets", rec->cause == CAUSE_INSPECTOR_LOSS));
-	json_object_set_new(o, "queue", json_integer(rec->queue));
-	json_object_set_new(o, "trigger", json_string(
+	json_object_set_new(o, FIELD_NEXT_STEP,
+			    json_string(cause_next_step(rec->cause)));
+	json_object_set_new(o, FIELD_INSPECTOR, json_pack("{s:I,s:I,s:I,s:I,s:b}",
+		FIELD_INSPECTOR_QUEUE_DROPPED, (json_int_t)in->queue_dropped,
+		FIELD_INSPECTOR_USER_DROPPED, (json_int_t)in->user_dropped,
+		FIELD_INSPECTOR_ENOBUFS, (json_int_t)in->enobufs,
+		FIELD_INSPECTOR_TRUNCATED, (json_int_t)in->truncated,
+		FIELD_INSPECTOR_LOST_PACKETS, rec->cause == CAUSE_INSPECTOR_LOSS));
+	json_object_set_new(o, FIELD_QUEUE, json_integer(rec->queue));
+	json_object_set_new(o, FIELD_TRIGGER, json_string(
 		rec->trigger == TRIGGER_UNACKED ? "unacked_data" : "data_silence"));
-	json_object_set_new(o, "big_retransmits", json_pack("{s:i,s:i}",
-		"client", (int)c->big_retransmits,
-		"server", (int)s->big_retransmits));
-	json_object_set_new(o, "invalid", json_pack("{s:i,s:i,s:o,s:o}",
-		"client", (int)c->invalid, "server", (int)s->invalid,
-		"first", json_time(rec->invalid_first_us),
-		"last", json_time(rec->invalid_last_us)));
-	json_object_set_new(o, "conntrack", json_conntrack(&rec->ct));
-	json_object_set_new(o, "pcap", rec->pcap_path[0] ?
+	json_object_set_new(o, FIELD_BIG_RETRANSMITS, json_pack("{s:i,s:i}",
+		FIELD_SIDE_CLIENT, (int)c->big_retransmits,
+		FIELD_SIDE_SERVER, (int)s->big_retransmits));
+	json_object_set_new(o, FIELD_INVALID, json_pack("{s:i,s:i,s:o,s:o}",
+		FIELD_SIDE_CLIENT, (int)c->invalid,
+		FIELD_SIDE_SERVER, (int)s->invalid,
+		FIELD_INVALID_FIRST, json_time(rec->invalid_first_us),
+		FIELD_INVALID_LAST, json_time(rec->invalid_last_us)));
+	json_object_set_new(o, FIELD_CONNTRACK, json_conntrack(&rec->ct));
+	json_object_set_new(o, FIELD_PCAP, rec->pcap_path[0] ?
 			    json_string(rec->pcap_path) : json_null());
-	json_object_set_new(o, "cluster", rec->cluster.id == 0 ? json_null() :
+	json_object_set_new(o, FIELD_CLUSTER, rec->cluster.id == 0 ? json_null() :
 		json_pack("{s:I,s:i,s:o}",
-			  "id", (json_int_t)rec->cluster.id,
-			  "size", (int)rec->cluster.size,
-			  "first_start", json_time(rec->cluster.first_start_us)));
+			  FIELD_CLUSTER_ID, (json_int_t)rec->cluster.id,
+			  FIELD_CLUSTER_SIZE, (int)rec->cluster.size,
+			  FIELD_CLUSTER_FIRST_START,
+			  json_time(rec->cluster.first_start_us)));
+	if (probe != NULL)
+		json_object_set_new(o, FIELD_PROBE,
+				    add_probe_fields(json_object(), probe));
 	return o;
 }
 
-static int enqueue(struct report *r, char *line)
+/* ---- the stats record ---- */
+
+/* The engines' counters in the stats record's order: the parse errors go
+ * into an object of their own. */
+struct counter_field {
+	enum engine_counter counter;
+	const char *name;
+};
+
+static const struct counter_field engine_fields[] = {
+	{ EC_PACKETS, FIELD_STATS_PACKETS },
+	{ EC_BYTES, FIELD_STATS_BYTES },
+	{ EC_UNMATCHED, FIELD_STATS_UNMATCHED },
+	{ EC_FLOWS_CREATED, FIELD_STATS_FLOWS_CREATED },
+	{ EC_FLOWS_EXPIRED, FIELD_STATS_FLOWS_EXPIRED },
+	{ EC_FLOWS_EVICTED, FIELD_STATS_FLOWS_EVICTED },
+	{ EC_GAPS_OPENED, FIELD_STATS_GAPS_OPENED },
+	{ EC_GAPS_CLOSED, FIELD_STATS_GAPS_CLOSED },
+	{ EC_RECONNECTS, FIELD_STATS_RECONNECTS },
+	{ EC_RETRANSMITS, FIELD_STATS_RETRANSMITS },
+	{ EC_INVALID, FIELD_STATS_INVALID },
+	{ EC_EVIDENCE_LOST, FIELD_STATS_EVIDENCE_LOST },
+	{ EC_TIMERS_FIRED, FIELD_STATS_TIMERS_FIRED },
+};
+
+static const struct counter_field parse_fields[] = {
+	{ EC_PARSE_TRUNCATED, FIELD_PARSE_TRUNCATED },
+	{ EC_PARSE_MALFORMED, FIELD_PARSE_MALFORMED },
+	{ EC_PARSE_NOT_TCP_UDP, FIELD_PARSE_NOT_TCP_UDP },
+	{ EC_PARSE_FRAGMENT, FIELD_PARSE_FRAGMENT },
+	{ EC_PARSE_EXT_LIMIT, FIELD_PARSE_EXT_LIMIT },
+};
+
+_Static_assert(GW_ARRAY_SIZE(engine_fields) + GW_ARRAY_SIZE(parse_fields) ==
+	       EC_MAX, "every engine counter has its stats field");
+
+static void add_counters(json_t *o, const struct counter_field *f, size_t n,
+			 const uint64_t *counters)
 {
-	pthread_mutex_lock(&r->lock);
-	if (r->count == REPORT_QUEUE_LINES || r->stop) {
-		r->dropped++;
-		pthread_mutex_unlock(&r->lock);
-		free(line);
-		return -1;
-	}
-	r->lines[(r->head + r->count) % REPORT_QUEUE_LINES] = line;
-	r->count++;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
-	return 0;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		json_object_set_new(o, f[k].name, json_integer(
+			(json_int_t)counters[f[k].counter]));
 }
 
-int report_json(struct report *r, json_t *obj)
+/* The prober's counters, all uint64_t, in the record's order. */
+static const struct probe_field {
+	size_t offset;
+	const char *name;
+} probe_fields[] = {
+#define P(field, name) { offsetof(struct probe_counters, field), name }
+	P(gaps_considered, FIELD_STATS_PROBE_GAPS_CONSIDERED),
+	P(skipped_cause, FIELD_STATS_PROBE_SKIPPED_CAUSE),
+	P(skipped_tcp_unknown, FIELD_STATS_PROBE_SKIPPED_TCP_UNKNOWN),
+	P(skipped_family, FIELD_STATS_PROBE_SKIPPED_FAMILY),
+	P(limit_ladders, FIELD_STATS_PROBE_LIMIT_LADDERS),
+	P(limit_ladder_interval, FIELD_STATS_PROBE_LIMIT_LADDER_INTERVAL),
+	P(limit_client, FIELD_STATS_PROBE_LIMIT_CLIENT),
+	P(limit_rate, FIELD_STATS_PROBE_LIMIT_RATE),
+	P(ladders_started, FIELD_STATS_PROBE_LADDERS_STARTED),
+	P(ladders_done, FIELD_STATS_PROBE_LADDERS_DONE),
+	P(probes_sent, FIELD_STATS_PROBE_PROBES_SENT),
+	P(send_errors, FIELD_STATS_PROBE_SEND_ERRORS),
+	P(icmp_received, FIELD_STATS_PROBE_ICMP_RECEIVED),
+	P(icmp_matched, FIELD_STATS_PROBE_ICMP_MATCHED),
+	P(icmp_truncated, FIELD_STATS_PROBE_ICMP_TRUNCATED),
+	P(icmp_not_ours, FIELD_STATS_PROBE_ICMP_NOT_OURS),
+	P(icmp_unmatched, FIELD_STATS_PROBE_ICMP_UNMATCHED),
+	P(client_answers, FIELD_STATS_PROBE_CLIENT_ANSWERS),
+	P(recv_errors, FIELD_STATS_PROBE_RECV_ERRORS),
+#undef P
+};
+
+_Static_assert(sizeof(struct probe_counters) ==
+	       GW_ARRAY_SIZE(probe_fields) * sizeof(uint64_t),
+	       "every probe counter has its stats field");
+
+static json_t *probe_stats(const struct correlate_counters *cc)
+{
+	json_t *o;
+	size_t k;
+
+	if (!cc->probing)
+		return json_null();
+	o = json_object();
+	for (k = 0; k < GW_ARRAY_SIZE(probe_fields); k++)
+		json_object_set_new(o, probe_fields[k].name, json_integer(
+			(json_int_t)*(const uint64_t *)((const char *)&cc->probe +
+						       probe_fields[k].offset)));
+	json_object_set_new(o, FIELD_STATS_PROBE_RESULTS_EVICTED,
+			    json_integer((json_int_t)cc->probe_results_evicted));
+	return o;
+}
+
+static json_t *conntrack_stats(const struct correlate_counters *cc)
+{
+	const struct ct_counters *ct = &cc->ct;
+
+	if (!cc->conntrack)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:b,s:I,s:I}",
+		FIELD_STATS_CT_EVENTS, (json_int_t)ct->events,
+		FIELD_STATS_CT_EVENTS_IGNORED, (json_int_t)ct->events_ignored,
+		FIELD_STATS_CT_ENOBUFS, (json_int_t)ct->enobufs,
+		FIELD_STATS_CT_RESYNCS, (json_int_t)ct->resyncs,
+		FIELD_STATS_CT_QUERIES, (json_int_t)ct->queries,
+		FIELD_STATS_CT_QUERY_ERRORS, (json_int_t)ct->query_errors,
+		FIELD_STATS_CT_TRACKED, (json_int_t)ct->tracked,
+		FIELD_STATS_CT_EVICTED, (json_int_t)ct->evicted,
+		FIELD_STATS_CT_COUNT, (json_int_t)ct->count,
+		FIELD_STATS_CT_MAX, (json_int_t)ct->max,
+		FIELD_STATS_CT_FILL, ct->max ?
+			json_real((double)ct->count / ct->max) : json_null(),
+		FIELD_STATS_CT_KERNEL_FILTER, ct->kernel_filter,
+		FIELD_STATS_CT_QUEUE_FULL, (json_int_t)cc->queue_full,
+		FIELD_STATS_CT_OPEN_LOOKUPS_LOST, (json_int_t)ct->open_lookups_lost);
+}
+
+static json_t *pcap_stats(const struct correlate_counters *cc)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		FIELD_STATS_PCAP_WRITTEN, (json_int_t)cc->pcap.written,
+		FIELD_STATS_PCAP_WRITE_ERRORS, (json_int_t)cc->pcap.write_errors,
+		FIELD_STATS_PCAP_REMOVED, (json_int_t)cc->pcap.removed,
+		FIELD_STATS_PCAP_BYTES, (json_int_t)cc->pcap.bytes,
+		FIELD_STATS_PCAP_DROPPED, (json_int_t)cc->evidence_dropped);
+}
+
+static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
+			  uint64_t write_errors)
+{
+	const struct queue_stats *qs = &st->queue;
+	char when[TIMEFMT_LEN];
+	json_t *o, *parse;
+
+	o = json_pack("{s:s,s:s,s:I,s:i}",
+		FIELD_TYPE, RECORD_STATS,
+		FIELD_STATS_TIME, timefmt_rfc3339((int64_t)st->wall_us, 1, when,
+						  sizeof(when)),
+		FIELD_STATS_UPTIME_S, (json_int_t)st->uptime_s,
+		FIELD_STATS_QUEUES, (int)st->queues);
+	parse = json_object();
+	if (o == NULL || parse == NULL) {
+		json_decref(o);
+		json_decref(parse);
+		return NULL;
+	}
+	add_counters(o, engine_fields, GW_ARRAY_SIZE(engine_fields), st->engine);
+	add_counters(parse, parse_fields, GW_ARRAY_SIZE(parse_fields),
+		     st->engine);
+	json_object_set_new(o, FIELD_STATS_PARSE_ERRORS, parse);
+#define N(name, v) json_object_set_new(o, name, json_integer((json_int_t)(v)))
+	N(FIELD_STATS_FLOWS, st->flows);
+	N(FIELD_STATS_GAPS_OPEN, st->gaps_open);
+	N(FIELD_STATS_QUEUE_RECEIVED, qs->received);
+	N(FIELD_STATS_VERDICT_BATCHES, qs->verdict_batches);
+	N(FIELD_STATS_VERDICT_ERRORS, qs->verdict_errors);
+	N(FIELD_STATS_ENOBUFS, qs->enobufs);
+	N(FIELD_STATS_TRUNCATED, qs->truncated);
+	N(FIELD_STATS_RECV_ERRORS, qs->recv_errors);
+	N(FIELD_STATS_BAD_MESSAGES, qs->bad_messages);
+	N(FIELD_STATS_QUEUE_DROPPED, st->queue_dropped);
+	N(FIELD_STATS_USER_DROPPED, st->user_dropped);
+	N(FIELD_STATS_REPORT_DROPPED, dropped);
+	N(FIELD_STATS_REPORT_WRITE_ERRORS, write_errors);
+#undef N
+	json_object_set_new(o, FIELD_STATS_CONNTRACK, conntrack_stats(st->corr));
+	json_object_set_new(o, FIELD_STATS_PCAP, pcap_stats(st->corr));
+	json_object_set_new(o, FIELD_STATS_PROBE, probe_stats(st->corr));
+	return o;
+}
+
+/* ---- the writer ---- */
+
+static void count_not_encoded(struct report *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->not_encoded++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Format obj (taking the reference) and queue the line. */
+static int queue_json(struct report *r, json_t *obj)
 {
 	char *line;
 
 	if (obj == NULL) {
-		pthread_mutex_lock(&r->lock);
-		r->dropped++;
-		pthread_mutex_unlock(&r->lock);
+		count_not_encoded(r);
 		return -1;
 	}
 	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				       JSON_REAL_PRECISION(15));
 	json_decref(obj);
 	if (line == NULL) {
-		pthread_mutex_lock(&r->lock);
-		r->dropped++;
-		pthread_mutex_unlock(&r->lock);
+		count_not_encoded(r);
 		return -1;
 	}
-	return enqueue(r, line);
+	/* Refused (full or closed): counted by the queue. */
+	if (bqueue_push(r->lines, &line) < 0) {
+		free(line);
+		return -1;
+	}
+	return 0;
 }
 
-int report_gap(struct report *r, const struct gap_record *rec)
+int report_gap(struct report *r, const struct gap_record *rec,
+	       const struct probe_result *probe)
 {
-	return report_json(r, report_gap_json(rec, r->run_id));
+	return queue_json(r, report_gap_json(rec, probe, r->run_id));
+}
+
+int report_probe(struct report *r, const struct probe_result *res)
+{
+	return queue_json(r, probe_json(res, r->run_id));
+}
+
+int report_stats(struct report *r, const struct report_stats *st)
+{
+	uint64_t write_errors;
+
+	pthread_mutex_lock(&r->lock);
+	write_errors = r->write_errors;
+	pthread_mutex_unlock(&r->lock);
+	return queue_json(r, stats_json(st, report_dropped(r), write_errors));
 }
 
 static FILE *open_output(const char *path)
@@ -287,33 +600,41 @@ static FILE *open_output(const char *path)
 	FILE *f = fopen(path, "a");
 
 	if (f != NULL)
-		setvbuf(f, NULL, _IOFBF, 1 << 16);
+		setvbuf(f, NULL, _IOFBF, OUTPUT_BUFFER);
 	return f;
+}
+
+/* SIGHUP: a rotated file is replaced by a new one at the same path. */
+static void reopen_output(struct report *r)
+{
+	FILE *f;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->reopen) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	r->reopen = 0;
+	pthread_mutex_unlock(&r->lock);
+	if (r->path == NULL)
+		return;
+	/* Keep writing to the old file rather than lose records if the
+	 * new one cannot be opened. */
+	f = open_output(r->path);
+	if (f != NULL) {
+		fclose(r->out);
+		r->out = f;
+	}
 }
 
 static void *writer_main(void *arg)
 {
 	struct report *r = arg;
-	char *batch[256];
+	char *batch[WRITE_BATCH];
 	uint32_t n, k;
-	int reopen;
 
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		while (r->count == 0 && !r->stop && !r->reopen)
-			pthread_cond_wait(&r->wake, &r->lock);
-		n = 0;
-		while (r->count && n < GW_ARRAY_SIZE(batch)) {
-			batch[n++] = r->lines[r->head];
-			r->head = (r->head + 1) % REPORT_QUEUE_LINES;
-			r->count--;
-		}
-		reopen = r->reopen;
-		r->reopen = 0;
-		if (n == 0 && r->stop)
-			break;
-		pthread_mutex_unlock(&r->lock);
-
+	while (bqueue_wait(r->lines)) {
+		n = bqueue_pop_many(r->lines, batch, GW_ARRAY_SIZE(batch));
 		for (k = 0; k < n; k++) {
 			if (fputs(batch[k], r->out) == EOF ||
 			    fputc('\n', r->out) == EOF) {
@@ -324,19 +645,8 @@ static void *writer_main(void *arg)
 			free(batch[k]);
 		}
 		fflush(r->out);
-		if (reopen && r->path) {
-			FILE *f = open_output(r->path);
-
-			/* Keep writing to the old file rather than lose
-			 * records if the new one cannot be opened. */
-			if (f != NULL) {
-				fclose(r->out);
-				r->out = f;
-			}
-		}
-		pthread_mutex_lock(&r->lock);
+		reopen_output(r);
 	}
-	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
@@ -347,7 +657,7 @@ struct report *report_open(const char *path, const char *run_id, char *err,
 	int rc;
 
 	if (r == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "report: out of memory");
 		return NULL;
 	}
 	snprintf(r->run_id, sizeof(r->run_id), "%s", run_id);
@@ -361,8 +671,11 @@ struct report *report_open(const char *path, const char *run_id, char *err,
 			goto err_free;
 		}
 	}
+	r->lines = bqueue_new("report", REPORT_QUEUE_LINES, sizeof(char *), 0,
+			      err, errlen);
+	if (r->lines == NULL)
+		goto err_close;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
 	rc = pthread_create(&r->writer, NULL, writer_main, r);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the report writer: %s",
@@ -372,8 +685,9 @@ struct report *report_open(const char *path, const char *run_id, char *err,
 	return r;
 
 err_sync:
-	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
+	bqueue_free(r->lines);
+err_close:
 	if (r->path)
 		fclose(r->out);
 err_free:
@@ -391,8 +705,8 @@ void report_reopen(struct report *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->reopen = 1;
-	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
+	bqueue_kick(r->lines);
 }
 
 uint64_t report_dropped(struct report *r)
@@ -400,35 +714,23 @@ uint64_t report_dropped(struct report *r)
 	uint64_t n;
 
 	pthread_mutex_lock(&r->lock);
-	n = r->dropped;
+	n = r->not_encoded;
 	pthread_mutex_unlock(&r->lock);
-	return n;
-}
-
-uint64_t report_write_errors(struct report *r)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&r->lock);
-	n = r->write_errors;
-	pthread_mutex_unlock(&r->lock);
-	return n;
+	return n + bqueue_refused(r->lines);
 }
 
 void report_close(struct report *r)
 {
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = 1;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
+	/* The writer drains what is queued, then sees the end. */
+	bqueue_close(r->lines);
 	pthread_join(r->writer, NULL);
 	if (r->path)
 		fclose(r->out);
 	else
 		fflush(r->out);
-	pthread_cond_destroy(&r->wake);
+	bqueue_free(r->lines);
 	pthread_mutex_destroy(&r->lock);
 	free(r->path);
 	free(r);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "evidence.h"
 
 #define ARGC(a)	((int)(sizeof(a) / sizeof((a)[0])) - 1)	/* NULL-terminated */
 
@@ -207,11 +208,28 @@ START_TEST(test_load_defaults)
 	ck_assert_uint_eq(cfg.ports.count, 1);
 	ck_assert_uint_eq(cfg.queue_first, 0);
 	ck_assert_uint_eq(cfg.queue_count, 1);
-	ck_assert_uint_eq(cfg.gap_min_ms, ENGINE_GAP_MIN_MS);
-	ck_assert_uint_eq(cfg.gap_factor, ENGINE_GAP_FACTOR);
-	ck_assert_uint_eq(cfg.max_flows, ENGINE_MAX_FLOWS);
-	ck_assert_uint_eq(cfg.flow_timeout_s, ENGINE_FLOW_TIMEOUT_S);
-	ck_assert_uint_eq(cfg.reconnect_window_s, ENGINE_RECONNECT_WINDOW_S);
+	ck_assert_uint_eq(cfg.engine.gap_min_us,
+			  ENGINE_GAP_MIN_MS * USEC_PER_MSEC);
+	ck_assert_uint_eq(cfg.engine.gap_factor, ENGINE_GAP_FACTOR);
+	ck_assert_uint_eq(cfg.engine.max_flows, ENGINE_MAX_FLOWS);
+	ck_assert_uint_eq(cfg.engine.flow_timeout_us,
+			  ENGINE_FLOW_TIMEOUT_S * USEC_PER_SEC);
+	ck_assert_uint_eq(cfg.engine.reconnect_window_us,
+			  ENGINE_RECONNECT_WINDOW_S * USEC_PER_SEC);
+	ck_assert_uint_eq(cfg.engine.closed_linger_us,
+			  ENGINE_CLOSED_LINGER_S * USEC_PER_SEC);
+	ck_assert_uint_eq(cfg.engine.invalid_mark, ENGINE_INVALID_MARK);
+	ck_assert_uint_eq(cfg.engine.evidence_packets, EVIDENCE_RING_DEFAULT);
+	ck_assert_uint_eq(cfg.queue.maxlen, QUEUE_MAXLEN);
+	ck_assert_uint_eq(cfg.queue.copy_range, QUEUE_COPY_RANGE);
+	ck_assert_uint_eq(cfg.queue.wait_ms * USEC_PER_MSEC, ENGINE_TICK_US);
+	ck_assert_uint_eq(cfg.ct.connmark, CT_CONNMARK);
+	ck_assert_uint_eq(cfg.ct.max_tracked, ENGINE_MAX_FLOWS);
+	ck_assert_uint_eq(cfg.probe.mark, PROBE_MARK_DEFAULT);
+	ck_assert_uint_eq(cfg.probe.timeout_ms, PROBE_TIMEOUT_MS_DEFAULT);
+	ck_assert_uint_eq(cfg.stats_interval_s, CONFIG_STATS_INTERVAL_S);
+	ck_assert_uint_eq(cfg.pcap_max_mb, CONFIG_PCAP_MAX_MB);
+	ck_assert_int_eq(cfg.probing, 0);
 	ck_assert_str_eq(cfg.output, "/var/log/gapwatch/gaps.jsonl");
 	ck_assert_ptr_null(cfg.read_file);
 	ck_assert_ptr_null(cfg.config_file);
@@ -235,19 +253,66 @@ START_TEST(test_load_options)
 	ck_assert_uint_eq(cfg.ports.count, 11);
 	ck_assert_uint_eq(cfg.queue_first, 2);
 	ck_assert_uint_eq(cfg.queue_count, 4);
-	ck_assert_uint_eq(cfg.gap_min_ms, 500);
-	ck_assert_uint_eq(cfg.gap_factor, 4);
-	ck_assert_uint_eq(cfg.max_flows, 1000);
+	ck_assert_uint_eq(cfg.engine.gap_min_us, 500 * USEC_PER_MSEC);
+	ck_assert_uint_eq(cfg.engine.gap_factor, 4);
+	ck_assert_uint_eq(cfg.engine.max_flows, 1000);
 	ck_assert_uint_eq(cfg.stats_interval_s, 0);
 	ck_assert_int_eq(cfg.foreground, 1);
 	ck_assert_int_eq(cfg.verbose, 1);
 	ck_assert_int_eq(cfg.check_only, 1);
 	ck_assert_str_eq(cfg.output, "/tmp/out.jsonl");
-	ck_assert_int_eq(cfg.probe, 1);
-	ck_assert_uint_eq(cfg.probe_udp_payload.len, 2);
-	ck_assert_uint_eq(cfg.probe_udp_payload.bytes[1], 0x57);
-	ck_assert_uint_eq(cfg.probe_ladder_interval_ms, 0);
-	ck_assert_uint_eq(cfg.probe_max_ladders, PROBE_LADDERS_DEFAULT);
+	ck_assert_int_eq(cfg.probing, 1);
+	ck_assert_uint_eq(cfg.probe.udp_payload.len, 2);
+	ck_assert_uint_eq(cfg.probe.udp_payload.bytes[1], 0x57);
+	ck_assert_uint_eq(cfg.probe.ladder_interval_ms, 0);
+	ck_assert_uint_eq(cfg.probe.max_ladders, PROBE_LADDERS_DEFAULT);
+}
+END_TEST
+
+/*
+ * Every option lands in its module's own configuration, in the module's
+ * unit; the largest values fit (a day of flow timeout in microseconds),
+ * and every module's port set is the one parsed.
+ */
+START_TEST(test_load_into_modules)
+{
+	char *argv[] = {
+		"gapwatchd", "-p", "7781", "--flow-timeout", "86400",
+		"--gap-min", "3600000", "--reconnect-window", "3600",
+		"--max-flows", "5000", "--queue-maxlen", "100", "--copy-range",
+		"128", "--rcvbuf", "65536", "--invalid-mark", "0x1",
+		"--untracked-mark", "0", "--connmark", "0x2", "--pcap-packets",
+		"0", "--probe-mark", "0x4", "--probe-max-ttl", "9",
+		"--probe-pace-ms", "7", "--probe-rate", "11",
+		"--probe-client-interval", "12", "--probe-timeout-ms", "13",
+		"--probe-max-ladders", "14", NULL,
+	};
+	struct config cfg;
+
+	ck_assert_int_eq(load(&cfg, ARGC(argv), argv), 0);
+	ck_assert_str_eq(said, "");
+	ck_assert_uint_eq(cfg.engine.flow_timeout_us, 86400 * USEC_PER_SEC);
+	ck_assert_uint_eq(cfg.engine.gap_min_us, 3600000 * USEC_PER_MSEC);
+	ck_assert_uint_eq(cfg.engine.reconnect_window_us, 3600 * USEC_PER_SEC);
+	ck_assert_uint_eq(cfg.engine.max_flows, 5000);
+	ck_assert_uint_eq(cfg.ct.max_tracked, 5000);
+	ck_assert_uint_eq(cfg.queue.maxlen, 100);
+	ck_assert_uint_eq(cfg.queue.copy_range, 128);
+	ck_assert_uint_eq(cfg.queue.rcvbuf, 65536);
+	ck_assert_uint_eq(cfg.engine.invalid_mark, 0x1);
+	ck_assert_uint_eq(cfg.engine.untracked_mark, 0);
+	ck_assert_uint_eq(cfg.ct.connmark, 0x2);
+	ck_assert_uint_eq(cfg.engine.evidence_packets, 0);
+	ck_assert_uint_eq(cfg.probe.mark, 0x4);
+	ck_assert_uint_eq(cfg.probe.max_ttl, 9);
+	ck_assert_uint_eq(cfg.probe.pace_ms, 7);
+	ck_assert_uint_eq(cfg.probe.rate, 11);
+	ck_assert_uint_eq(cfg.probe.client_interval_s, 12);
+	ck_assert_uint_eq(cfg.probe.timeout_ms, 13);
+	ck_assert_uint_eq(cfg.probe.max_ladders, 14);
+	ck_assert_ptr_eq(cfg.engine.ports, &cfg.ports);
+	ck_assert_ptr_eq(cfg.ct.ports, &cfg.ports);
+	ck_assert_ptr_eq(cfg.probe.ports, &cfg.ports);
 }
 END_TEST
 
@@ -377,13 +442,13 @@ START_TEST(test_load_file)
 	ck_assert_str_eq(said, "");
 	ck_assert(portset_has(&cfg.ports, 7781));
 	ck_assert_uint_eq(cfg.ports.count, 1);
-	ck_assert_uint_eq(cfg.gap_min_ms, 500);
-	ck_assert_uint_eq(cfg.gap_factor, 4);
+	ck_assert_uint_eq(cfg.engine.gap_min_us, 500 * USEC_PER_MSEC);
+	ck_assert_uint_eq(cfg.engine.gap_factor, 4);
 	ck_assert_int_eq(cfg.foreground, 1);
 	ck_assert_str_eq(cfg.output, "/tmp/from-file.jsonl");
 	ck_assert_uint_eq(cfg.queue_first, 3);
 	ck_assert_uint_eq(cfg.queue_count, 1);
-	ck_assert_uint_eq(cfg.flow_timeout_s, 60);
+	ck_assert_uint_eq(cfg.engine.flow_timeout_us, 60 * USEC_PER_SEC);
 	ck_assert_str_eq(cfg.config_file, path);
 	unlink(path);
 }
@@ -437,8 +502,8 @@ START_TEST(test_load_command_line_overrides_file)
 		ck_assert_int_eq(load(&cfg, ARGC(before), before), 0);
 	else
 		ck_assert_int_eq(load(&cfg, ARGC(after), after), 0);
-	ck_assert_uint_eq(cfg.gap_min_ms, 700);
-	ck_assert_uint_eq(cfg.gap_factor, 5);		/* from the file */
+	ck_assert_uint_eq(cfg.engine.gap_min_us, 700 * USEC_PER_MSEC);
+	ck_assert_uint_eq(cfg.engine.gap_factor, 5);		/* from the file */
 	ck_assert(portset_has(&cfg.ports, 9000));
 	ck_assert(!portset_has(&cfg.ports, 7781));	/* replaced, not added */
 	ck_assert_uint_eq(cfg.ports.count, 1);
@@ -462,8 +527,8 @@ START_TEST(test_load_twice)
 	write_conf(path, sizeof(path), "ports = 7781\ngap-min = 500\ngap-factor = 5\n");
 	ck_assert_int_eq(load(&cfg, ARGC(first), first), 0);
 	ck_assert_int_eq(load(&cfg, ARGC(second), second), 0);
-	ck_assert_uint_eq(cfg.gap_factor, 5);
-	ck_assert_uint_eq(cfg.gap_min_ms, 700);
+	ck_assert_uint_eq(cfg.engine.gap_factor, 5);
+	ck_assert_uint_eq(cfg.engine.gap_min_us, 700 * USEC_PER_MSEC);
 	ck_assert(portset_has(&cfg.ports, 7781));
 	unlink(path);
 }
@@ -483,6 +548,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_load_defaults);
 	tcase_add_test(tc, test_load_options);
+	tcase_add_test(tc, test_load_into_modules);
 	tcase_add_loop_test(tc, test_load_bad_cmdline, 0,
 			    (int)GW_ARRAY_SIZE(bad_cmdlines));
 	tcase_add_test(tc, test_load_read_implies);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "config.h"
 #include "engine.h"
 #include "packet.h"
@@ -267,16 +268,23 @@ START_TEST(test_parse_icmp6)
 }
 END_TEST
 
-static json_t *done_result;
-static uint64_t done_seq;
+static struct probe_result done_result;
+static int done;
 
-static void on_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
+static void on_done(void *ctx, const struct probe_result *result)
 {
 	(void)ctx;
-	(void)queue;
-	done_seq = seq;
-	json_decref(done_result);
-	done_result = result;
+	done_result = *result;
+	done = 1;
+}
+
+/* The address that answered TTL ttl of ladder, as text. */
+static const char *responder(int ladder, uint8_t ttl)
+{
+	static char buf[64];
+
+	ck_assert(done_result.hops[ladder][ttl].answered);
+	return addr_format(&done_result.hops[ladder][ttl].addr, buf, sizeof(buf));
 }
 
 static void gap_open_rec(struct gap_record *r)
@@ -351,8 +359,8 @@ static void climb(struct prober *p, int flow_max, int control_max, int client)
 	size_t n;
 	int ttl;
 
-	done_result = NULL;
-	for (ms = 0; ms < 3000 && done_result == NULL; ms += 10) {
+	done = 0;
+	for (ms = 0; ms < 3000 && !done; ms += 10) {
 		run_at(p, ms);
 		ttl = (int)(ms / 50) + 1;
 		if (ms % 50 == 10 && ttl <= control_max) {
@@ -369,14 +377,12 @@ static void climb(struct prober *p, int flow_max, int control_max, int client)
 			probe_feed_icmp(p, AF_INET, NULL, msg, n, ms * 1000);
 		}
 	}
-	ck_assert_ptr_nonnull(done_result);
+	ck_assert(done);
 }
 
-/* A test's end: the last result and the prober go. */
+/* A test's end: the prober goes. */
 static void test_done(struct prober *p)
 {
-	json_decref(done_result);
-	done_result = NULL;
 	probe_close(p);
 }
 
@@ -386,7 +392,6 @@ START_TEST(test_ladder_matching)
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
-	json_t *last;
 
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
@@ -398,28 +403,27 @@ START_TEST(test_ladder_matching)
 	/* TTL 1..3 answer on both ladders (routers r3, r2, r1); the flow's
 	 * TTL 3 probe dies at r1 while the control goes on to the client. */
 	climb(p, 2, 3, 1);
-	ck_assert_uint_eq(done_seq, 42);
+	ck_assert_uint_eq(done_result.seq, 42);
 	ck_assert_uint_eq(c->icmp_matched, 2 + 3 + 1);
 	ck_assert_uint_eq(c->ladders_done, 1);
-	last = json_object_get(done_result, "last_hop");
-	ck_assert_str_eq(json_string_value(json_object_get(last, "addr")),
-			 "198.18.3.1");
-	ck_assert_int_eq(json_integer_value(json_object_get(last, "ttl")), 2);
-	ck_assert(json_is_false(json_object_get(done_result, "client_reached")));
-	ck_assert(json_is_true(json_object_get(done_result,
-					       "control_client_reached")));
-	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+	ck_assert_int_eq(done_result.last_hop[LADDER_FLOW], 2);
+	ck_assert_str_eq(responder(LADDER_FLOW, 2), "198.18.3.1");
+	ck_assert_int_eq(done_result.reached[LADDER_FLOW], 0);
+	ck_assert_int_eq(done_result.reached[LADDER_CONTROL], 4);
+	ck_assert_int_eq(done_result.last_hop[LADDER_CONTROL], 4);
+	ck_assert_str_eq(done_result.verdict,
 			 "this flow's packets are dropped after hop 2 "
 			 "(198.18.3.1); a fresh flow passes the same hop and "
 			 "reaches the client");
 	/* The flow ladder climbed past the control's client distance by
 	 * one TTL at most, and never past max TTL. */
-	ck_assert_int_eq(json_array_size(json_object_get(done_result, "flow")), 5);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
-		json_object_get(done_result, "flow"), 0), "responder")),
-		"198.18.4.1");
-	ck_assert(json_is_null(json_object_get(json_array_get(
-		json_object_get(done_result, "flow"), 2), "responder")));
+	ck_assert_int_eq(done_result.sent[LADDER_FLOW], 5);
+	ck_assert_str_eq(responder(LADDER_FLOW, 1), "198.18.4.1");
+	ck_assert(!done_result.hops[LADDER_FLOW][3].answered);
+	ck_assert(done_result.hops[LADDER_CONTROL][4].client);
+	ck_assert(done_result.hops[LADDER_CONTROL][4].unreachable);
+	ck_assert_int_eq(done_result.control_port, 7782);
+	ck_assert_uint_eq(done_result.key.client_port, 40000);
 	test_done(p);
 }
 END_TEST
@@ -610,14 +614,12 @@ START_TEST(test_client_answers_tcp)
 	pkt[27] = 0x05;
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 1000);
 	ck_assert_uint_eq(c->client_answers, 2);
-	done_result = NULL;
+	done = 0;
 	run_at(p, 10);
-	ck_assert_ptr_nonnull(done_result);
-	ck_assert(json_is_true(json_object_get(done_result, "client_reached")));
-	ck_assert_int_eq(json_integer_value(json_object_get(
-		json_object_get(done_result, "last_hop"), "ttl")), 1);
-	ck_assert(json_is_true(json_object_get(json_array_get(
-		json_object_get(done_result, "flow"), 0), "client")));
+	ck_assert(done);
+	ck_assert_int_eq(done_result.reached[LADDER_FLOW], 1);
+	ck_assert_int_eq(done_result.last_hop[LADDER_FLOW], 1);
+	ck_assert(done_result.hops[LADDER_FLOW][1].client);
 	test_done(p);
 }
 END_TEST
@@ -630,7 +632,6 @@ START_TEST(test_client_ttl_past_silent_hop)
 	struct prober *p = test_prober();
 	struct gap_record r;
 	uint8_t msg[256], pkt[256];
-	json_t *flow, *control;
 	uint64_t ms;
 	size_t n;
 
@@ -656,17 +657,14 @@ START_TEST(test_client_ttl_past_silent_hop)
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
 	n = client_segment(pkt, 7781, 0xdeadbef0, PKT_TCP_ACK, 0);
 	probe_feed_client(p, AF_INET, IPPROTO_TCP, NULL, pkt, n, n, 150200);
-	done_result = NULL;
+	done = 0;
 	run_at(p, 160);
-	ck_assert_ptr_nonnull(done_result);
-	flow = json_object_get(done_result, "flow");
-	control = json_object_get(done_result, "control");
-	ck_assert(json_is_null(json_object_get(json_array_get(flow, 1), "responder")));
-	ck_assert(json_is_null(json_object_get(json_array_get(control, 1), "responder")));
-	ck_assert(json_is_true(json_object_get(json_array_get(flow, 3), "client")));
-	ck_assert(json_is_true(json_object_get(json_array_get(control, 3), "client")));
-	ck_assert_int_eq(json_integer_value(json_object_get(
-		json_object_get(done_result, "control_last_hop"), "ttl")), 4);
+	ck_assert(done);
+	ck_assert(!done_result.hops[LADDER_FLOW][2].answered);
+	ck_assert(!done_result.hops[LADDER_CONTROL][2].answered);
+	ck_assert(done_result.hops[LADDER_FLOW][4].client);
+	ck_assert(done_result.hops[LADDER_CONTROL][4].client);
+	ck_assert_int_eq(done_result.last_hop[LADDER_CONTROL], 4);
 	test_done(p);
 }
 END_TEST
@@ -722,7 +720,7 @@ START_TEST(test_verdict_client_edge)
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
 	climb(p, 3, 3, 1);
-	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+	ck_assert_str_eq(done_result.verdict,
 			 "this flow's packets are dropped after hop 3 "
 			 "(198.18.2.1), the last router before the client: that "
 			 "router, the client's own edge (a NAT or firewall that "
@@ -797,24 +795,21 @@ START_TEST(test_control_port)
 	ck_assert_ptr_nonnull(p);
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t), 1);
-	done_result = NULL;
-	for (ms = 0; ms < 1000 && done_result == NULL; ms += 10)
+	done = 0;
+	for (ms = 0; ms < 1000 && !done; ms += 10)
 		run_at(p, ms);
-	ck_assert_ptr_nonnull(done_result);
-	ck_assert_int_eq(json_integer_value(json_object_get(done_result,
-							    "control_port")), 7784);
+	ck_assert(done);
+	ck_assert_int_eq(done_result.control_port, 7784);
 	/* At the top it wraps, past port 1 (a game port too). */
 	r.key.client = a4("198.18.1.3");
 	r.key.server_port = 65535;
 	t.mono_us = 1000 * 1000;
 	ck_assert_int_eq(probe_start(p, &r, &t), 1);
-	json_decref(done_result);
-	done_result = NULL;
-	for (ms = 1000; ms < 2000 && done_result == NULL; ms += 10)
+	done = 0;
+	for (ms = 1000; ms < 2000 && !done; ms += 10)
 		run_at(p, ms);
-	ck_assert_ptr_nonnull(done_result);
-	ck_assert_int_eq(json_integer_value(json_object_get(done_result,
-							    "control_port")), 2);
+	ck_assert(done);
+	ck_assert_int_eq(done_result.control_port, 2);
 	ck_assert_uint_eq(probe_counters(p)->ladders_done, 2);
 	test_done(p);
 }
@@ -830,14 +825,14 @@ START_TEST(test_verdict_both_stop)
 	gap_open_rec(&r);
 	ck_assert_int_eq(probe_start(p, &r, &t0), 1);
 	climb(p, 2, 2, 0);
-	ck_assert_str_eq(json_string_value(json_object_get(done_result, "verdict")),
+	ck_assert_str_eq(done_result.verdict,
 			 "both this flow and a fresh flow (an ACK without a "
 			 "handshake) stop after hop 2 (198.18.3.1): that router or "
 			 "one after it drops both, as a stateful firewall or NAT "
 			 "with no state for either does, or the path beyond it is "
 			 "down");
 	/* Five silent TTLs past the highest answer, then it stopped. */
-	ck_assert_int_eq(json_array_size(json_object_get(done_result, "flow")), 7);
+	ck_assert_int_eq(done_result.sent[LADDER_FLOW], 7);
 	test_done(p);
 }
 END_TEST

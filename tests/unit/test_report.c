@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "correlate.h"
 #include "engine.h"
+#include "probe.h"
 #include "report.h"
+#include "schema.h"
 #include "timefmt.h"
 
 #define START_US	1700000000123456ULL	/* 2023-11-14T22:13:20.123456Z */
@@ -143,7 +146,7 @@ START_TEST(test_gap_json_closed)
 	size_t k;
 
 	fill_closed(&r);
-	o = report_gap_json(&r, "RUN");
+	o = report_gap_json(&r, NULL, "RUN");
 	ck_assert_ptr_nonnull(o);
 	/* The schema: exactly these fields. */
 	for (k = 0; k < GW_ARRAY_SIZE(keys); k++)
@@ -226,7 +229,7 @@ START_TEST(test_gap_json_ipv6_udp)
 	r.cause = CAUSE_UNKNOWN;
 	r.silent = SILENT_BOTH;
 	r.side[SIDE_SERVER].ttl_after = 0;	/* unknown */
-	o = report_gap_json(&r, "RUN");
+	o = report_gap_json(&r, NULL, "RUN");
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(str(o, "client"), "[2001:db8::1]:40000");
 	ck_assert_str_eq(str(o, "server"), "[2001:db8:2::2]:7781");
@@ -252,7 +255,7 @@ START_TEST(test_gap_json_open)
 	r.reconnect_port = 0;
 	r.reconnect_delay_us = 0;
 	r.end_us = r.detected_us;
-	o = report_gap_json(&r, "RUN");
+	o = report_gap_json(&r, NULL, "RUN");
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(str(o, "type"), "gap_open");
 	ck_assert_str_eq(str(o, "id"), "RUN-3-42");
@@ -304,7 +307,7 @@ START_TEST(test_gap_json_outcomes_causes)
 	fill_closed(&r);
 	for (k = 0; k < GW_ARRAY_SIZE(outcomes); k++) {
 		r.outcome = outcomes[k].o;
-		o = report_gap_json(&r, "R");
+		o = report_gap_json(&r, NULL, "R");
 		ck_assert_str_eq(str(o, "outcome"), outcomes[k].name);
 		v = json_object_get(o, "reconnect");
 		ck_assert(r.outcome == OUTCOME_RECONNECTED ? json_is_object(v) :
@@ -313,7 +316,7 @@ START_TEST(test_gap_json_outcomes_causes)
 	}
 	for (k = 0; k < GW_ARRAY_SIZE(causes); k++) {
 		r.cause = causes[k].c;
-		o = report_gap_json(&r, "R");
+		o = report_gap_json(&r, NULL, "R");
 		ck_assert_str_eq(str(o, "cause"), causes[k].name);
 		ck_assert_str_eq(cause_name(causes[k].c), causes[k].name);
 		ck_assert_uint_gt(strlen(str(o, "explanation")), 0);
@@ -339,7 +342,7 @@ START_TEST(test_gap_json_inspector)
 	r.inspector.truncated = 2;
 	cause_classify(&r);
 	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
-	o = report_gap_json(&r, "RUN");
+	o = report_gap_json(&r, NULL, "RUN");
 	ck_assert_str_eq(str(o, "cause"), "inspector_loss");
 	v = json_object_get(o, "inspector");
 	ck_assert_int_eq(num(v, "queue_dropped"), 7);
@@ -387,6 +390,8 @@ static int read_lines(const char *path, char lines[][4096], int max)
 START_TEST(test_report_file)
 {
 	static char lines[8][4096];
+	struct correlate_counters cc;
+	struct report_stats st;
 	char path[512], err[256];
 	struct report *rep;
 	struct gap_record r;
@@ -400,15 +405,18 @@ START_TEST(test_report_file)
 	fill_closed(&r);
 	r.is_open_event = 1;
 	r.outcome = OUTCOME_NONE;
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	r.is_open_event = 0;
 	r.outcome = OUTCOME_RECONNECTED;
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	r.seq = 43;
 	r.outcome = OUTCOME_RESUMED;
-	ck_assert_int_eq(report_gap(rep, &r), 0);
-	ck_assert_int_eq(report_json(rep, json_pack("{s:s,s:i}", "type", "stats",
-						     "flows", 12)), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
+	memset(&cc, 0, sizeof(cc));
+	memset(&st, 0, sizeof(st));
+	st.corr = &cc;
+	st.flows = 12;
+	ck_assert_int_eq(report_stats(rep, &st), 0);
 	ck_assert_uint_eq(report_dropped(rep), 0);
 	report_close(rep);
 
@@ -450,7 +458,7 @@ START_TEST(test_report_file)
 	/* Appends, never truncates. */
 	rep = report_open(path, "RUN2", err, sizeof(err));
 	ck_assert_ptr_nonnull(rep);
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	report_close(rep);
 	n = read_lines(path, lines, 8);
 	ck_assert_int_eq(n, 5);
@@ -478,9 +486,9 @@ START_TEST(test_report_long_duration)
 	r.outcome = OUTCOME_EXPIRED;
 	r.end_us = r.start_us + 12345678901ULL;		/* 3 h 25 min */
 	r.threshold_us = 1500000;
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	r.end_us = r.start_us + 86400000001ULL;		/* a day and 1 us */
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	report_close(rep);
 	ck_assert_int_eq(read_lines(path, lines, 4), 2);
 	ck_assert_msg(strstr(lines[0], "\"duration_ms\":12345678.901,") != NULL,
@@ -506,7 +514,7 @@ START_TEST(test_report_reopen)
 	rep = report_open(path, "RUN", err, sizeof(err));
 	ck_assert_ptr_nonnull(rep);
 	fill_closed(&r);
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	/* Wait for the writer to have written it. */
 	for (tries = 0; tries < 500; tries++) {
 		if (stat(path, &st) == 0 && st.st_size > 0)
@@ -523,7 +531,7 @@ START_TEST(test_report_reopen)
 	}
 	ck_assert_int_eq(stat(path, &st), 0);
 	r.seq = 43;
-	ck_assert_int_eq(report_gap(rep, &r), 0);
+	ck_assert_int_eq(report_gap(rep, &r, NULL), 0);
 	report_close(rep);
 
 	n = read_lines(old, lines, 8);
@@ -534,6 +542,168 @@ START_TEST(test_report_reopen)
 	ck_assert_ptr_nonnull(strstr(lines[0], "\"id\":\"RUN-3-43\""));
 	unlink(path);
 	unlink(old);
+}
+END_TEST
+
+/*
+ * The stats record, to the byte: the text gapwatchd wrote before its
+ * encoding moved here (a live daemon with conntrack and --probe, no
+ * traffic yet), so that readers keep their fields and order.
+ */
+START_TEST(test_report_stats_text)
+{
+	static const char expected[] =
+		"{\"type\":\"stats\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"u"
+		"ptime_s\":1,\"queues\":1,\"packets\":0,\"bytes\":0,\"unmatched\""
+		":0,\"flows_created\":0,\"flows_expired\":0,\"flows_evicted\":0,\""
+		"gaps_opened\":0,\"gaps_closed\":0,\"reconnects\":0,\"retransmits"
+		"\":0,\"invalid\":0,\"evidence_lost\":0,\"timers_fired\":0,\"pars"
+		"e_errors\":{\"truncated\":0,\"malformed\":0,\"not_tcp_udp\":0,\""
+		"fragment\":0,\"ext_limit\":0},\"flows\":0,\"gaps_open\":0,\"queu"
+		"e_received\":0,\"verdict_batches\":0,\"verdict_errors\":0,\"enob"
+		"ufs\":0,\"truncated\":0,\"recv_errors\":0,\"bad_messages\":0,\"q"
+		"ueue_dropped\":0,\"user_dropped\":0,\"report_dropped\":0,\"repor"
+		"t_write_errors\":0,\"conntrack\":{\"events\":0,\"events_ignored\""
+		":0,\"enobufs\":0,\"resyncs\":0,\"queries\":2,\"query_errors\":0,"
+		"\"tracked\":0,\"evicted\":0,\"count\":0,\"max\":262144,\"fill\":"
+		"0.0,\"kernel_filter\":true,\"correlate_queue_full\":0,\"open_loo"
+		"kups_lost\":0},\"pcap\":{\"written\":0,\"write_errors\":0,\"remo"
+		"ved\":0,\"bytes\":0,\"dropped\":0},\"probe\":{\"gaps_considered\""
+		":0,\"skipped_cause\":0,\"skipped_tcp_unknown\":0,\"skipped_famil"
+		"y\":0,\"limit_ladders\":0,\"limit_ladder_interval\":0,\"limit_cl"
+		"ient\":0,\"limit_rate\":0,\"ladders_started\":0,\"ladders_done\""
+		":0,\"probes_sent\":0,\"send_errors\":0,\"icmp_received\":0,\"icm"
+		"p_matched\":0,\"icmp_truncated\":0,\"icmp_not_ours\":0,\"icmp_un"
+		"matched\":0,\"client_answers\":0,\"recv_errors\":0,\"results_evi"
+		"cted\":0}}";
+	static char lines[4][4096];
+	struct correlate_counters cc;
+	struct report_stats st;
+	char path[512], err[256];
+	struct report *rep;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.conntrack = 1;
+	cc.probing = 1;
+	cc.ct.queries = 2;
+	cc.ct.max = 262144;
+	cc.ct.kernel_filter = 1;
+	memset(&st, 0, sizeof(st));
+	st.wall_us = START_US;
+	st.uptime_s = 1;
+	st.queues = 1;
+	st.corr = &cc;
+	tmp_path(path, sizeof(path), "stats.jsonl");
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	ck_assert_int_eq(report_stats(rep, &st), 0);
+	/* Counters land where they belong; conntrack and probe go null. */
+	st.engine[EC_PARSE_FRAGMENT] = 7;
+	st.engine[EC_TIMERS_FIRED] = 8;
+	st.queue.bad_messages = 9;
+	cc.conntrack = 0;
+	cc.probing = 0;
+	cc.evidence_dropped = 5;
+	ck_assert_int_eq(report_stats(rep, &st), 0);
+	report_close(rep);
+	ck_assert_int_eq(read_lines(path, lines, 4), 2);
+	ck_assert_str_eq(lines[0], expected);
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"timers_fired\":8,\"parse_errors\":"
+				     "{\"truncated\":0,\"malformed\":0,"
+				     "\"not_tcp_udp\":0,\"fragment\":7,"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"bad_messages\":9,"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"conntrack\":null,"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"dropped\":5},\"probe\":null}"));
+	unlink(path);
+}
+END_TEST
+
+/* The result of a ladder: TTL 1-2 answer on both ladders, the control
+ * reaches the client (unreachable) at TTL 4, the flow dies after 2. */
+static void fill_probe(struct probe_result *res)
+{
+	static const char *const router[] = { NULL, "198.18.4.1", "198.18.3.1",
+					      "198.18.2.1", "198.18.1.2" };
+	int ttl;
+
+	memset(res, 0, sizeof(*res));
+	res->queue = 3;
+	res->seq = 42;
+	res->key.proto = IPPROTO_TCP;
+	v4(&res->key.client, "198.18.1.2");
+	v4(&res->key.server, "198.18.4.2");
+	res->key.client_port = 40000;
+	res->key.server_port = 7781;
+	res->control_port = 7782;
+	res->sent[LADDER_FLOW] = 5;
+	res->sent[LADDER_CONTROL] = 5;
+	for (ttl = 1; ttl <= 4; ttl++) {
+		struct probe_hop *c = &res->hops[LADDER_CONTROL][ttl];
+
+		c->answered = 1;
+		c->rtt_us = 9999;
+		v4(&c->addr, router[ttl]);
+		if (ttl <= 2)
+			res->hops[LADDER_FLOW][ttl] = *c;
+	}
+	res->hops[LADDER_CONTROL][4].client = 1;
+	res->hops[LADDER_CONTROL][4].unreachable = 1;
+	res->last_hop[LADDER_FLOW] = 2;
+	res->last_hop[LADDER_CONTROL] = 4;
+	res->reached[LADDER_CONTROL] = 4;
+	res->duration_us = 1200000;
+	snprintf(res->verdict, sizeof(res->verdict), "%s",
+		 "this flow's packets are dropped after hop 2 (198.18.3.1); a "
+		 "fresh flow passes the same hop and reaches the client");
+}
+
+/*
+ * A ladder's result, to the byte as the prober wrote it before: alone in
+ * the probe record (the gap's id first), and as the "probe" object that
+ * closes the gap's record.
+ */
+START_TEST(test_report_probe_text)
+{
+	static const char result[] =
+		"{\"proto\":\"tcp\",\"client\":\"198.18.1.2:40000\",\"server\":\""
+		"198.18.4.2:7781\",\"control_port\":7782,\"flow\":[{\"ttl\":1,\"r"
+		"esponder\":\"198.18.4.1\",\"rtt_ms\":9.999},{\"ttl\":2,\"respond"
+		"er\":\"198.18.3.1\",\"rtt_ms\":9.999},{\"ttl\":3,\"responder\":n"
+		"ull},{\"ttl\":4,\"responder\":null},{\"ttl\":5,\"responder\":nul"
+		"l}],\"control\":[{\"ttl\":1,\"responder\":\"198.18.4.1\",\"rtt_m"
+		"s\":9.999},{\"ttl\":2,\"responder\":\"198.18.3.1\",\"rtt_ms\":9."
+		"999},{\"ttl\":3,\"responder\":\"198.18.2.1\",\"rtt_ms\":9.999},{"
+		"\"ttl\":4,\"responder\":\"198.18.1.2\",\"rtt_ms\":9.999,\"client"
+		"\":true,\"unreachable\":0},{\"ttl\":5,\"responder\":null}],\"las"
+		"t_hop\":{\"addr\":\"198.18.3.1\",\"ttl\":2},\"control_last_hop\""
+		":{\"addr\":\"198.18.1.2\",\"ttl\":4},\"client_reached\":false,\""
+		"control_client_reached\":true,\"duration_ms\":1200.0,\"verdict\""
+		":\"this flow's packets are dropped after hop 2 (198.18.3.1); a f"
+		"resh flow passes the same hop and reaches the client\"}";
+	static char lines[4][4096];
+	char path[512], err[256], want[4096];
+	struct probe_result res;
+	struct gap_record r;
+	struct report *rep;
+	const char *tail;
+
+	fill_probe(&res);
+	fill_closed(&r);
+	tmp_path(path, sizeof(path), "probe.jsonl");
+	rep = report_open(path, "RUN", err, sizeof(err));
+	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	ck_assert_int_eq(report_probe(rep, &res), 0);
+	ck_assert_int_eq(report_gap(rep, &r, &res), 0);
+	report_close(rep);
+	ck_assert_int_eq(read_lines(path, lines, 4), 2);
+	snprintf(want, sizeof(want), "{\"" FIELD_TYPE "\":\"" RECORD_PROBE
+		 "\",\"" FIELD_ID "\":\"RUN-3-42\",%s", result + 1);
+	ck_assert_str_eq(lines[0], want);
+	snprintf(want, sizeof(want), ",\"" FIELD_PROBE "\":%s}", result);
+	tail = lines[1] + strlen(lines[1]) - strlen(want);
+	ck_assert_str_eq(tail, want);
+	ck_assert_int_eq(strncmp(lines[1], "{\"type\":\"gap\",\"id\":\"RUN-3-42\"", 29), 0);
+	unlink(path);
 }
 END_TEST
 
@@ -581,6 +751,8 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_report_file);
 	tcase_add_test(tc, test_report_long_duration);
 	tcase_add_test(tc, test_report_reopen);
+	tcase_add_test(tc, test_report_stats_text);
+	tcase_add_test(tc, test_report_probe_text);
 	tcase_add_test(tc, test_report_open_fails);
 	suite_add_tcase(s, tc);
 	return s;
