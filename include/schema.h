@@ -104,6 +104,14 @@
 #define FIELD_CT_ERROR			"error"
 #define FIELD_CT_SEARCH_RESTART		"search_restart"
 
+/* The gap record's probe object (probe.c): a verdict and TTL ladders, arrays of hops. */
+#define FIELD_PROBE_VERDICT		"verdict"
+#define FIELD_PROBE_HOP_TTL		"ttl"
+#define FIELD_PROBE_HOP_RESPONDER	"responder"	/* null: no answer */
+#define FIELD_PROBE_HOP_RTT_MS		"rtt_ms"
+#define FIELD_PROBE_HOP_CLIENT		"client"	/* true: the client answered */
+#define FIELD_PROBE_HOP_UNREACHABLE	"unreachable"	/* an ICMP code */
+
 /* The stats record (cumulative since the daemon started). */
 #define FIELD_STATS_TIME		"time"
 #define FIELD_STATS_UPTIME_S		"uptime_s"
