@@ -860,7 +860,9 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 	fprintf(f, "<title>gapwatch report %.16s \xe2\x80\x93 %.16s</title>\n", t1, t2);
 	fprintf(f, "<style>\n%s</style></head><body><main>\n", css);
 	fputs("<h1>gapwatch report</h1>\n<div class=\"sub\">", f);
-	fprintf(f, "%.10s %.5s \xe2\x80\x93 %.10s %.5s UTC (%s)", t1, t1 + 11, t2, t2 + 11,
+	/* A window with no data is "-": no clock part to print. */
+	fprintf(f, "%.10s %.5s \xe2\x80\x93 %.10s %.5s UTC (%s)", t1,
+		strlen(t1) > 11 ? t1 + 11 : "", t2, strlen(t2) > 11 ? t2 + 11 : "",
 		r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
 		gwt_format_dur(r->last_us - r->first_us, a, sizeof(a)) : "no data");
 	fprintf(f, " &middot; %s lines from ", out_count(r->lines.lines, a, sizeof(a)));
