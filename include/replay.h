@@ -24,10 +24,4 @@ struct replay_stats {
 int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 	       char *err, size_t errlen);
 
-/*
- * replay_ip_offset - where the IP header starts in a frame of link type
- * dlt, or -1 when the frame carries no IPv4/IPv6 or the type is unknown.
- */
-int replay_ip_offset(int dlt, const uint8_t *frame, size_t caplen);
-
 #endif

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "linktype.h"
 #include "replay.h"
 
 /* The flow hash seed of every round (the golden ratio's bits). */
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 	}
 	dlt = pcap_datalink(p);
 	while (pcap_next_ex(p, &h, &data) == 1) {
-		off = replay_ip_offset(dlt, data, h->caplen);
+		off = linktype_ip_offset(dlt, data, h->caplen);
 		if (off < 0)
 			continue;
 		if (nframes == cap) {

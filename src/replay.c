@@ -10,93 +10,10 @@
 
 #include <pcap/pcap.h>
 
+#include "linktype.h"
 #include "replay.h"
 
 #define REPLAY_MAX_STEPPED_US	(86400 * USEC_PER_SEC)
-
-#define ETHERTYPE_IPV4	0x0800
-#define ETHERTYPE_IPV6	0x86dd
-#define ETHERTYPE_VLAN	0x8100
-#define ETHERTYPE_QINQ	0x88a8
-
-static unsigned int be16(const uint8_t *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
-
-static int ip_by_ethertype(unsigned int type, int offset)
-{
-	return type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6 ? offset : -1;
-}
-
-static int ip_by_version(const uint8_t *frame, size_t caplen, int offset)
-{
-	unsigned int v;
-
-	if (caplen <= (size_t)offset)
-		return -1;
-	v = frame[offset] >> 4;
-	return v == 4 || v == 6 ? offset : -1;
-}
-
-int replay_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
-{
-	size_t off;
-	unsigned int type;
-
-	switch (dlt) {
-	case DLT_EN10MB:
-		if (caplen < 14)
-			return -1;
-		off = 12;
-		type = be16(frame + off);
-		/* Up to two VLAN tags (802.1Q, QinQ). */
-		while ((type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
-		       off < 20 && caplen >= off + 6) {
-			off += 4;
-			type = be16(frame + off);
-		}
-		return ip_by_ethertype(type, (int)off + 2);
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		return ip_by_version(frame, caplen, 0);
-	case DLT_LINUX_SLL:
-		if (caplen < 16)
-			return -1;
-		return ip_by_ethertype(be16(frame + 14), 16);
-	case DLT_LINUX_SLL2:
-		if (caplen < 20)
-			return -1;
-		return ip_by_ethertype(be16(frame), 20);
-	case DLT_NULL:
-	case DLT_LOOP:
-		/* The family is in host or network order depending on the
-		 * writer: the IP version nibble tells either way. */
-		if (caplen < 4)
-			return -1;
-		return ip_by_version(frame, caplen, 4);
-	default:
-		return -1;
-	}
-}
-
-static int dlt_supported(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_NULL:
-	case DLT_LOOP:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /*
  * Run the timers through the capture's quiet time before the packet at
@@ -140,7 +57,7 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 		return -1;
 	}
 	dlt = pcap_datalink(p);
-	if (!dlt_supported(dlt)) {
+	if (!linktype_supported(dlt)) {
 		snprintf(err, errlen,
 			 "capture %s: link type %s is not supported (use "
 			 "Ethernet, raw IP, Linux cooked or loopback captures)",
@@ -166,7 +83,7 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 		st->last_us = ts;
 		st->packets++;
 		engine_tick(e, &now);
-		off = replay_ip_offset(dlt, frame, h->caplen);
+		off = linktype_ip_offset(dlt, frame, h->caplen);
 		if (off < 0) {
 			st->not_ip++;
 			continue;

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "packet.h"
 #include "pktbuild.h"
+#include "linktype.h"
 #include "replay.h"
 
 #define T0		(1000 * USEC_PER_SEC)
@@ -617,46 +618,46 @@ START_TEST(test_ip_offset)
 	memset(f, 0, sizeof(f));
 	/* Ethernet: IPv4, IPv6, VLAN, QinQ, ARP, too short. */
 	put16(f + 12, 0x0800);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 34), 14);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 34), 14);
 	put16(f + 12, 0x86dd);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 54), 14);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 54), 14);
 	put16(f + 12, 0x8100);
 	put16(f + 16, 0x0800);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 38), 18);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 38), 18);
 	put16(f + 12, 0x88a8);
 	put16(f + 16, 0x8100);
 	put16(f + 20, 0x86dd);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 62), 22);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 62), 22);
 	/* A tag whose inner type is cut off. */
 	put16(f + 12, 0x8100);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 16), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 16), -1);
 	put16(f + 12, 0x0806);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 42), -1);
-	ck_assert_int_eq(replay_ip_offset(DLT_EN10MB, f, 13), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 42), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 13), -1);
 	/* Raw IP by its version nibble. */
 	f[0] = 0x45;
-	ck_assert_int_eq(replay_ip_offset(DLT_RAW, f, 20), 0);
+	ck_assert_int_eq(linktype_ip_offset(DLT_RAW, f, 20), 0);
 	f[0] = 0x60;
-	ck_assert_int_eq(replay_ip_offset(DLT_RAW, f, 40), 0);
+	ck_assert_int_eq(linktype_ip_offset(DLT_RAW, f, 40), 0);
 	f[0] = 0x50;
-	ck_assert_int_eq(replay_ip_offset(DLT_RAW, f, 40), -1);
-	ck_assert_int_eq(replay_ip_offset(DLT_RAW, f, 0), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_RAW, f, 40), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_RAW, f, 0), -1);
 	/* Loopback: a 4-byte family, then IP. */
 	memset(f, 0, sizeof(f));
 	f[4] = 0x45;
-	ck_assert_int_eq(replay_ip_offset(DLT_NULL, f, 24), 4);
-	ck_assert_int_eq(replay_ip_offset(DLT_NULL, f, 4), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_NULL, f, 24), 4);
+	ck_assert_int_eq(linktype_ip_offset(DLT_NULL, f, 4), -1);
 	/* Linux cooked v1 and v2. */
 	memset(f, 0, sizeof(f));
 	put16(f + 14, 0x0800);
-	ck_assert_int_eq(replay_ip_offset(DLT_LINUX_SLL, f, 36), 16);
-	ck_assert_int_eq(replay_ip_offset(DLT_LINUX_SLL, f, 15), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL, f, 36), 16);
+	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL, f, 15), -1);
 	memset(f, 0, sizeof(f));
 	put16(f, 0x86dd);
-	ck_assert_int_eq(replay_ip_offset(DLT_LINUX_SLL2, f, 60), 20);
-	ck_assert_int_eq(replay_ip_offset(DLT_LINUX_SLL2, f, 19), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL2, f, 60), 20);
+	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL2, f, 19), -1);
 	/* Not a link type we read. */
-	ck_assert_int_eq(replay_ip_offset(DLT_IEEE802_11, f, 64), -1);
+	ck_assert_int_eq(linktype_ip_offset(DLT_IEEE802_11, f, 64), -1);
 }
 END_TEST
 

@@ -1,5 +1,5 @@
 /*
- * gapwatch-html.c - one self-contained HTML page: inline CSS and SVG, no
+ * html.c - one self-contained HTML page: inline CSS and SVG, no
  * script, nothing fetched.
  *
  * The page must stay light with 100,000 gaps, so nothing is drawn per gap
@@ -16,7 +16,13 @@
 
 #include <jansson.h>
 
-#include "gapwatch.h"
+#include "addr.h"
+#include "gwtime.h"
+#include "html.h"
+#include "jrec.h"
+#include "out.h"
+#include "prefix.h"
+#include "schema.h"
 
 /* Up to this many gaps the timeline draws one mark per gap. */
 #define HTML_MAX_MARKS		3000
@@ -55,7 +61,8 @@ static const char *const palette[] = {
 	"#f7b6d2", "#dbdb8d", "#9edae5", "#6b6ecf", "#e7ba52", "#843c39",
 };
 
-const char *cause_colour(const char *cause, unsigned int index)
+/* A fixed colour per known cause, else one from a palette. */
+static const char *cause_colour(const char *cause, unsigned int index)
 {
 	size_t k;
 
@@ -201,7 +208,7 @@ static void legend(FILE *f, const struct agg_result *r)
 			colour_of(r, c));
 		esc(f, r->causes[c].name);
 		fprintf(f, " <span class=\"small\">%s</span></span>",
-			count_text(r->causes[c].gaps, a, sizeof(a)));
+			out_count(r->causes[c].gaps, a, sizeof(a)));
 	}
 	fputs("</div>\n", f);
 }
@@ -245,7 +252,7 @@ static void timeline(FILE *f, const struct agg_result *r)
 			y + lane / 2 - 5, colour_of(r, c), y + lane / 2 + 4);
 		esc(f, r->causes[c].name);
 		fprintf(f, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
-			x0 - 8, y + lane / 2 + 4, count_text(r->causes[c].gaps, a, sizeof(a)));
+			x0 - 8, y + lane / 2 + 4, out_count(r->causes[c].gaps, a, sizeof(a)));
 	}
 	if (r->npoints <= HTML_MAX_MARKS) {
 		for (k = 0; k < r->npoints; k++) {
@@ -308,7 +315,7 @@ static void timeline(FILE *f, const struct agg_result *r)
 	if (r->npoints > HTML_MAX_MARKS)
 		fprintf(f, "<p class=\"small\">%s gaps in %d time bins of %s; each lane "
 			"is shaded against its own busiest bin (hover for counts).</p>\n",
-			count_text(r->npoints, a, sizeof(a)), TL_COLS,
+			out_count(r->npoints, a, sizeof(a)), TL_COLS,
 			gwt_format_dur((t1 - t0) / TL_COLS, b, sizeof(b)));
 	else
 		fputs("<p class=\"small\">One bar per gap, from its start to its end; "
@@ -483,7 +490,7 @@ static void histogram(FILE *f, const struct agg_result *r)
 			x + bw / 2, y1 + 15, lab);
 		if (tot)
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-				x + bw / 2, y - 4, count_text(tot, a, sizeof(a)));
+				x + bw / 2, y - 4, out_count(tot, a, sizeof(a)));
 	}
 	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#b8bdc8\"/>"
 		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">gap duration (each bar: from the value under it "
@@ -511,7 +518,7 @@ static void cause_table(FILE *f, const struct agg_result *r)
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 			"<td><div class=\"bar\" style=\"width:%.1f%%;background:%s\"></div>"
 			"<span class=\"small\">%.1f%%</span></td>",
-			count_text(n->gaps, a, sizeof(a)), count_text(n->open, b, sizeof(b)), share,
+			out_count(n->gaps, a, sizeof(a)), out_count(n->open, b, sizeof(b)), share,
 			colour_of(r, c), share);
 		fprintf(f, "<td class=\"n\">%s</td>", closed ? gwt_format_dur(n->median_us, a, sizeof(a)) : "-");
 		fprintf(f, "<td class=\"n\">%s</td>", closed ? gwt_format_dur(n->p95_us, a, sizeof(a)) : "-");
@@ -543,7 +550,7 @@ static void outcome_table(FILE *f, const struct agg_result *r)
 		fputs("<tr><td>", f);
 		esc(f, n->name);
 		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%.1f%%</td><td class=\"small\">",
-			count_text(n->gaps, a, sizeof(a)),
+			out_count(n->gaps, a, sizeof(a)),
 			r->gaps ? 100.0 * (double)n->gaps / (double)r->gaps : 0);
 		if (strcmp(n->name, "reconnected") == 0 && r->reconnects)
 			fprintf(f, "reconnected after median %s, p95 %s",
@@ -574,9 +581,9 @@ static void top_table(FILE *f, const char *title, const struct agg_top *top,
 		else
 			addr_format(&e->key.addr, key, sizeof(key));
 		fprintf(f, "<tr><td class=\"mono\">%s</td><td class=\"n\">%s</td>", key,
-			count_text(e->gaps, a, sizeof(a)));
+			out_count(e->gaps, a, sizeof(a)));
 		if (prefixes)
-			fprintf(f, "<td class=\"n\">%s</td>", count_text(e->clients, a, sizeof(a)));
+			fprintf(f, "<td class=\"n\">%s</td>", out_count(e->clients, a, sizeof(a)));
 		fprintf(f, "<td class=\"n\">%s</td><td><i class=\"sw\" style=\"background:%s\"></i>",
 			gwt_format_dur(e->silent_us, a, sizeof(a)), colour_of(r, e->cause));
 		if (e->cause < r->ncauses)
@@ -600,24 +607,10 @@ static void busiest(FILE *f, const struct agg_result *r)
 		gwt_format(r->busiest[i].minute_us, 0, t, sizeof(t));
 		fprintf(f, "<tr><td>%.10s %.5s</td><td class=\"n\">%s</td><td><div class=\"bar\" "
 			"style=\"width:%.1f%%\"></div></td></tr>\n", t, t + 11,
-			count_text(r->busiest[i].gaps, a, sizeof(a)),
+			out_count(r->busiest[i].gaps, a, sizeof(a)),
 			100.0 * (double)r->busiest[i].gaps / (double)r->busiest[0].gaps);
 	}
 	fputs("</table></section>\n", f);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static double jnum(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : 0;
 }
 
 /* Index of a cause name, for its colour. */
@@ -674,12 +667,12 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 	for (k = 0; k < n; k++)
 		objs[k] = json_loads(lines[k], 0, NULL);
 	fprintf(f, "<section id=\"gaps\"><h2>The %s longest gaps</h2>\n",
-		count_text(n, a, sizeof(a)));
+		out_count(n, a, sizeof(a)));
 	if (r->gaps > n)
 		fprintf(f, "<p class=\"small\">Of %s gaps, the %s longest are listed "
 			"(--max-gaps %u); <code>gapwatch report --csv</code> lists them "
 			"all. Click an id for its details.</p>\n",
-			count_text(r->gaps, a, sizeof(a)), count_text(n, b, sizeof(b)), keep);
+			out_count(r->gaps, a, sizeof(a)), out_count(n, b, sizeof(b)), keep);
 	else
 		fputs("<p class=\"small\">Click an id for its details.</p>\n", f);
 	fputs("<table><tr><th>id</th><th>start (UTC)</th><th class=\"n\">duration</th>"
@@ -691,10 +684,10 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 
 		if (o == NULL)
 			continue;
-		id = jstr(o, "id") ? jstr(o, "id") : "?";
-		start = jstr(o, "start");
-		cause = jstr(o, "cause");
-		outcome = jstr(o, "outcome");
+		id = jrec_str(o, FIELD_ID) ? jrec_str(o, FIELD_ID) : "?";
+		start = jrec_str(o, FIELD_START);
+		cause = jrec_str(o, FIELD_CAUSE);
+		outcome = jrec_str(o, FIELD_OUTCOME);
 		ci = cause_index(r, cause);
 		fputs("<tr><td class=\"mono\"><a href=\"#", f);
 		anchor(f, id);
@@ -703,10 +696,10 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 		fprintf(f, "</a></td><td class=\"small\">%.10s %.12s</td><td class=\"n\">%s</td>"
 			"<td class=\"mono\">",
 			start ? start : "", start && strlen(start) > 11 ? start + 11 : "",
-			gwt_format_dur((int64_t)(jnum(o, "duration_ms") * 1000.0), a, sizeof(a)));
-		esc(f, jstr(o, "client"));
+			gwt_format_dur((int64_t)(jrec_num(o, FIELD_DURATION_MS) * 1000.0), a, sizeof(a)));
+		esc(f, jrec_str(o, FIELD_CLIENT));
 		fputs("</td><td class=\"mono\">", f);
-		esc(f, jstr(o, "server"));
+		esc(f, jrec_str(o, FIELD_SERVER));
 		fprintf(f, "</td><td><i class=\"sw\" style=\"background:%s\"></i>",
 			ci < AGG_MAX_NAMES ? colour_of(r, ci) : "#8c8c8c");
 		esc(f, cause);
@@ -726,8 +719,8 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 
 		if (o == NULL)
 			continue;
-		id = jstr(o, "id") ? jstr(o, "id") : "?";
-		cause = jstr(o, "cause");
+		id = jrec_str(o, FIELD_ID) ? jrec_str(o, FIELD_ID) : "?";
+		cause = jrec_str(o, FIELD_CAUSE);
 		ci = cause_index(r, cause);
 		fputs("<div class=\"gd\" id=\"", f);
 		anchor(f, id);
@@ -736,44 +729,44 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 		esc(f, id);
 		fputs(" <a class=\"small\" href=\"#gaps\">back to the table</a></h2><dl>\n", f);
 		snprintf(line, sizeof(line), "%s %s \xe2\x86\x92 %s",
-			 jstr(o, "proto") ? jstr(o, "proto") : "",
-			 jstr(o, "client") ? jstr(o, "client") : "?",
-			 jstr(o, "server") ? jstr(o, "server") : "?");
+			 jrec_str(o, FIELD_PROTO) ? jrec_str(o, FIELD_PROTO) : "",
+			 jrec_str(o, FIELD_CLIENT) ? jrec_str(o, FIELD_CLIENT) : "?",
+			 jrec_str(o, FIELD_SERVER) ? jrec_str(o, FIELD_SERVER) : "?");
 		dd(f, "flow", line);
-		dd(f, "start", jstr(o, "start"));
-		dd(f, "detected", jstr(o, "detected"));
-		dd(f, "end", jstr(o, "end") ? jstr(o, "end") : "still open");
+		dd(f, "start", jrec_str(o, FIELD_START));
+		dd(f, "detected", jrec_str(o, FIELD_DETECTED));
+		dd(f, "end", jrec_str(o, FIELD_END) ? jrec_str(o, FIELD_END) : "still open");
 		snprintf(line, sizeof(line), "%s (threshold %.0f ms, heartbeat %.0f ms)",
-			 gwt_format_dur((int64_t)(jnum(o, "duration_ms") * 1000), a, sizeof(a)),
-			 jnum(o, "threshold_ms"), jnum(o, "expected_interval_ms"));
+			 gwt_format_dur((int64_t)(jrec_num(o, FIELD_DURATION_MS) * 1000), a, sizeof(a)),
+			 jrec_num(o, FIELD_THRESHOLD_MS), jrec_num(o, FIELD_EXPECTED_INTERVAL_MS));
 		dd(f, "duration", line);
-		dd(f, "silent side", jstr(o, "silent"));
+		dd(f, "silent side", jrec_str(o, FIELD_SILENT));
 		snprintf(line, sizeof(line), "client %.0f packets, %.0f retransmits; "
 			 "server %.0f packets, %.0f retransmits; %.0f dup ACKs, %.0f zero windows",
-			 jnum(o, "client_packets"), jnum(o, "client_retransmits"),
-			 jnum(o, "server_packets"), jnum(o, "server_retransmits"),
-			 jnum(o, "dup_acks"), jnum(o, "zero_windows"));
+			 jrec_num(o, FIELD_CLIENT_PACKETS), jrec_num(o, FIELD_CLIENT_RETRANSMITS),
+			 jrec_num(o, FIELD_SERVER_PACKETS), jrec_num(o, FIELD_SERVER_RETRANSMITS),
+			 jrec_num(o, FIELD_DUP_ACKS), jrec_num(o, FIELD_ZERO_WINDOWS));
 		dd(f, "during the gap", line);
-		rc = json_object_get(o, "reconnect");
+		rc = json_object_get(o, FIELD_RECONNECT);
 		if (json_is_object(rc)) {
 			snprintf(line, sizeof(line), "%s: from port %.0f after %s",
-				 jstr(o, "outcome") ? jstr(o, "outcome") : "",
-				 jnum(rc, "client_port"),
-				 gwt_format_dur((int64_t)(jnum(rc, "delay_ms") * 1000), a, sizeof(a)));
+				 jrec_str(o, FIELD_OUTCOME) ? jrec_str(o, FIELD_OUTCOME) : "",
+				 jrec_num(rc, FIELD_RECONNECT_CLIENT_PORT),
+				 gwt_format_dur((int64_t)(jrec_num(rc, FIELD_RECONNECT_DELAY_MS) * 1000), a, sizeof(a)));
 			dd(f, "outcome", line);
 		} else {
-			dd(f, "outcome", jstr(o, "outcome") ? jstr(o, "outcome") : "open");
+			dd(f, "outcome", jrec_str(o, FIELD_OUTCOME) ? jrec_str(o, FIELD_OUTCOME) : "open");
 		}
 		dd(f, "cause", cause);
-		dd(f, "evidence", jstr(o, "evidence"));
-		dd(f, "explanation", jstr(o, "explanation"));
-		dd(f, "next step", jstr(o, "next_step"));
-		dd_json(f, "cluster", json_object_get(o, "cluster"));
-		dd_json(f, "conntrack", json_object_get(o, "conntrack"));
-		dd_json(f, "probe", json_object_get(o, "probe"));
-		dd_json(f, "ttl", json_object_get(o, "ttl"));
-		dd_json(f, "inspector", json_object_get(o, "inspector"));
-		dd(f, "pcap", jstr(o, "pcap"));
+		dd(f, "evidence", jrec_str(o, FIELD_EVIDENCE));
+		dd(f, "explanation", jrec_str(o, FIELD_EXPLANATION));
+		dd(f, "next step", jrec_str(o, FIELD_NEXT_STEP));
+		dd_json(f, "cluster", json_object_get(o, FIELD_CLUSTER));
+		dd_json(f, "conntrack", json_object_get(o, FIELD_CONNTRACK));
+		dd_json(f, "probe", json_object_get(o, FIELD_PROBE));
+		dd_json(f, "ttl", json_object_get(o, FIELD_TTL));
+		dd_json(f, "inspector", json_object_get(o, FIELD_INSPECTOR));
+		dd(f, "pcap", jrec_str(o, FIELD_PCAP));
 		fputs("<dt>the whole story</dt><dd><code>gapwatch show ", f);
 		esc(f, id);
 		fputs("</code></dd></dl></div>\n", f);
@@ -795,10 +788,10 @@ static void cards(FILE *f, const struct agg_result *r)
 			rec = r->outcomes[i].gaps;
 	fputs("<div class=\"cards\">\n", f);
 	fprintf(f, "<div class=\"card\"><span>gaps</span><b>%s</b><small>%s closed, %s open</small></div>\n",
-		count_text(r->gaps, a, sizeof(a)), count_text(r->closed, b, sizeof(b)),
-		count_text(r->open, c, sizeof(c)));
+		out_count(r->gaps, a, sizeof(a)), out_count(r->closed, b, sizeof(b)),
+		out_count(r->open, c, sizeof(c)));
 	fprintf(f, "<div class=\"card\"><span>per minute</span><b>%.1f</b><small>busiest %s</small></div>\n",
-		r->per_minute, r->nbusiest ? count_text(r->busiest[0].gaps, a, sizeof(a)) : "-");
+		r->per_minute, r->nbusiest ? out_count(r->busiest[0].gaps, a, sizeof(a)) : "-");
 	fprintf(f, "<div class=\"card\"><span>median duration</span><b>%s</b><small>p95 %s</small></div>\n",
 		gwt_format_dur(r->median_us, a, sizeof(a)),
 		gwt_format_dur(r->p95_us, b, sizeof(b)));
@@ -806,7 +799,7 @@ static void cards(FILE *f, const struct agg_result *r)
 		r->gaps ? 100.0 * (double)rec / (double)r->gaps : 0,
 		r->reconnects ? gwt_format_dur(r->reconnect_median_us, a, sizeof(a)) : "-");
 	fprintf(f, "<div class=\"card\"><span>clients</span><b>%s</b><small>in %s flow%s</small></div>\n",
-		count_text(r->clients, a, sizeof(a)), count_text(r->flows, b, sizeof(b)),
+		out_count(r->clients, a, sizeof(a)), out_count(r->flows, b, sizeof(b)),
 		r->flows == 1 ? "" : "s");
 	fprintf(f, "<div class=\"card\"><span>top cause</span><b style=\"font-size:14px;"
 		"padding:6px 0 5px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis\"><i class=\"sw\" style=\"background:%s\"></i>",
@@ -836,12 +829,12 @@ static void warnings(FILE *f, const struct agg_result *r)
 		fprintf(f, "<li>%s lines skipped: %" PRIu64 " not JSON, %" PRIu64
 			" incomplete last line, %" PRIu64 " gap records without "
 			"id/start/duration, %" PRIu64 " other.</li>\n",
-			count_text(skipped, a, sizeof(a)), l->not_json, l->truncated,
+			out_count(skipped, a, sizeof(a)), l->not_json, l->truncated,
 			l->bad_record, l->not_object + l->too_long);
 	if (r->lost_packets)
 		fprintf(f, "<li>%s gaps happened while gapwatchd itself lost packets "
 			"(cause inspector_loss): they are not the network's.</li>\n",
-			count_text(r->lost_packets, a, sizeof(a)));
+			out_count(r->lost_packets, a, sizeof(a)));
 	if (r->stats.queue_dropped || r->stats.user_dropped || r->stats.enobufs)
 		fprintf(f, "<li>The daemon's stats records show lost packets: "
 			"queue_dropped %" PRId64 ", user_dropped %" PRId64 ", enobufs %"
@@ -867,10 +860,12 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 	fprintf(f, "<title>gapwatch report %.16s \xe2\x80\x93 %.16s</title>\n", t1, t2);
 	fprintf(f, "<style>\n%s</style></head><body><main>\n", css);
 	fputs("<h1>gapwatch report</h1>\n<div class=\"sub\">", f);
-	fprintf(f, "%.10s %.5s \xe2\x80\x93 %.10s %.5s UTC (%s)", t1, t1 + 11, t2, t2 + 11,
+	/* A window with no data is "-": no clock part to print. */
+	fprintf(f, "%.10s %.5s \xe2\x80\x93 %.10s %.5s UTC (%s)", t1,
+		strlen(t1) > 11 ? t1 + 11 : "", t2, strlen(t2) > 11 ? t2 + 11 : "",
 		r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
 		gwt_format_dur(r->last_us - r->first_us, a, sizeof(a)) : "no data");
-	fprintf(f, " &middot; %s lines from ", count_text(r->lines.lines, a, sizeof(a)));
+	fprintf(f, " &middot; %s lines from ", out_count(r->lines.lines, a, sizeof(a)));
 	for (k = 0; k < info->nfiles && k < 4; k++) {
 		fputs(k ? ", " : "", f);
 		fputs("<span class=\"mono\">", f);
@@ -882,7 +877,7 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 	if (info->filter_text && *info->filter_text) {
 		fputs(" &middot; filter <span class=\"mono\">", f);
 		esc(f, info->filter_text);
-		fprintf(f, "</span> (%s gaps left out)", count_text(r->filtered, a, sizeof(a)));
+		fprintf(f, "</span> (%s gaps left out)", out_count(r->filtered, a, sizeof(a)));
 	}
 	fprintf(f, " &middot; made %s</div>\n", gwt_format(info->now_us, 0, t1, sizeof(t1)));
 	cards(f, r);

@@ -1,14 +1,12 @@
 /*
- * gapwatch-show.c - one gap's story: its records, the packets around it
- * from its pcap, the retransmissions and their back-off, the conntrack
- * events and probes the record carries, and what to do next.
+ * show.c - one gap's story, for "gapwatch show ID".
  *
  * Only the lines holding the id are parsed (with jansson: one or two
  * objects, so the full tree is the convenient one); the pcap is read with
- * libpcap through the engine's own packet parser.
+ * libpcap through the engine's own packet parser (packet.c, linktype.c).
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* memmem, vasprintf, strptime, timegm, st_mtim */
+#define _GNU_SOURCE		/* memmem, vasprintf */
 #endif
 #include <errno.h>
 #include <inttypes.h>
@@ -22,9 +20,15 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include "gwtime.h"
+#include "jrec.h"
+#include "linktype.h"
+#include "lines.h"
 #include "packet.h"
-#include "replay.h"
-#include "gapwatch.h"
+#include "rec.h"
+#include "schema.h"
+#include "show.h"
+#include "tool.h"
 
 /* Packets before the gap's start and after its end that are listed. */
 #define SHOW_BEFORE		8
@@ -56,7 +60,7 @@ static void find_line(void *ctx, const char *line, size_t len,
 	/* Cheap first: the id must be somewhere in the line. */
 	if (len < fd->qlen || memmem(line, len, fd->quoted, fd->qlen) == NULL)
 		return;
-	if (scan_record(line, len, &r) != SCAN_OK || !(r.has & HAS_ID) ||
+	if (rec_scan(line, len, &r) != REC_OK || !(r.has & REC_HAS_ID) ||
 	    !span_eq(&r.id, fd->id))
 		return;
 	if (r.type == REC_GAP) {
@@ -74,41 +78,6 @@ static void find_line(void *ctx, const char *line, size_t len,
 	*slot = json_loadb(line, len, 0, NULL);
 	snprintf(where, sizeof(fd->gap_where), "%s:%llu", fd->file,
 		 (unsigned long long)lineno);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int jnum(json_t *o, const char *key, double *v)
-{
-	json_t *x = json_object_get(o, key);
-
-	if (!json_is_number(x))
-		return 0;
-	*v = json_number_value(x);
-	return 1;
-}
-
-static double jd(json_t *o, const char *key)
-{
-	double v = 0;
-
-	jnum(o, key, &v);
-	return v;
-}
-
-static int64_t jtime(json_t *o, const char *key)
-{
-	const char *s = jstr(o, key);
-	int64_t us;
-
-	if (s == NULL || gwt_parse_rfc3339(s, strlen(s), &us) < 0)
-		return GWT_NONE;
-	return us;
 }
 
 /* ---- the timeline: events from the records, the pcap, conntrack ---- */
@@ -305,7 +274,7 @@ static int read_pcap(const char *path, const struct flowspec *fs, struct pkt **o
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		struct packet pk;
 		struct pkt p;
-		int off = replay_ip_offset(dlt, data, h->caplen), fc, rec = 0;
+		int off = linktype_ip_offset(dlt, data, h->caplen), fc, rec = 0;
 
 		if (off < 0 || parse_packet(data + off, h->caplen - (size_t)off,
 					    h->len - (size_t)off, &pk) != PARSE_OK)
@@ -524,9 +493,8 @@ static void retx_summary(FILE *f, const struct pkt *v, size_t n)
 	}
 }
 
-/* Conntrack and probe: events with a "time" join the timeline, the rest
- * is printed as it stands. */
-static void walk_events(struct timeline *tl, const char *what, json_t *v)
+/* The conntrack events, wherever they are nested, join the timeline. */
+static void walk_events(struct timeline *tl, json_t *v)
 {
 	const char *key;
 	json_t *x;
@@ -534,28 +502,28 @@ static void walk_events(struct timeline *tl, const char *what, json_t *v)
 
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			walk_events(tl, what, x);
+			walk_events(tl, x);
 		return;
 	}
 	if (!json_is_object(v))
 		return;
-	if (json_is_string(json_object_get(v, "time"))) {
-		int64_t t = jtime(v, "time");
+	if (json_is_string(json_object_get(v, FIELD_CT_EVENT_TIME))) {
+		int64_t t = jrec_time(v, FIELD_CT_EVENT_TIME);
 		char *s;
 		json_t *c = json_deep_copy(v);
 
-		json_object_del(c, "time");
+		json_object_del(c, FIELD_CT_EVENT_TIME);
 		s = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(c);
 		if (s) {
-			tl_add(tl, t, "%s %s", what, s);
+			tl_add(tl, t, "conntrack %s", s);
 			free(s);
 		}
 		return;
 	}
 	json_object_foreach(v, key, x)
 		if (json_is_array(x) || json_is_object(x))
-			walk_events(tl, what, x);
+			walk_events(tl, x);
 }
 
 /* A TTL from the record's "ttl" object, "-" when null. */
@@ -563,7 +531,7 @@ static char *ttl_text(json_t *ttl, const char *key, char buf[16])
 {
 	double v;
 
-	if (jnum(ttl, key, &v))
+	if (jrec_has_num(ttl, key, &v))
 		snprintf(buf, 16, "%.0f", v);
 	else
 		snprintf(buf, 16, "-");
@@ -594,7 +562,7 @@ static void print_probe(FILE *f, json_t *probe)
 
 	if (!json_is_object(probe))
 		return;
-	verdict = jstr(probe, "verdict");
+	verdict = jrec_str(probe, FIELD_PROBE_VERDICT);
 	fputs("\nprobe (TTL ladder on the same 5-tuple):\n", f);
 	if (verdict)
 		fprintf(f, "  verdict: %s\n", verdict);
@@ -608,13 +576,11 @@ static void print_probe(FILE *f, json_t *probe)
 
 			if (!json_is_object(hop))
 				continue;
-			addr = jstr(hop, "responder") ? jstr(hop, "responder") :
-			       jstr(hop, "address") ? jstr(hop, "address") :
-			       jstr(hop, "addr");
+			addr = jrec_str(hop, FIELD_HOP_RESPONDER);
 			double code;
 			int client, unreachable;
 
-			if (jnum(hop, "ttl", &ttl))
+			if (jrec_has_num(hop, FIELD_HOP_TTL, &ttl))
 				fprintf(f, "    %3.0f  ", ttl);
 			else
 				fputs("      ?  ", f);
@@ -623,10 +589,10 @@ static void print_probe(FILE *f, json_t *probe)
 				continue;
 			}
 			fprintf(f, "%-40s", addr);
-			if (jnum(hop, "rtt_ms", &rtt))
+			if (jrec_has_num(hop, FIELD_HOP_RTT_MS, &rtt))
 				fprintf(f, "  %.1f ms", rtt);
-			client = json_is_true(json_object_get(hop, "client"));
-			unreachable = jnum(hop, "unreachable", &code);
+			client = json_is_true(json_object_get(hop, FIELD_HOP_CLIENT));
+			unreachable = jrec_has_num(hop, FIELD_HOP_UNREACHABLE, &code);
 			if (client || unreachable)
 				fprintf(f, "  (%s%s", client ? "client" : "",
 					client && unreachable ? ", " : "");
@@ -638,7 +604,7 @@ static void print_probe(FILE *f, json_t *probe)
 	json_object_foreach(probe, key, v) {
 		char *s;
 
-		if (json_is_array(v) || strcmp(key, "verdict") == 0)
+		if (json_is_array(v) || strcmp(key, FIELD_PROBE_VERDICT) == 0)
 			continue;
 		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 		if (s) {
@@ -648,189 +614,262 @@ static void print_probe(FILE *f, json_t *probe)
 	}
 }
 
-int show_gap(FILE *f, const char *id, const char *const *files,
-	     unsigned int nfiles, unsigned int max_packets)
-{
-	struct found fd;
-	struct timeline tl = { NULL, 0, 0 };
-	struct flowspec fs;
-	struct pkt *pk = NULL;
-	size_t npk = 0;
-	char err[4400], quoted[512], buf[4200], a[32];
-	json_t *g, *o, *rc;
-	const char *outcome, *cause, *silent, *pcap;
-	int64_t start, end, detected, lc, ls;
-	double thr, iv;
-	unsigned int k;
-	int status = GW_EXIT_OK, open;
+/* ---- the story, step by step ---- */
 
-	memset(&fd, 0, sizeof(fd));
+/* The gap as its records tell it: the gap record, else the gap_open. */
+struct gap_view {
+	json_t *g;			/* the record told */
+	json_t *o;			/* the gap_open, or NULL */
+	int open;			/* no gap record: still open */
+	int64_t start, end, detected;
+	const char *outcome, *cause;
+	json_t *rc;			/* the reconnect object, or NULL */
+	const char *client, *server;	/* "?" when missing */
+};
+
+/* Reads every file for id's records. Returns GW_EXIT_OK or GW_EXIT_READ. */
+static int find_records(struct found *fd, const char *id, char *quoted,
+			size_t qlen, const char *const *files, unsigned int nfiles)
+{
+	char err[4400];
+	unsigned int k;
+	int status = GW_EXIT_OK;
+
+	memset(fd, 0, sizeof(*fd));
 	/* The id as it stands in a line, quotes included. */
-	snprintf(quoted, sizeof(quoted), "\"%s\"", id);
-	fd.id = id;
-	fd.quoted = quoted;
-	fd.qlen = strlen(quoted);
+	snprintf(quoted, qlen, "\"%s\"", id);
+	fd->id = id;
+	fd->quoted = quoted;
+	fd->qlen = strlen(quoted);
 	for (k = 0; k < nfiles; k++) {
-		fd.file = files[k];
-		if (lines_read(files[k], find_line, &fd, err, sizeof(err)) < 0) {
+		fd->file = files[k];
+		if (lines_read(files[k], find_line, fd, err, sizeof(err)) < 0) {
 			fprintf(stderr, "gapwatch: %s\n", err);
 			status = GW_EXIT_READ;
 		}
 	}
-	g = fd.gap ? fd.gap : fd.open;
-	if (g == NULL) {
+	return status;
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s ? s : "?";
+}
+
+static void view_of(struct gap_view *v, const struct found *fd)
+{
+	v->g = fd->gap ? fd->gap : fd->open;
+	v->o = fd->open;
+	v->open = fd->gap == NULL;
+	v->start = jrec_time(v->g, FIELD_START);
+	v->end = v->open ? GWT_NONE : jrec_time(v->g, FIELD_END);
+	v->detected = jrec_time(v->o ? v->o : v->g, FIELD_DETECTED);
+	v->outcome = jrec_str(v->g, FIELD_OUTCOME);
+	v->cause = jrec_str(v->g, FIELD_CAUSE);
+	v->rc = json_object_get(v->g, FIELD_RECONNECT);
+	v->client = or_unknown(jrec_str(v->g, FIELD_CLIENT));
+	v->server = or_unknown(jrec_str(v->g, FIELD_SERVER));
+}
+
+/* The flow, where its records are, the cause and the duration. */
+static void print_summary(FILE *f, const char *id, const struct gap_view *v,
+			  const struct found *fd)
+{
+	const char *ocause = v->o ? jrec_str(v->o, FIELD_CAUSE) : NULL;
+	char a[32];
+
+	fprintf(f, "gap %s: %s %s -> %s, %s\n", id,
+		or_unknown(jrec_str(v->g, FIELD_PROTO)), v->client, v->server,
+		v->open ? "STILL OPEN (no gap record yet)" : "closed");
+	if (fd->open_where[0])
+		fprintf(f, "  gap_open  %s\n", fd->open_where);
+	if (fd->gap_where[0])
+		fprintf(f, "  gap       %s\n", fd->gap_where);
+	fprintf(f, "\ncause        %s\n", v->cause ? v->cause : "-");
+	if (jrec_str(v->g, FIELD_EVIDENCE))
+		fprintf(f, "evidence     %s\n", jrec_str(v->g, FIELD_EVIDENCE));
+	if (jrec_str(v->g, FIELD_EXPLANATION))
+		fprintf(f, "explanation  %s\n", jrec_str(v->g, FIELD_EXPLANATION));
+	if (jrec_str(v->g, FIELD_NEXT_STEP))
+		fprintf(f, "next step    %s\n", jrec_str(v->g, FIELD_NEXT_STEP));
+	if (ocause && fd->gap && v->cause && strcmp(ocause, v->cause) != 0)
+		fprintf(f, "             (at detection the cause looked like %s)\n",
+			ocause);
+	fprintf(f, "duration     %s%s\n",
+		gwt_format_dur((int64_t)(jrec_num(v->g, FIELD_DURATION_MS) * 1000),
+			       a, sizeof(a)),
+		v->open ? " so far (at detection)" : "");
+}
+
+/* The records' own moments, and the conntrack events, on the timeline. */
+static void add_moments(struct timeline *tl, const struct gap_view *v)
+{
+	const char *silent = jrec_str(v->g, FIELD_SILENT);
+	int64_t lc = jrec_time(v->g, FIELD_LAST_CLIENT_PACKET);
+	int64_t ls = jrec_time(v->g, FIELD_LAST_SERVER_PACKET);
+	char a[32];
+
+	tl_add(tl, v->start, "START: the %s side's last data; silence begins",
+	       silent ? silent : "client");
+	if (lc != GWT_NONE && lc != v->start)
+		tl_add(tl, lc, "last packet of any kind from the client");
+	if (ls != GWT_NONE && ls != v->start)
+		tl_add(tl, ls, "last packet of any kind from the server");
+	tl_add(tl, v->detected, "DETECTED: silent past the threshold %.1f ms (the "
+	       "learned heartbeat is %.1f ms); gap_open written",
+	       jrec_num(v->g, FIELD_THRESHOLD_MS),
+	       jrec_num(v->g, FIELD_EXPECTED_INTERVAL_MS));
+	if (!v->open) {
+		if (json_is_object(v->rc))
+			tl_add(tl, v->end, "END: %s: the client came back from port "
+			       "%.0f, %s after the silence began",
+			       or_unknown(v->outcome),
+			       jrec_num(v->rc, FIELD_RECONNECT_CLIENT_PORT),
+			       gwt_format_dur((int64_t)(jrec_num(v->rc,
+					FIELD_RECONNECT_DELAY_MS) * 1000), a, sizeof(a)));
+		else
+			tl_add(tl, v->end, "END: %s", or_unknown(v->outcome));
+	}
+	walk_events(tl, json_object_get(v->g, FIELD_CONNTRACK));
+}
+
+/*
+ * The packets of the flow (and its reconnect) from the gap's pcap onto
+ * the timeline. Returns the pcap's name as the record gives it, or NULL
+ * when it names none (or no flow to look for); *pk and *npk: the packets.
+ */
+static const char *add_packets_of_pcap(FILE *f, struct timeline *tl,
+				       const struct gap_view *v,
+				       const struct found *fd,
+				       const char *first_file,
+				       unsigned int max_packets,
+				       struct pkt **pk, size_t *npk)
+{
+	const char *pcap = jrec_str(v->g, FIELD_PCAP), *path;
+	const char *client = jrec_str(v->g, FIELD_CLIENT);
+	const char *server = jrec_str(v->g, FIELD_SERVER);
+	const char *proto = jrec_str(v->g, FIELD_PROTO);
+	char err[4400], buf[4200];
+	struct flowspec fs;
+
+	if (pcap == NULL || client == NULL || server == NULL)
+		return NULL;
+	memset(&fs, 0, sizeof(fs));
+	{
+		struct span cs = { client, (uint32_t)strlen(client), 0 };
+		struct span ss = { server, (uint32_t)strlen(server), 0 };
+
+		if (rec_endpoint(&cs, &fs.client, &fs.cport) < 0 ||
+		    rec_endpoint(&ss, &fs.server, &fs.sport) < 0)
+			return NULL;
+	}
+	fs.tcp = proto && strcmp(proto, "tcp") == 0;
+	fs.rport = json_is_object(v->rc) ?
+		   (uint16_t)jrec_num(v->rc, FIELD_RECONNECT_CLIENT_PORT) : 0;
+	path = find_pcap(pcap, fd->gap_file[0] ? fd->gap_file : first_file,
+			 buf, sizeof(buf));
+	if (read_pcap(path, &fs, pk, npk, err, sizeof(err)) < 0) {
+		fprintf(f, "\npcap         cannot read %s\n", err);
+		fprintf(stderr, "gapwatch show: cannot read the pcap %s\n", err);
+	} else {
+		fprintf(f, "\npcap         %s: %zu packets of this flow%s\n", path,
+			*npk, fs.rport ? " and its reconnect" : "");
+		add_packets(tl, *pk, *npk, v->start,
+			    v->end != GWT_NONE ? v->end : v->detected, max_packets);
+	}
+	return pcap;
+}
+
+/* The gap record's counters: packets, bytes in flight, TTLs, inspector. */
+static void print_counters(FILE *f, json_t *g)
+{
+	json_t *bif = json_object_get(g, FIELD_BYTES_IN_FLIGHT);
+	json_t *ttl = json_object_get(g, FIELD_TTL);
+	json_t *in = json_object_get(g, FIELD_INSPECTOR);
+
+	fprintf(f, "\nduring the gap: client %.0f packets, %.0f retransmits; server "
+		"%.0f packets, %.0f retransmits; %.0f dup ACKs, %.0f zero windows\n",
+		jrec_num(g, FIELD_CLIENT_PACKETS), jrec_num(g, FIELD_CLIENT_RETRANSMITS),
+		jrec_num(g, FIELD_SERVER_PACKETS), jrec_num(g, FIELD_SERVER_RETRANSMITS),
+		jrec_num(g, FIELD_DUP_ACKS), jrec_num(g, FIELD_ZERO_WINDOWS));
+	if (json_is_object(bif))
+		fprintf(f, "unacknowledged bytes: client %.0f, server %.0f\n",
+			jrec_num(bif, FIELD_SIDE_CLIENT), jrec_num(bif, FIELD_SIDE_SERVER));
+	if (json_is_object(ttl)) {
+		char cb[16], ca[16], sb[16], sa[16];
+		int changed;
+
+		ttl_text(ttl, FIELD_TTL_CLIENT_BEFORE, cb);
+		ttl_text(ttl, FIELD_TTL_CLIENT_AFTER, ca);
+		ttl_text(ttl, FIELD_TTL_SERVER_BEFORE, sb);
+		ttl_text(ttl, FIELD_TTL_SERVER_AFTER, sa);
+		changed = (strcmp(ca, "-") != 0 && strcmp(cb, ca) != 0) ||
+			  (strcmp(sa, "-") != 0 && strcmp(sb, sa) != 0);
+		fprintf(f, "ttl: client %s -> %s, server %s -> %s%s\n", cb, ca,
+			sb, sa, changed ? "  (changed: a route change?)" : "");
+	}
+	if (json_is_object(in)) {
+		double q = jrec_num(in, FIELD_INSPECTOR_QUEUE_DROPPED);
+		double u = jrec_num(in, FIELD_INSPECTOR_USER_DROPPED);
+		double e = jrec_num(in, FIELD_INSPECTOR_ENOBUFS);
+		double t = jrec_num(in, FIELD_INSPECTOR_TRUNCATED);
+
+		if (q + u + e + t > 0)
+			fprintf(f, "INSPECTOR LOST PACKETS in this gap: queue_dropped %.0f, "
+				"user_dropped %.0f, enobufs %.0f, truncated %.0f: the "
+				"silence may be gapwatchd's own\n", q, u, e, t);
+		else
+			fprintf(f, "inspector: lost no packets in this gap\n");
+	}
+}
+
+static void print_cluster(FILE *f, json_t *cl)
+{
+	if (json_is_object(cl))
+		fprintf(f, "cluster: one of %.0f flows whose gaps began together "
+			"(first at %s): one event, look for what happened then\n",
+			jrec_num(cl, FIELD_CLUSTER_SIZE),
+			or_unknown(jrec_str(cl, FIELD_CLUSTER_FIRST_START)));
+}
+
+int show_gap(FILE *f, const char *id, const char *const *files,
+	     unsigned int nfiles, unsigned int max_packets)
+{
+	struct timeline tl = { NULL, 0, 0 };
+	struct gap_view v;
+	struct found fd;
+	struct pkt *pk = NULL;
+	size_t npk = 0;
+	char quoted[512];
+	const char *pcap;
+	unsigned int k;
+	int status;
+
+	status = find_records(&fd, id, quoted, sizeof(quoted), files, nfiles);
+	if (fd.gap == NULL && fd.open == NULL) {
 		fprintf(stderr, "gapwatch show: no gap with id %s in", id);
 		for (k = 0; k < nfiles; k++)
 			fprintf(stderr, " %s", files[k]);
 		fputc('\n', stderr);
 		return GW_EXIT_READ;
 	}
-	o = fd.open;
-	open = fd.gap == NULL;
-	start = jtime(g, "start");
-	end = open ? GWT_NONE : jtime(g, "end");
-	detected = jtime(o ? o : g, "detected");
-	outcome = jstr(g, "outcome");
-	cause = jstr(g, "cause");
-	silent = jstr(g, "silent") ? jstr(g, "silent") : "client";
-	rc = json_object_get(g, "reconnect");
-
-	fprintf(f, "gap %s: %s %s -> %s, %s\n", id,
-		jstr(g, "proto") ? jstr(g, "proto") : "?",
-		jstr(g, "client") ? jstr(g, "client") : "?",
-		jstr(g, "server") ? jstr(g, "server") : "?",
-		open ? "STILL OPEN (no gap record yet)" : "closed");
-	if (fd.open_where[0])
-		fprintf(f, "  gap_open  %s\n", fd.open_where);
-	if (fd.gap_where[0])
-		fprintf(f, "  gap       %s\n", fd.gap_where);
-	fprintf(f, "\ncause        %s\n", cause ? cause : "-");
-	if (jstr(g, "evidence"))
-		fprintf(f, "evidence     %s\n", jstr(g, "evidence"));
-	if (jstr(g, "explanation"))
-		fprintf(f, "explanation  %s\n", jstr(g, "explanation"));
-	if (jstr(g, "next_step"))
-		fprintf(f, "next step    %s\n", jstr(g, "next_step"));
-	if (o && fd.gap && jstr(o, "cause") && cause && strcmp(jstr(o, "cause"), cause) != 0)
-		fprintf(f, "             (at detection the cause looked like %s)\n",
-			jstr(o, "cause"));
-	fprintf(f, "duration     %s%s\n",
-		gwt_format_dur((int64_t)(jd(g, "duration_ms") * 1000), a, sizeof(a)),
-		open ? " so far (at detection)" : "");
-
-	/* The records' own moments. */
-	lc = jtime(g, "last_client_packet");
-	ls = jtime(g, "last_server_packet");
-	thr = jd(g, "threshold_ms");
-	iv = jd(g, "expected_interval_ms");
-	tl_add(&tl, start, "START: the %s side's last data; silence begins", silent);
-	if (lc != GWT_NONE && lc != start)
-		tl_add(&tl, lc, "last packet of any kind from the client");
-	if (ls != GWT_NONE && ls != start)
-		tl_add(&tl, ls, "last packet of any kind from the server");
-	tl_add(&tl, detected, "DETECTED: silent past the threshold %.1f ms (the learned "
-	       "heartbeat is %.1f ms); gap_open written", thr, iv);
-	if (!open) {
-		if (json_is_object(rc))
-			tl_add(&tl, end, "END: %s: the client came back from port %.0f, "
-			       "%s after the silence began", outcome ? outcome : "?",
-			       jd(rc, "client_port"),
-			       gwt_format_dur((int64_t)(jd(rc, "delay_ms") * 1000), a, sizeof(a)));
-		else
-			tl_add(&tl, end, "END: %s", outcome ? outcome : "?");
-	}
-	walk_events(&tl, "conntrack", json_object_get(g, "conntrack"));
-	walk_events(&tl, "probe", json_object_get(g, "probe"));
-
-	/* The packets, from the gap's pcap. */
-	pcap = jstr(g, "pcap");
-	memset(&fs, 0, sizeof(fs));
-	if (pcap && (jstr(g, "client") == NULL || jstr(g, "server") == NULL)) {
-		pcap = NULL;
-	} else if (pcap) {
-		struct span cs = { jstr(g, "client"), (uint32_t)strlen(jstr(g, "client")), 0 };
-		struct span ss = { jstr(g, "server"), (uint32_t)strlen(jstr(g, "server")), 0 };
-
-		if (scan_endpoint(&cs, &fs.client, &fs.cport) < 0 ||
-		    scan_endpoint(&ss, &fs.server, &fs.sport) < 0)
-			pcap = NULL;
-		fs.tcp = jstr(g, "proto") && strcmp(jstr(g, "proto"), "tcp") == 0;
-		fs.rport = json_is_object(rc) ? (uint16_t)jd(rc, "client_port") : 0;
-	}
-	if (pcap) {
-		const char *path = find_pcap(pcap, fd.gap_file[0] ? fd.gap_file :
-					     files[0], buf, sizeof(buf));
-
-		if (read_pcap(path, &fs, &pk, &npk, err, sizeof(err)) < 0) {
-			fprintf(f, "\npcap         cannot read %s\n", err);
-			fprintf(stderr, "gapwatch show: cannot read the pcap %s\n", err);
-		} else {
-			fprintf(f, "\npcap         %s: %zu packets of this flow%s\n", path, npk,
-				fs.rport ? " and its reconnect" : "");
-			add_packets(&tl, pk, npk, start,
-				    end != GWT_NONE ? end : detected, max_packets);
-		}
-	}
+	view_of(&v, &fd);
+	print_summary(f, id, &v, &fd);
+	add_moments(&tl, &v);
+	pcap = add_packets_of_pcap(f, &tl, &v, &fd, files[0], max_packets, &pk, &npk);
 
 	fprintf(f, "\ntimeline (UTC; offsets from the start of the silence; "
-		"C = client %s, S = server %s):\n",
-		jstr(g, "client") ? jstr(g, "client") : "?",
-		jstr(g, "server") ? jstr(g, "server") : "?");
-	tl_print(f, &tl, start);
+		"C = client %s, S = server %s):\n", v.client, v.server);
+	tl_print(f, &tl, v.start);
 	if (pcap && npk)
 		retx_summary(f, pk, npk);
 	else if (!pcap)
 		fprintf(f, "\npackets: this record names no pcap (gapwatchd's per-gap "
 			"capture was off, or it is older).\n");
-
-	fprintf(f, "\nduring the gap: client %.0f packets, %.0f retransmits; server "
-		"%.0f packets, %.0f retransmits; %.0f dup ACKs, %.0f zero windows\n",
-		jd(g, "client_packets"), jd(g, "client_retransmits"),
-		jd(g, "server_packets"), jd(g, "server_retransmits"),
-		jd(g, "dup_acks"), jd(g, "zero_windows"));
-	{
-		json_t *bif = json_object_get(g, "bytes_in_flight");
-		json_t *ttl = json_object_get(g, "ttl");
-		json_t *in = json_object_get(g, "inspector");
-
-		if (json_is_object(bif))
-			fprintf(f, "unacknowledged bytes: client %.0f, server %.0f\n",
-				jd(bif, "client"), jd(bif, "server"));
-		if (json_is_object(ttl)) {
-			char cb[16], ca[16], sb[16], sa[16];
-			int changed;
-
-			ttl_text(ttl, "client_before", cb);
-			ttl_text(ttl, "client_after", ca);
-			ttl_text(ttl, "server_before", sb);
-			ttl_text(ttl, "server_after", sa);
-			changed = (strcmp(ca, "-") != 0 && strcmp(cb, ca) != 0) ||
-				  (strcmp(sa, "-") != 0 && strcmp(sb, sa) != 0);
-			fprintf(f, "ttl: client %s -> %s, server %s -> %s%s\n", cb, ca,
-				sb, sa, changed ? "  (changed: a route change?)" : "");
-		}
-		if (json_is_object(in)) {
-			double q = jd(in, "queue_dropped"), u = jd(in, "user_dropped");
-			double e = jd(in, "enobufs"), t = jd(in, "truncated");
-
-			if (q + u + e + t > 0)
-				fprintf(f, "INSPECTOR LOST PACKETS in this gap: queue_dropped %.0f, "
-					"user_dropped %.0f, enobufs %.0f, truncated %.0f: the "
-					"silence may be gapwatchd's own\n", q, u, e, t);
-			else
-				fprintf(f, "inspector: lost no packets in this gap\n");
-		}
-	}
-	{
-		json_t *cl = json_object_get(g, "cluster");
-
-		if (json_is_object(cl))
-			fprintf(f, "cluster: one of %.0f flows whose gaps began together "
-				"(first at %s): one event, look for what happened then\n",
-				jd(cl, "size"), jstr(cl, "first_start") ? jstr(cl, "first_start") : "?");
-	}
-	print_block(f, "conntrack", json_object_get(g, "conntrack"));
-	print_probe(f, json_object_get(g, "probe"));
+	print_counters(f, v.g);
+	print_cluster(f, json_object_get(v.g, FIELD_CLUSTER));
+	print_block(f, "conntrack", json_object_get(v.g, FIELD_CONNTRACK));
+	print_probe(f, json_object_get(v.g, FIELD_PROBE));
 	if (fd.matches > 2)
 		fprintf(f, "\nnote: the id appears in %llu records; the last of each "
 			"type is shown\n", (unsigned long long)fd.matches);

@@ -1,6 +1,6 @@
 /*
- * gapwatch-text.c - the aggregates for a terminal (at most 100 columns),
- * for scripts (one JSON object) and as CSV (one row per gap).
+ * out.c - the aggregates for a terminal (at most 100 columns), for
+ * scripts (one JSON object) and as CSV (one row per gap).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,11 +9,14 @@
 
 #include <jansson.h>
 
-#include "gapwatch.h"
+#include "addr.h"
+#include "gwtime.h"
+#include "out.h"
+#include "prefix.h"
 
 #define BAR_WIDTH	30
 
-char *count_text(uint64_t n, char *buf, size_t len)
+char *out_count(uint64_t n, char *buf, size_t len)
 {
 	char tmp[32];
 	size_t k, d, o = 0;
@@ -65,7 +68,7 @@ static void skipped_line(FILE *f, const struct agg_lines *l)
 	char a[32];
 	int first = 1;
 
-	fprintf(f, "; %s skipped", count_text(skipped, a, sizeof(a)));
+	fprintf(f, "; %s skipped", out_count(skipped, a, sizeof(a)));
 	if (skipped == 0) {
 		fputc('\n', f);
 		return;
@@ -74,7 +77,7 @@ static void skipped_line(FILE *f, const struct agg_lines *l)
 #define PART(n, what) do {						\
 		if (n) {						\
 			fprintf(f, "%s%s %s", first ? "" : ", ",	\
-				count_text(n, a, sizeof(a)), what);		\
+				out_count(n, a, sizeof(a)), what);		\
 			first = 0;					\
 		}							\
 	} while (0)
@@ -118,9 +121,9 @@ static void top_table(FILE *f, const char *title, const struct agg_top *top,
 			 e->cause < r->ncauses ? r->causes[e->cause].name : "-",
 			 pct(e->cause_gaps, e->gaps));
 		gwt_format(e->last_us, 0, t, sizeof(t));
-		fprintf(f, "%-*s %9s", (int)w, key, count_text(e->gaps, a, sizeof(a)));
+		fprintf(f, "%-*s %9s", (int)w, key, out_count(e->gaps, a, sizeof(a)));
 		if (prefixes)
-			fprintf(f, " %9s %9s", count_text(e->clients, d, sizeof(d)),
+			fprintf(f, " %9s %9s", out_count(e->clients, d, sizeof(d)),
 				dur(e->silent_us, a, sizeof(a)));
 		else
 			fprintf(f, " %9s ", dur(e->silent_us, a, sizeof(a)));
@@ -140,23 +143,23 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	int same_day;
 
 	fprintf(f, "gapwatch report: %u file%s, %s lines", info->nfiles,
-		info->nfiles == 1 ? "" : "s", count_text(l->lines, a, sizeof(a)));
+		info->nfiles == 1 ? "" : "s", out_count(l->lines, a, sizeof(a)));
 	if (r->files_failed)
 		fprintf(f, " (%u file%s unreadable)", r->files_failed,
 			r->files_failed == 1 ? "" : "s");
 	skipped_line(f, l);
 	if (info->filter_text && *info->filter_text)
 		fprintf(f, "filter    %s (%s gaps left out)\n", info->filter_text,
-			count_text(r->filtered, a, sizeof(a)));
+			out_count(r->filtered, a, sizeof(a)));
 	gwt_format(r->first_us, 0, t1, sizeof(t1));
 	gwt_format(r->last_us, 0, t2, sizeof(t2));
 	fprintf(f, "window    %s .. %s (%s)\n", t1, t2,
 		r->first_us != GWT_NONE && r->last_us != GWT_NONE ?
 		dur(r->last_us - r->first_us, a, sizeof(a)) : "no data");
 	fprintf(f, "gaps      %s (%s closed, %s still open) in %s flow%s from %s client%s\n",
-		count_text(r->gaps, a, sizeof(a)), count_text(r->closed, b, sizeof(b)),
-		count_text(r->open, c, sizeof(c)), count_text(r->flows, t1, sizeof(t1)),
-		r->flows == 1 ? "" : "s", count_text(r->clients, t2, sizeof(t2)),
+		out_count(r->gaps, a, sizeof(a)), out_count(r->closed, b, sizeof(b)),
+		out_count(r->open, c, sizeof(c)), out_count(r->flows, t1, sizeof(t1)),
+		r->flows == 1 ? "" : "s", out_count(r->clients, t2, sizeof(t2)),
 		r->clients == 1 ? "" : "s");
 	if (r->gaps == 0) {
 		fprintf(f, "no gaps%s\n", r->filtered ? " match the filter" : "");
@@ -166,13 +169,13 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	if (r->nbusiest)
 		fprintf(f, "; busiest minute %s with %s",
 			minute(r->busiest[0].minute_us, t1, sizeof(t1)),
-			count_text(r->busiest[0].gaps, a, sizeof(a)));
+			out_count(r->busiest[0].gaps, a, sizeof(a)));
 	fputc('\n', f);
 	fprintf(f, "duration  median %s, p95 %s, max %s (closed gaps, nearest rank)\n",
 		dur(r->median_us, a, sizeof(a)), dur(r->p95_us, b, sizeof(b)),
 		dur(r->max_us, c, sizeof(c)));
 	if (r->stats.records) {
-		fprintf(f, "daemon    %s flows seen;", count_text((uint64_t)r->stats.flows_created, a, sizeof(a)));
+		fprintf(f, "daemon    %s flows seen;", out_count((uint64_t)r->stats.flows_created, a, sizeof(a)));
 		if (r->stats.queue_dropped + r->stats.user_dropped + r->stats.enobufs == 0)
 			fprintf(f, " inspector lost no packets");
 		else
@@ -188,15 +191,15 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	if (r->lost_packets)
 		fprintf(f, "warning   %s gaps while the inspector lost packets "
 			"(cause inspector_loss): not the network's\n",
-			count_text(r->lost_packets, a, sizeof(a)));
+			out_count(r->lost_packets, a, sizeof(a)));
 	if (r->with_pcap || r->with_conntrack || r->with_probe || r->clusters) {
 		fprintf(f, "evidence  %s with a pcap, %s with conntrack, %s with a probe",
-			count_text(r->with_pcap, a, sizeof(a)),
-			count_text(r->with_conntrack, b, sizeof(b)),
-			count_text(r->with_probe, c, sizeof(c)));
+			out_count(r->with_pcap, a, sizeof(a)),
+			out_count(r->with_conntrack, b, sizeof(b)),
+			out_count(r->with_probe, c, sizeof(c)));
 		if (r->clusters)
 			fprintf(f, "; %s bursts, the largest %" PRId64 " flows",
-				count_text(r->clusters, a, sizeof(a)), r->big_cluster_size);
+				out_count(r->clusters, a, sizeof(a)), r->big_cluster_size);
 		fputc('\n', f);
 	}
 
@@ -206,7 +209,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 		const struct agg_name *n = &r->causes[i];
 
 		fprintf(f, "%-24.24s %10s %8s %5.1f%%", n->name,
-			count_text(n->gaps, a, sizeof(a)), count_text(n->open, b, sizeof(b)),
+			out_count(n->gaps, a, sizeof(a)), out_count(n->open, b, sizeof(b)),
 			pct(n->gaps, r->gaps));
 		if (n->gaps > n->open)
 			fprintf(f, " %10s %10s", dur(n->median_us, a, sizeof(a)),
@@ -224,7 +227,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 		if (n->gaps == 0)
 			continue;
 		fprintf(f, "%-24.24s %10s %5.1f%%", n->name,
-			count_text(n->gaps, a, sizeof(a)), pct(n->gaps, r->gaps));
+			out_count(n->gaps, a, sizeof(a)), pct(n->gaps, r->gaps));
 		if (strcmp(n->name, "reconnected") == 0 && r->reconnects)
 			fprintf(f, "  after median %s, p95 %s",
 				dur(r->reconnect_median_us, a, sizeof(a)),
@@ -251,7 +254,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 			snprintf(label, sizeof(label), "%s - %s",
 				 gwt_format_edge(agg_hist_edges_ms[i - 1], a, sizeof(a)),
 				 gwt_format_edge(agg_hist_edges_ms[i], b, sizeof(b)));
-		fprintf(f, "  %-22s %10s  ", label, count_text(r->hist[i], c, sizeof(c)));
+		fprintf(f, "  %-22s %10s  ", label, out_count(r->hist[i], c, sizeof(c)));
 		bar(f, r->hist[i], max);
 		fputc('\n', f);
 	}
@@ -265,7 +268,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	fprintf(f, "\n%-24s %10s\n", "BUSIEST MINUTES", "GAPS");
 	for (i = 0; i < r->nbusiest; i++) {
 		fprintf(f, "%-24s %10s  ", minute(r->busiest[i].minute_us, t1, sizeof(t1)),
-			count_text(r->busiest[i].gaps, a, sizeof(a)));
+			out_count(r->busiest[i].gaps, a, sizeof(a)));
 		bar(f, r->busiest[i].gaps, r->busiest[0].gaps);
 		fputc('\n', f);
 	}
@@ -443,11 +446,12 @@ void out_csv_header(FILE *f)
 	      "client_retransmits,cluster,pcap\n", f);
 }
 
-void out_csv_row(FILE *f, const struct gw_rec *r, int open)
+void out_csv_row(void *file, const struct gw_rec *r, int open)
 {
+	FILE *f = file;
 	char t[48], pcap[1024];
-	int64_t d = (r->has & HAS_DURATION) ? r->duration_us :
-		    (r->has & HAS_END) ? r->end_us - r->start_us : 0;
+	int64_t d = (r->has & REC_HAS_DURATION) ? r->duration_us :
+		    (r->has & REC_HAS_END) ? r->end_us - r->start_us : 0;
 
 	csv_span(f, &r->id);
 	csv_field(f, open ? "open" : "closed", 0);
@@ -455,13 +459,13 @@ void out_csv_row(FILE *f, const struct gw_rec *r, int open)
 	csv_span(f, &r->client);
 	csv_span(f, &r->server);
 	csv_field(f, gwt_format(r->start_us, 1, t, sizeof(t)), 0);
-	csv_field(f, !open && (r->has & HAS_END) ?
+	csv_field(f, !open && (r->has & REC_HAS_END) ?
 		  gwt_format(r->end_us, 1, t, sizeof(t)) : "", 0);
 	fprintf(f, "%" PRId64 ".%03d,", d / 1000, (int)(d % 1000));
 	csv_span(f, &r->silent);
 	csv_span(f, &r->cause);
 	csv_field(f, open ? "" : r->outcome.p ? span_copy(&r->outcome, t, sizeof(t)) : "", 0);
-	if (!open && (r->has & HAS_RECONNECT))
+	if (!open && (r->has & REC_HAS_RECONNECT))
 		fprintf(f, "%" PRId64 ",%" PRId64 ".%03d,", r->reconnect_port,
 			r->reconnect_delay_us / 1000, (int)(r->reconnect_delay_us % 1000));
 	else

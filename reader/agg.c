@@ -1,6 +1,6 @@
 /*
- * gapwatch-report.c - report files in, aggregates out: which gaps count
- * (filters), and what they add up to.
+ * agg.c - report files in, aggregates out: what the gaps that count add
+ * up to.
  *
  * A gap leaves two records: "gap_open" when it is detected and "gap" when
  * it ends. A gap counts once: by its "gap" record when there is one, and
@@ -14,219 +14,69 @@
  * Memory per gap: a 40-byte point, 16 bytes of closed-id set, 16 of flow
  * set, and a client table entry per distinct client.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* memmem, vasprintf, strptime, timegm, st_mtim */
-#endif
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
-#include "gapwatch.h"
+#include "addr.h"
+#include "agg.h"
+#include "gwtime.h"
+#include "htab.h"
+#include "lines.h"
 
 /* Bad lines named on stderr per file; the rest are only counted. */
 #define WARN_PER_FILE		5
-#define READ_CHUNK		(1u << 20)
 
 const int64_t agg_hist_edges_ms[AGG_HIST_BINS - 1] = {
 	500, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000, 120000, 300000,
 };
 
-/* ---- hashing ---- */
-
-static uint64_t hash_bytes(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t k;
-
-	for (k = 0; k < len; k++) {
-		h ^= p[k];
-		h *= 0x100000001b3ULL;
-	}
-	/* Finalise (murmur3's fmix64): FNV's low bits are weak. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h ? h : 1;	/* 0 marks an empty slot */
-}
-
-/* A set of 64-bit hashes, open addressing, at most half full. */
-struct u64set {
-	uint64_t *slot;
-	size_t cap, n;
+/* The sets: entries of a hash alone. */
+struct hash_entry {
+	uint64_t h;
 };
 
-static int u64set_grow(struct u64set *s)
-{
-	size_t ncap = s->cap ? s->cap * 2 : 1024, k, i;
-	uint64_t *ns = calloc(ncap, sizeof(*ns));
-
-	if (ns == NULL)
-		return -1;
-	for (k = 0; k < s->cap; k++) {
-		if (s->slot[k] == 0)
-			continue;
-		for (i = s->slot[k] & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
-			;
-		ns[i] = s->slot[k];
-	}
-	free(s->slot);
-	s->slot = ns;
-	s->cap = ncap;
-	return 0;
-}
-
-static int u64set_has(const struct u64set *s, uint64_t h)
-{
-	size_t i;
-
-	if (s->cap == 0)
-		return 0;
-	for (i = h & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
-		if (s->slot[i] == h)
-			return 1;
-	return 0;
-}
-
-/* Returns 1 if added, 0 if present, -1 on ENOMEM. */
-static int u64set_add(struct u64set *s, uint64_t h)
-{
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap && u64set_grow(s) < 0)
-		return -1;
-	for (i = h & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
-		if (s->slot[i] == h)
-			return 0;
-	s->slot[i] = h;
-	s->n++;
-	return 1;
-}
-
-/* Clients (or prefixes): gaps and silent time per key. */
-struct keyent {
+/* Clients (or prefixes): gaps and silent time per address. */
+struct addr_entry {
+	uint64_t h;
 	struct in6_addr key;
-	uint32_t gaps;			/* 0: empty slot */
+	uint32_t gaps;
 	uint32_t clients;
 	int64_t silent_us;
 };
 
-struct keytab {
-	struct keyent *slot;
-	size_t cap, n;
-};
-
-static struct keyent *keytab_get(struct keytab *t, const struct in6_addr *k)
-{
-	size_t i, j;
-
-	if ((t->n + 1) * 10 > t->cap * 7) {
-		size_t ncap = t->cap ? t->cap * 2 : 1024;
-		struct keyent *ns = calloc(ncap, sizeof(*ns));
-
-		if (ns == NULL)
-			return NULL;
-		for (j = 0; j < t->cap; j++) {
-			if (t->slot[j].gaps == 0)
-				continue;
-			i = hash_bytes(&t->slot[j].key, 16) & (ncap - 1);
-			while (ns[i].gaps)
-				i = (i + 1) & (ncap - 1);
-			ns[i] = t->slot[j];
-		}
-		free(t->slot);
-		t->slot = ns;
-		t->cap = ncap;
-	}
-	for (i = hash_bytes(k, 16) & (t->cap - 1); t->slot[i].gaps;
-	     i = (i + 1) & (t->cap - 1))
-		if (memcmp(&t->slot[i].key, k, 16) == 0)
-			return &t->slot[i];
-	t->slot[i].key = *k;
-	t->n++;
-	return &t->slot[i];	/* gaps == 0: the caller fills it */
-}
-
-/* gap_opens waiting for their gap record. */
+/* A gap_open waiting for its gap record. */
 struct pending {
-	uint64_t idh;			/* 0: empty; 1: deleted */
+	uint64_t h;			/* of its id */
 	char *line;
 	size_t len;
 };
 
-struct pendtab {
-	struct pending *slot;
-	size_t cap, used;		/* used counts the deleted too */
-};
-
-#define PEND_DELETED	1
-
-static uint64_t id_hash(const struct span *id)
+static int addr_match(const void *entry, const void *key)
 {
-	uint64_t h = hash_bytes(id->p, id->len);
-
-	return h <= PEND_DELETED ? h + 2 : h;
+	return memcmp(&((const struct addr_entry *)entry)->key, key, 16) == 0;
 }
 
-static struct pending *pend_find(struct pendtab *t, uint64_t h)
+/* The entry of address k, added (gaps 0) on first sight; NULL on ENOMEM. */
+static struct addr_entry *addr_get(struct htab *t, const struct in6_addr *k)
 {
-	size_t i;
+	uint64_t h = htab_hash(k, 16);
+	struct addr_entry *e = htab_find(t, h, addr_match, k);
 
-	if (t->cap == 0)
-		return NULL;
-	for (i = h & (t->cap - 1); t->slot[i].idh; i = (i + 1) & (t->cap - 1))
-		if (t->slot[i].idh == h)
-			return &t->slot[i];
-	return NULL;
-}
-
-static int pend_add(struct pendtab *t, uint64_t h, const char *line, size_t len)
-{
-	size_t i, j;
-
-	if ((t->used + 1) * 2 > t->cap) {
-		size_t live = 0, ncap;
-		struct pending *ns;
-
-		for (j = 0; j < t->cap; j++)
-			live += t->slot[j].idh > PEND_DELETED;
-		ncap = t->cap ? t->cap : 256;
-		while ((live + 1) * 4 > ncap)
-			ncap *= 2;
-		ns = calloc(ncap, sizeof(*ns));
-		if (ns == NULL)
-			return -1;
-		for (j = 0; j < t->cap; j++) {
-			if (t->slot[j].idh <= PEND_DELETED)
-				continue;
-			for (i = t->slot[j].idh & (ncap - 1); ns[i].idh;
-			     i = (i + 1) & (ncap - 1))
-				;
-			ns[i] = t->slot[j];
-		}
-		free(t->slot);
-		t->slot = ns;
-		t->cap = ncap;
-		t->used = live;
+	if (e == NULL) {
+		e = htab_insert(t, h);
+		if (e != NULL)
+			e->key = *k;
 	}
-	for (i = h & (t->cap - 1); t->slot[i].idh > PEND_DELETED;
-	     i = (i + 1) & (t->cap - 1))
-		;
-	t->slot[i].line = malloc(len + 1);
-	if (t->slot[i].line == NULL)
-		return -1;
-	memcpy(t->slot[i].line, line, len);
-	t->slot[i].line[len] = '\0';
-	t->slot[i].len = len;
-	if (t->slot[i].idh == 0)
-		t->used++;
-	t->slot[i].idh = h;
-	return 0;
+	return e;
+}
+
+/* Adds h to a set: 1 if added, 0 if there already, -1 on ENOMEM. */
+static int set_add(struct htab *t, uint64_t h)
+{
+	if (htab_find(t, h, NULL, NULL) != NULL)
+		return 0;
+	return htab_insert(t, h) != NULL ? 1 : -1;
 }
 
 /* The longest gaps kept for the HTML table: a min-heap on duration. */
@@ -238,19 +88,19 @@ struct kept {
 
 struct agg {
 	struct gw_filter f;
-	unsigned int flags;
 	unsigned int keep;
-	FILE *out;
+	agg_gap_fn on_gap;
+	void *on_gap_ctx;
 	int jansson;			/* parse with json_loadb (measuring) */
 	struct agg_result r;
 	size_t points_cap;
 	int64_t *delays;		/* reconnect delays */
 	size_t ndelays, delays_cap;
-	struct u64set closed;		/* ids of "gap" records */
-	struct u64set flows;
-	struct u64set clusters;
-	struct keytab clients;
-	struct pendtab pending;
+	struct htab closed;		/* ids of "gap" records */
+	struct htab flows;
+	struct htab clusters;
+	struct htab clients;		/* struct addr_entry */
+	struct htab pending;		/* struct pending */
 	struct kept *kept;
 	size_t nkept;
 	char **longest;			/* agg_finish: kept lines, longest first */
@@ -264,197 +114,6 @@ struct agg {
 	const char *file;
 	unsigned int warned;
 };
-
-void filter_init(struct gw_filter *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->since_us = GWT_NONE;
-	f->until_us = GWT_NONE;
-}
-
-void filter_free(struct gw_filter *f)
-{
-	unsigned int k;
-
-	if (f == NULL)
-		return;
-	for (k = 0; k < f->ncauses; k++)
-		free(f->causes[k]);
-	f->ncauses = 0;
-}
-
-/* Calls item() for each comma-separated item of arg. */
-static int each_item(const char *arg, int (*item)(struct gw_filter *, const char *),
-		     struct gw_filter *f, char *err, size_t errlen,
-		     const char *what)
-{
-	char buf[256], *tok, *save = NULL;
-
-	if (strlen(arg) >= sizeof(buf)) {
-		snprintf(err, errlen, "%s list is too long", what);
-		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (item(f, tok) < 0) {
-			snprintf(err, errlen, "'%s' is not a %s%s", tok, what,
-				 f->ncauses >= FILTER_MAX_LIST ||
-				 f->nports >= FILTER_MAX_LIST ||
-				 f->nclients >= FILTER_MAX_LIST ?
-				 " (or too many items)" : "");
-			return -1;
-		}
-	}
-	if (strspn(arg, ",") == strlen(arg)) {
-		snprintf(err, errlen, "empty %s list", what);
-		return -1;
-	}
-	return 0;
-}
-
-static int cause_item(struct gw_filter *f, const char *s)
-{
-	size_t k;
-
-	if (f->ncauses >= FILTER_MAX_LIST || *s == '\0')
-		return -1;
-	for (k = 0; s[k]; k++)
-		if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') ||
-		      s[k] == '_'))
-			return -1;
-	f->causes[f->ncauses] = strdup(s);
-	if (f->causes[f->ncauses] == NULL)
-		return -1;
-	f->ncauses++;
-	return 0;
-}
-
-static int port_item(struct gw_filter *f, const char *s)
-{
-	char *end;
-	unsigned long p;
-
-	if (f->nports >= FILTER_MAX_LIST || *s < '0' || *s > '9')
-		return -1;
-	p = strtoul(s, &end, 10);
-	if (*end != '\0' || p == 0 || p > 65535)
-		return -1;
-	f->ports[f->nports++] = (uint16_t)p;
-	return 0;
-}
-
-static int client_item(struct gw_filter *f, const char *s)
-{
-	if (f->nclients >= FILTER_MAX_LIST)
-		return -1;
-	if (filter_parse_prefix(s, &f->clients[f->nclients]) < 0)
-		return -1;
-	f->nclients++;
-	return 0;
-}
-
-int filter_add_cause(struct gw_filter *f, const char *arg, char *err, size_t errlen)
-{
-	return each_item(arg, cause_item, f, err, errlen, "cause name");
-}
-
-int filter_add_port(struct gw_filter *f, const char *arg, char *err, size_t errlen)
-{
-	return each_item(arg, port_item, f, err, errlen, "port (1-65535)");
-}
-
-int filter_add_client(struct gw_filter *f, const char *arg, char *err, size_t errlen)
-{
-	return each_item(arg, client_item, f, err, errlen, "client address or prefix");
-}
-
-static void mask(struct in6_addr *a, unsigned int len)
-{
-	unsigned int k;
-
-	for (k = 0; k < 16; k++) {
-		if (len >= 8 * (k + 1))
-			continue;
-		if (len <= 8 * k)
-			a->s6_addr[k] = 0;
-		else
-			a->s6_addr[k] &= (uint8_t)(0xff << (8 - (len - 8 * k)));
-	}
-}
-
-int filter_parse_prefix(const char *s, struct gw_prefix *p)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long len;
-	int v4;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(&p->addr, 0, sizeof(p->addr));
-	if (inet_pton(AF_INET, buf, &p->addr.s6_addr[12]) == 1) {
-		p->addr.s6_addr[10] = 0xff;
-		p->addr.s6_addr[11] = 0xff;
-		v4 = 1;
-	} else if (inet_pton(AF_INET6, buf, &p->addr) == 1) {
-		v4 = 0;
-	} else {
-		return -1;
-	}
-	len = v4 ? 32 : 128;
-	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9')
-			return -1;
-		len = strtoul(slash + 1, &end, 10);
-		if (*end != '\0' || len > (v4 ? 32u : 128u))
-			return -1;
-	}
-	p->len = (unsigned int)len + (v4 ? 96 : 0);
-	mask(&p->addr, p->len);
-	return 0;
-}
-
-int prefix_match(const struct gw_prefix *p, const struct in6_addr *a)
-{
-	unsigned int full = p->len / 8, rest = p->len % 8;
-
-	if (memcmp(&p->addr, a, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((a->s6_addr[full] ^ p->addr.s6_addr[full]) &
-		(uint8_t)(0xff << (8 - rest))) == 0;
-}
-
-static int is_v4(const struct in6_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(a, pfx, 12) == 0;
-}
-
-void prefix_group(const struct in6_addr *a, struct gw_prefix *p)
-{
-	p->addr = *a;
-	p->len = is_v4(a) ? 96 + 24 : 48;
-	mask(&p->addr, p->len);
-}
-
-char *prefix_format(const struct gw_prefix *p, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-	int v4 = is_v4(&p->addr) && p->len >= 96;
-
-	addr_format(&p->addr, a, sizeof(a));
-	if (p->len == 128)
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, "%s/%u", a, v4 ? p->len - 96 : p->len);
-	return buf;
-}
 
 /* ---- aggregation ---- */
 
@@ -473,17 +132,24 @@ int64_t agg_percentile(const int64_t *v, size_t n, unsigned int p)
 	return v[rank - 1];
 }
 
-struct agg *agg_new(const struct gw_filter *f, unsigned int flags,
-		    unsigned int keep, FILE *out)
+struct agg *agg_new(const struct gw_filter *f, unsigned int keep,
+		    agg_gap_fn on_gap, void *ctx)
 {
 	struct agg *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
 		return NULL;
 	a->f = *f;
-	a->flags = flags;
-	a->keep = flags & AGG_KEEP_LONGEST ? keep : 0;
-	a->out = out;
+	a->keep = keep;
+	a->on_gap = on_gap;
+	a->on_gap_ctx = ctx;
+	/* The sets double as they fill; the waiting gap_opens come and go,
+	 * their table keeps more room. */
+	htab_init(&a->closed, sizeof(struct hash_entry), 1024, 2);
+	htab_init(&a->flows, sizeof(struct hash_entry), 1024, 2);
+	htab_init(&a->clusters, sizeof(struct hash_entry), 1024, 2);
+	htab_init(&a->clients, sizeof(struct addr_entry), 1024, 2);
+	htab_init(&a->pending, sizeof(struct pending), 256, 4);
 	a->jansson = getenv("GAPWATCH_PARSER") != NULL &&
 		     strcmp(getenv("GAPWATCH_PARSER"), "jansson") == 0;
 	a->r.first_us = a->r.last_us = GWT_NONE;
@@ -510,6 +176,7 @@ struct agg *agg_new(const struct gw_filter *f, unsigned int flags,
 
 void agg_free(struct agg *a)
 {
+	struct pending *p;
 	size_t k;
 
 	if (a == NULL)
@@ -521,21 +188,21 @@ void agg_free(struct agg *a)
 	}
 	for (k = 0; k < a->r.noutcomes; k++)
 		free(a->r.outcomes[k].name);
-	for (k = 0; k < a->pending.cap; k++)
-		if (a->pending.slot[k].idh > PEND_DELETED)
-			free(a->pending.slot[k].line);
+	k = 0;
+	while ((p = htab_next(&a->pending, &k)) != NULL)
+		free(p->line);
 	for (k = 0; k < a->nkept; k++)
 		free(a->kept[k].line);
-	free(a->pending.slot);
+	htab_free(&a->pending);
 	free(a->kept);
 	free(a->longest);
 	free(a->r.points);
 	free(a->r.big_cluster_id);
 	free(a->delays);
-	free(a->closed.slot);
-	free(a->flows.slot);
-	free(a->clusters.slot);
-	free(a->clients.slot);
+	htab_free(&a->closed);
+	htab_free(&a->flows);
+	htab_free(&a->clusters);
+	htab_free(&a->clients);
 	free(a);
 }
 
@@ -580,6 +247,18 @@ static unsigned int intern(struct agg_name *names, unsigned int *n,
 	return (*n)++;
 }
 
+/* A line kept past its reading, NUL-terminated; NULL on ENOMEM. */
+static char *line_dup(const char *line, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy != NULL) {
+		memcpy(copy, line, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
 static void kept_sift_down(struct kept *h, size_t n, size_t i)
 {
 	for (;;) {
@@ -607,13 +286,11 @@ static void keep_line(struct agg *a, int64_t dur, int64_t start,
 
 	if (a->nkept == a->keep && dur <= a->kept[0].dur_us)
 		return;
-	copy = malloc(len + 1);
+	copy = line_dup(line, len);
 	if (copy == NULL) {
 		a->oom = 1;
 		return;
 	}
-	memcpy(copy, line, len);
-	copy[len] = '\0';
 	if (a->nkept < a->keep) {
 		/* sift up */
 		i = a->nkept++;
@@ -632,6 +309,24 @@ static void keep_line(struct agg *a, int64_t dur, int64_t start,
 	kept_sift_down(a->kept, a->nkept, 0);
 }
 
+/* Keeps a gap_open's line until its gap record comes (or agg_finish). */
+static int pend_add(struct htab *t, uint64_t h, const char *line, size_t len)
+{
+	char *copy = line_dup(line, len);
+	struct pending *p;
+
+	if (copy == NULL)
+		return -1;
+	p = htab_insert(t, h);
+	if (p == NULL) {
+		free(copy);
+		return -1;
+	}
+	p->line = copy;
+	p->len = len;
+	return 0;
+}
+
 static void seen_time(struct agg *a, int64_t t)
 {
 	if (t == GWT_NONE)
@@ -642,66 +337,34 @@ static void seen_time(struct agg *a, int64_t t)
 		a->r.data_last_us = t;
 }
 
-static int selected(const struct agg *a, const struct gw_rec *r,
-		    const struct gap_point *pt)
-{
-	unsigned int k;
-
-	if (a->f.since_us != GWT_NONE && pt->start_us < a->f.since_us)
-		return 0;
-	if (a->f.until_us != GWT_NONE && pt->start_us >= a->f.until_us)
-		return 0;
-	if (pt->dur_us < a->f.min_dur_us)
-		return 0;
-	if (a->f.ncauses) {
-		for (k = 0; k < a->f.ncauses; k++)
-			if (span_eq(&r->cause, a->f.causes[k]))
-				break;
-		if (k == a->f.ncauses)
-			return 0;
-	}
-	if (a->f.nports) {
-		for (k = 0; k < a->f.nports; k++)
-			if (a->f.ports[k] == pt->server_port)
-				break;
-		if (k == a->f.nports)
-			return 0;
-	}
-	if (a->f.nclients) {
-		for (k = 0; k < a->f.nclients; k++)
-			if (prefix_match(&a->f.clients[k], &pt->client))
-				break;
-		if (k == a->f.nclients)
-			return 0;
-	}
-	return 1;
-}
-
 /* One gap that counts (closed, or open for good): filter and add. */
 static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		    const char *line, size_t len)
 {
 	struct gap_point pt;
-	struct keyent *ke;
+	struct filter_gap fg;
+	struct addr_entry *ke;
 	unsigned int c;
 	uint64_t fh;
 
 	memset(&pt, 0, sizeof(pt));
 	pt.start_us = r->start_us;
-	if (r->has & HAS_DURATION)
+	if (r->has & REC_HAS_DURATION)
 		pt.dur_us = r->duration_us;
-	else if (r->has & HAS_END)
+	else if (r->has & REC_HAS_END)
 		pt.dur_us = r->end_us - r->start_us;
 	if (pt.dur_us < 0)
 		pt.dur_us = 0;
 	pt.open = (uint8_t)open;
 	/* An endpoint that does not parse counts as "::", port 0. */
-	if (scan_endpoint(&r->client, &pt.client, &(uint16_t){ 0 }) < 0)
+	if (rec_endpoint(&r->client, &pt.client, &(uint16_t){ 0 }) < 0)
 		memset(&pt.client, 0, sizeof(pt.client));
-	if (scan_endpoint(&r->server, &(struct in6_addr){ { { 0 } } },
+	if (rec_endpoint(&r->server, &(struct in6_addr){ { { 0 } } },
 			  &pt.server_port) < 0)
 		pt.server_port = 0;
-	if (!selected(a, r, &pt)) {
+	fg = (struct filter_gap){ pt.start_us, pt.dur_us, &r->cause,
+				  pt.server_port, &pt.client };
+	if (!filter_match(&a->f, &fg)) {
 		a->r.filtered++;
 		return;
 	}
@@ -739,20 +402,20 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 	else
 		a->r.closed++;
 
-	ke = keytab_get(&a->clients, &pt.client);
+	ke = addr_get(&a->clients, &pt.client);
 	if (ke == NULL) {
 		a->oom = 1;
 	} else {
 		ke->gaps++;
 		ke->silent_us += pt.dur_us;
 	}
-	fh = hash_bytes(r->client.p, r->client.len) ^
-	     hash_bytes(r->server.p, r->server.len) * 31 ^
-	     hash_bytes(r->proto.p, r->proto.len) * 7;
-	if (u64set_add(&a->flows, fh ? fh : 1) < 0)
+	fh = htab_hash(r->client.p, r->client.len) ^
+	     htab_hash(r->server.p, r->server.len) * 31 ^
+	     htab_hash(r->proto.p, r->proto.len) * 7;
+	if (set_add(&a->flows, fh > HTAB_DELETED ? fh : fh + 2) < 0)
 		a->oom = 1;
 
-	if (!open && (r->has & HAS_RECONNECT)) {
+	if (!open && (r->has & REC_HAS_RECONNECT)) {
 		if (a->ndelays == a->delays_cap) {
 			size_t ncap = a->delays_cap ? a->delays_cap * 2 : 1024;
 			int64_t *nd = realloc(a->delays, ncap * sizeof(*nd));
@@ -766,17 +429,17 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		}
 		a->delays[a->ndelays++] = r->reconnect_delay_us;
 	}
-	if (r->has & HAS_PCAP)
+	if (r->has & REC_HAS_PCAP)
 		a->r.with_pcap++;
-	if (r->has & HAS_CONNTRACK)
+	if (r->has & REC_HAS_CONNTRACK)
 		a->r.with_conntrack++;
-	if (r->has & HAS_PROBE)
+	if (r->has & REC_HAS_PROBE)
 		a->r.with_probe++;
 	if (r->lost_packets)
 		a->r.lost_packets++;
-	if ((r->has & HAS_CLUSTER) && r->cluster_id.p != NULL) {
-		if (u64set_add(&a->clusters,
-			       hash_bytes(r->cluster_id.p, r->cluster_id.len)) < 0)
+	if ((r->has & REC_HAS_CLUSTER) && r->cluster_id.p != NULL) {
+		if (set_add(&a->clusters,
+			    htab_hash(r->cluster_id.p, r->cluster_id.len)) < 0)
 			a->oom = 1;
 		if (r->cluster_size > a->r.big_cluster_size) {
 			free(a->r.big_cluster_id);
@@ -788,8 +451,8 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 	}
 	if (a->keep)
 		keep_line(a, pt.dur_us, pt.start_us, line, len);
-	if ((a->flags & AGG_CSV) && a->out != NULL)
-		out_csv_row(a->out, r, open);
+	if (a->on_gap != NULL)
+		a->on_gap(a->on_gap_ctx, r, open);
 }
 
 /* ---- stats records: counters since the daemon started ---- */
@@ -830,19 +493,19 @@ static void add_stats(struct agg *a, const struct gw_rec *r)
 	int64_t v[5];
 
 	a->r.lines.stats++;
-	if (!(r->has & HAS_TIME))
+	if (!(r->has & REC_HAS_TIME))
 		return;
 	seen_time(a, r->time_us);
 	if (a->f.until_us != GWT_NONE && r->time_us > a->f.until_us)
 		return;
 	stats_values(r, v);
-	if (!a->seg_open || ((r->has & HAS_UPTIME) && r->uptime_s < a->seg_uptime)) {
+	if (!a->seg_open || ((r->has & REC_HAS_UPTIME) && r->uptime_s < a->seg_uptime)) {
 		stats_close_segment(a);
 		memset(a->seg_before, 0, sizeof(a->seg_before));
 		memset(a->seg_last, 0, sizeof(a->seg_last));
 		a->seg_open = 1;
 	}
-	a->seg_uptime = (r->has & HAS_UPTIME) ? r->uptime_s : a->seg_uptime;
+	a->seg_uptime = (r->has & REC_HAS_UPTIME) ? r->uptime_s : a->seg_uptime;
 	if (a->f.since_us != GWT_NONE && r->time_us < a->f.since_us) {
 		memcpy(a->seg_before, v, sizeof(v));
 		memcpy(a->seg_last, v, sizeof(v));
@@ -867,7 +530,7 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 	      const char *where)
 {
 	struct gw_rec r;
-	enum scan_result res;
+	enum rec_result res;
 	struct pending *p;
 	void *keep = NULL;
 	uint64_t h;
@@ -882,14 +545,14 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 		return;
 	}
 	if (a->jansson)
-		res = scan_record_jansson(line, len, &r, &keep);
+		res = rec_scan_jansson(line, len, &r, &keep);
 	else
-		res = scan_record(line, len, &r);
-	if (res != SCAN_OK) {
+		res = rec_scan(line, len, &r);
+	if (res != REC_OK) {
 		if (last) {
 			a->r.lines.truncated++;
 			warn_line(a, where, "incomplete last line (still being written?)");
-		} else if (res == SCAN_NOT_JSON) {
+		} else if (res == REC_NOT_JSON) {
 			a->r.lines.not_json++;
 			warn_line(a, where, "not JSON");
 		} else {
@@ -910,31 +573,32 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 	case REC_GAP_OPEN:
 		break;
 	}
-	if (!(r.has & HAS_ID) || r.id.len == 0 || !(r.has & HAS_START) ||
-	    !(r.has & (HAS_DURATION | HAS_END))) {
+	if (!(r.has & REC_HAS_ID) || r.id.len == 0 || !(r.has & REC_HAS_START) ||
+	    !(r.has & (REC_HAS_DURATION | REC_HAS_END))) {
 		a->r.lines.bad_record++;
-		warn_line(a, where, !(r.has & HAS_ID) || r.id.len == 0 ?
-			  "gap record without an id" : !(r.has & HAS_START) ?
+		warn_line(a, where, !(r.has & REC_HAS_ID) || r.id.len == 0 ?
+			  "gap record without an id" : !(r.has & REC_HAS_START) ?
 			  "gap record without a valid start" :
 			  "gap record without duration_ms or end");
 		goto out;
 	}
 	seen_time(a, r.start_us);
-	seen_time(a, (r.has & HAS_END) ? r.end_us : GWT_NONE);
-	seen_time(a, (r.has & HAS_DETECTED) ? r.detected_us : GWT_NONE);
-	h = id_hash(&r.id);
+	seen_time(a, (r.has & REC_HAS_END) ? r.end_us : GWT_NONE);
+	seen_time(a, (r.has & REC_HAS_DETECTED) ? r.detected_us : GWT_NONE);
+	h = htab_hash(r.id.p, r.id.len);
 	if (r.type == REC_GAP_OPEN) {
 		a->r.lines.gap_open++;
 		/* Its gap was seen already (files given newest first), or
 		 * the same gap_open twice (a file given twice). */
-		if (u64set_has(&a->closed, h) || pend_find(&a->pending, h))
+		if (htab_find(&a->closed, h, NULL, NULL) ||
+		    htab_find(&a->pending, h, NULL, NULL))
 			goto out;
 		if (pend_add(&a->pending, h, line, len) < 0)
 			a->oom = 1;
 		goto out;
 	}
 	a->r.lines.gap++;
-	switch (u64set_add(&a->closed, h)) {
+	switch (set_add(&a->closed, h)) {
 	case 0:
 		a->r.lines.duplicate++;
 		goto out;
@@ -942,100 +606,14 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 		a->oom = 1;
 		break;
 	}
-	p = pend_find(&a->pending, h);
+	p = htab_find(&a->pending, h, NULL, NULL);
 	if (p != NULL) {
 		free(p->line);
-		p->line = NULL;
-		p->idh = PEND_DELETED;
+		htab_delete(&a->pending, p);
 	}
 	add_gap(a, &r, 0, line, len);
 out:
-	if (keep)
-		scan_release(keep);
-}
-
-int lines_read(const char *path, lines_fn fn, void *ctx, char *err, size_t errlen)
-{
-	char *buf, *nbuf;
-	size_t cap = 2 * READ_CHUNK, fill = 0, start, k;
-	uint64_t lineno = 0;
-	int n, skipping = 0, errnum, rc = 0;
-	const char *msg;
-	gzFile gz;
-
-	errno = 0;
-	/* gzopen reads a file that is not gzip'd as it is. */
-	gz = gzopen(path, "rb");
-	if (gz == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 errno ? strerror(errno) : "out of memory");
-		return -1;
-	}
-	gzbuffer(gz, 256 * 1024);
-	buf = malloc(cap);
-	if (buf == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		gzclose(gz);
-		return -1;
-	}
-	for (;;) {
-		if (cap - fill < READ_CHUNK) {
-			nbuf = realloc(buf, cap * 2);
-			if (nbuf == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				rc = -1;
-				break;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = gzread(gz, buf + fill, (unsigned int)(cap - fill));
-		if (n < 0) {
-			msg = gzerror(gz, &errnum);
-			snprintf(err, errlen, "%s: read error after line %llu: %s",
-				 path, (unsigned long long)lineno,
-				 errnum == Z_ERRNO ? strerror(errno) : msg);
-			rc = -1;
-			break;
-		}
-		if (n == 0) {
-			/* The end: a last line without its newline. */
-			if (fill > 0 && !skipping)
-				fn(ctx, buf, fill, LINE_LAST, ++lineno);
-			break;
-		}
-		fill += (size_t)n;
-		start = 0;
-		for (;;) {
-			char *nl = memchr(buf + start, '\n', fill - start);
-
-			if (nl == NULL)
-				break;
-			k = (size_t)(nl - buf);
-			lineno++;
-			if (skipping)
-				skipping = 0;
-			else
-				fn(ctx, buf + start, k - start, 0, lineno);
-			start = k + 1;
-		}
-		memmove(buf, buf + start, fill - start);
-		fill -= start;
-		if (fill > AGG_MAX_LINE) {
-			/* One line longer than any record: dropped up to its
-			 * newline, told once. */
-			if (!skipping)
-				fn(ctx, NULL, 0, LINE_TOO_LONG, lineno + 1);
-			skipping = 1;
-			fill = 0;
-		}
-	}
-	free(buf);
-	if (gzclose(gz) != Z_OK && rc == 0) {
-		snprintf(err, errlen, "%s: cannot close: %s", path, strerror(errno));
-		rc = -1;
-	}
-	return rc;
+	rec_release(keep);
 }
 
 static void agg_file_line(void *ctx, const char *line, size_t len,
@@ -1170,22 +748,18 @@ static void sort_names(struct agg_name *names, unsigned int n, unsigned int fixe
 
 static void finish_pending(struct agg *a)
 {
+	struct pending *p;
 	struct gw_rec r;
 	void *keep = NULL;
-	size_t k;
+	size_t k = 0;
 
-	for (k = 0; k < a->pending.cap; k++) {
-		struct pending *p = &a->pending.slot[k];
-
-		if (p->idh <= PEND_DELETED)
+	while ((p = htab_next(&a->pending, &k)) != NULL) {
+		if (htab_find(&a->closed, p->h, NULL, NULL))
 			continue;
-		if (u64set_has(&a->closed, p->idh))
-			continue;
-		if ((a->jansson ? scan_record_jansson(p->line, p->len, &r, &keep) :
-		     scan_record(p->line, p->len, &r)) == SCAN_OK)
+		if ((a->jansson ? rec_scan_jansson(p->line, p->len, &r, &keep) :
+		     rec_scan(p->line, p->len, &r)) == REC_OK)
 			add_gap(a, &r, 1, p->line, p->len);
-		if (keep)
-			scan_release(keep);
+		rec_release(keep);
 		keep = NULL;
 	}
 }
@@ -1246,18 +820,16 @@ out:
 static void finish_tops(struct agg *a)
 {
 	struct agg_result *r = &a->r;
-	struct keytab pfx = { NULL, 0, 0 };
+	struct htab pfx;
+	struct addr_entry *ke, *pe;
 	struct agg_top e;
 	struct gw_prefix g;
 	uint64_t (*cc)[AGG_MAX_NAMES];
 	unsigned int t, c;
-	size_t k;
+	size_t k = 0;
 
-	for (k = 0; k < a->clients.cap; k++) {
-		struct keyent *ke = &a->clients.slot[k], *pe;
-
-		if (ke->gaps == 0)
-			continue;
+	htab_init(&pfx, sizeof(struct addr_entry), 1024, 2);
+	while ((ke = htab_next(&a->clients, &k)) != NULL) {
 		memset(&e, 0, sizeof(e));
 		e.key.addr = ke->key;
 		e.key.len = 128;
@@ -1266,7 +838,7 @@ static void finish_tops(struct agg *a)
 		e.silent_us = ke->silent_us;
 		top_offer(r->top_clients, &r->ntop_clients, &e);
 		prefix_group(&ke->key, &g);
-		pe = keytab_get(&pfx, &g.addr);
+		pe = addr_get(&pfx, &g.addr);
 		if (pe == NULL) {
 			a->oom = 1;
 			break;
@@ -1275,21 +847,17 @@ static void finish_tops(struct agg *a)
 		pe->clients++;
 		pe->silent_us += ke->silent_us;
 	}
-	for (k = 0; k < pfx.cap; k++) {
-		struct keyent *pe = &pfx.slot[k];
-
-		if (pe->gaps == 0)
-			continue;
+	k = 0;
+	while ((pe = htab_next(&pfx, &k)) != NULL) {
 		memset(&e, 0, sizeof(e));
-		e.key.addr = pe->key;
-		e.key.len = is_v4(&pe->key) ? 96 + 24 : 48;
+		prefix_group(&pe->key, &e.key);	/* pe->key is one already */
 		e.gaps = pe->gaps;
 		e.clients = pe->clients;
 		e.silent_us = pe->silent_us;
 		top_offer(r->top_prefixes, &r->ntop_prefixes, &e);
 	}
-	free(pfx.slot);
-	r->clients = a->clients.n;
+	htab_free(&pfx);
+	r->clients = a->clients.live;
 
 	/* The commonest cause and the latest gap of each top entry. */
 	cc = calloc(2 * AGG_TOP, sizeof(*cc));
@@ -1375,8 +943,8 @@ const struct agg_result *agg_finish(struct agg *a, int64_t now_us)
 	a->finished = 1;
 	stats_close_segment(a);
 	finish_pending(a);
-	r->flows = a->flows.n;
-	r->clusters = a->clusters.n;
+	r->flows = a->flows.live;
+	r->clusters = a->clusters.live;
 
 	sort_names(r->causes, r->ncauses, 0, cmap);
 	sort_names(r->outcomes, r->noutcomes, 1, omap);
