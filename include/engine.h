@@ -138,7 +138,6 @@ void engine_finish(struct engine *e, const struct gw_time *now);
 
 /* engine_counters - the EC_* counters, indexed by enum engine_counter. */
 const uint64_t *engine_counters(const struct engine *e);
-const char *engine_counter_name(enum engine_counter c);
 uint32_t engine_flow_count(const struct engine *e);
 uint32_t engine_open_gaps(const struct engine *e);
 

@@ -1,7 +1,7 @@
 /*
  * test_replay.c - the capture source (src/replay.c).
  *
- * The packets of test_gap's reference story (a client lost at 4.6 s, the
+ * The packets of test_engine's reference story (a client lost at 4.6 s, the
  * server retransmitting, a reconnect from port 40001 at 8 s) are written
  * to small capture files with libpcap, in several link-layer framings.
  * Replaying a file must tell exactly what the engine tells when it is
@@ -97,7 +97,7 @@ static void add(struct ev *ev, int *n, uint64_t ms, enum kind k)
 	(*n)++;
 }
 
-/* test_gap's scenario_lost_client plus the reconnect at 8000 ms. */
+/* test_engine's scenario_lost_client plus the reconnect at 8000 ms. */
 static void make_trace(struct trace *t, int family)
 {
 	struct ev ev[MAXPKT];

@@ -1,5 +1,5 @@
 /*
- * gap.c - the engine: flow liveness, heartbeat learning, gaps and their
+ * engine.c - the engine: flow liveness, heartbeat learning, gaps and their
  * outcomes.
  *
  * Liveness is measured on new data, not on packets: a heartbeat is data,
@@ -61,32 +61,6 @@ struct engine {
 	uint64_t counters[EC_MAX];
 	struct ev_recorder rec;		/* the packets of every gap */
 };
-
-static const char *const counter_names[EC_MAX] = {
-	[EC_PACKETS] = "packets",
-	[EC_BYTES] = "bytes",
-	[EC_PARSE_TRUNCATED] = "parse_truncated",
-	[EC_PARSE_MALFORMED] = "parse_malformed",
-	[EC_PARSE_NOT_TCP_UDP] = "parse_not_tcp_udp",
-	[EC_PARSE_FRAGMENT] = "parse_fragment",
-	[EC_PARSE_EXT_LIMIT] = "parse_ext_limit",
-	[EC_UNMATCHED] = "unmatched",
-	[EC_FLOWS_CREATED] = "flows_created",
-	[EC_FLOWS_EXPIRED] = "flows_expired",
-	[EC_FLOWS_EVICTED] = "flows_evicted",
-	[EC_GAPS_OPENED] = "gaps_opened",
-	[EC_GAPS_CLOSED] = "gaps_closed",
-	[EC_RECONNECTS] = "reconnects",
-	[EC_RETRANSMITS] = "retransmits",
-	[EC_INVALID] = "invalid",
-	[EC_EVIDENCE_LOST] = "evidence_lost",
-	[EC_TIMERS_FIRED] = "timers_fired",
-};
-
-const char *engine_counter_name(enum engine_counter c)
-{
-	return counter_names[c];
-}
 
 const uint64_t *engine_counters(const struct engine *e)
 {
