@@ -45,6 +45,21 @@ static inline void wire_put32(uint8_t *p, uint32_t v)
 }
 
 /*
+ * wire_hex_digit - the value of the hex digit c (either case), or -1: for
+ * bytes written as text (--probe-udp-payload, JSON's \u escapes).
+ */
+static inline int wire_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
  * wire_sum - sum adds the len bytes at buf as big-endian 16-bit words (an
  * odd last byte padded with zero), RFC 1071. Returns the sum unfolded,
  * for wire_checksum() or further wire_sum() calls. len must stay below

@@ -15,23 +15,13 @@
 #include <string.h>
 
 #include "span.h"
+#include "wire.h"
 
 void span_ws(struct span_cursor *c)
 {
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' ||
 				 *c->p == '\r' || *c->p == '\n'))
 		c->p++;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* c->p at the opening quote; out (may be NULL) gets the contents. */
@@ -57,9 +47,10 @@ int span_string(struct span_cursor *c, struct span *out)
 			q = bs + 2;
 			break;
 		case 'u':
-			if (c->end - bs < 6 || hexval(bs[2]) < 0 ||
-			    hexval(bs[3]) < 0 || hexval(bs[4]) < 0 ||
-			    hexval(bs[5]) < 0)
+			if (c->end - bs < 6 || wire_hex_digit(bs[2]) < 0 ||
+			    wire_hex_digit(bs[3]) < 0 ||
+			    wire_hex_digit(bs[4]) < 0 ||
+			    wire_hex_digit(bs[5]) < 0)
 				return -1;
 			q = bs + 6;
 			break;
@@ -333,8 +324,9 @@ static size_t utf8_put(char *dst, size_t room, unsigned long cp)
 
 static unsigned long hex4(const char *p)
 {
-	return (unsigned long)(hexval(p[0]) << 12 | hexval(p[1]) << 8 |
-			       hexval(p[2]) << 4 | hexval(p[3]));
+	return (unsigned long)(wire_hex_digit(p[0]) << 12 |
+			       wire_hex_digit(p[1]) << 8 |
+			       wire_hex_digit(p[2]) << 4 | wire_hex_digit(p[3]));
 }
 
 char *span_copy(const struct span *s, char *buf, size_t len)

@@ -6,16 +6,12 @@
 #include <pcap/dlt.h>
 
 #include "linktype.h"
+#include "wire.h"
 
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd
 #define ETHERTYPE_VLAN	0x8100
 #define ETHERTYPE_QINQ	0x88a8
-
-static unsigned int be16(const uint8_t *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
 
 static int ip_by_ethertype(unsigned int type, int offset)
 {
@@ -42,12 +38,12 @@ int linktype_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
 		if (caplen < 14)
 			return -1;
 		off = 12;
-		type = be16(frame + off);
+		type = wire_get16(frame + off);
 		/* Up to two VLAN tags (802.1Q, QinQ). */
 		while ((type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
 		       off < 20 && caplen >= off + 6) {
 			off += 4;
-			type = be16(frame + off);
+			type = wire_get16(frame + off);
 		}
 		return ip_by_ethertype(type, (int)off + 2);
 	case DLT_RAW:
@@ -57,11 +53,11 @@ int linktype_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
 	case DLT_LINUX_SLL:
 		if (caplen < 16)
 			return -1;
-		return ip_by_ethertype(be16(frame + 14), 16);
+		return ip_by_ethertype(wire_get16(frame + 14), 16);
 	case DLT_LINUX_SLL2:
 		if (caplen < 20)
 			return -1;
-		return ip_by_ethertype(be16(frame), 20);
+		return ip_by_ethertype(wire_get16(frame), 20);
 	case DLT_NULL:
 	case DLT_LOOP:
 		/* The family is in host or network order depending on the

@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "packet.h"
+#include "wire.h"
 
 #define IP4_HDRLEN	20
 #define IP4_MF		0x2000
@@ -55,17 +56,6 @@ static const char *const result_names[PARSE_RESULT_MAX] = {
 	[PARSE_EXT_LIMIT]	= "ext_limit",
 };
 
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
@@ -91,13 +81,13 @@ static enum parse_result parse_tcp(const uint8_t *th, size_t avail,
 	if (hl > avail)
 		return PARSE_TRUNCATED;
 
-	pkt->sport = get16(th);
-	pkt->dport = get16(th + 2);
-	pkt->seq = get32(th + 4);
-	pkt->ack = get32(th + 8);
+	pkt->sport = wire_get16(th);
+	pkt->dport = wire_get16(th + 2);
+	pkt->seq = wire_get32(th + 4);
+	pkt->ack = wire_get32(th + 8);
 	/* The whole byte: ECE and CWR have no PKT_TCP_* name but are kept. */
 	pkt->tcp_flags = th[13];
-	pkt->window = get16(th + 14);
+	pkt->window = wire_get16(th + 14);
 	pkt->mss = 0;
 	pkt->wscale = TCP_NO_WSCALE;
 
@@ -122,7 +112,7 @@ static enum parse_result parse_tcp(const uint8_t *th, size_t avail,
 			return PARSE_MALFORMED;
 		/* Known kinds of the wrong size are skipped, as Linux does. */
 		if (kind == TCP_OPT_MSS && olen == TCP_OLEN_MSS)
-			pkt->mss = get16(th + off + 2);
+			pkt->mss = wire_get16(th + off + 2);
 		else if (kind == TCP_OPT_WSCALE && olen == TCP_OLEN_WSCALE)
 			pkt->wscale = th[off + 2] > TCP_MAX_WSCALE ?
 				      TCP_MAX_WSCALE : th[off + 2];
@@ -145,8 +135,8 @@ static enum parse_result parse_udp(const uint8_t *uh, size_t avail,
 	if (avail < UDP_HDRLEN)
 		return PARSE_TRUNCATED;
 
-	pkt->sport = get16(uh);
-	pkt->dport = get16(uh + 2);
+	pkt->sport = wire_get16(uh);
+	pkt->dport = wire_get16(uh + 2);
 	pkt->seq = 0;
 	pkt->ack = 0;
 	pkt->tcp_flags = 0;
@@ -183,7 +173,7 @@ static enum parse_result parse_ip4(const uint8_t *buf, size_t caplen,
 	hl = (size_t)(buf[0] & 0x0f) * 4;
 	if (hl < IP4_HDRLEN)
 		return PARSE_MALFORMED;
-	iplen = get16(buf + 2);
+	iplen = wire_get16(buf + 2);
 	/* GSO/TSO super-packets leave the length for the NIC to fill in. */
 	if (iplen == 0)
 		iplen = wirelen;
@@ -192,7 +182,7 @@ static enum parse_result parse_ip4(const uint8_t *buf, size_t caplen,
 	if (hl > caplen)
 		return PARSE_TRUNCATED;
 
-	frag = get16(buf + 6);
+	frag = wire_get16(buf + 6);
 	if (frag & IP4_OFFMASK)
 		return PARSE_FRAGMENT;
 	pkt->first_fragment = (frag & IP4_MF) != 0;
@@ -224,7 +214,7 @@ static enum parse_result parse_ip6(const uint8_t *buf, size_t caplen,
 
 	if (caplen < IP6_HDRLEN)
 		return PARSE_TRUNCATED;
-	iplen = get16(buf + 4);
+	iplen = wire_get16(buf + 4);
 	/*
 	 * Zero is a jumbogram (RFC 2675) or a BIG TCP GSO packet, with or
 	 * without its hop-by-hop jumbo option: either way the wire length
@@ -261,7 +251,7 @@ static enum parse_result parse_ip6(const uint8_t *buf, size_t caplen,
 		switch (nh) {
 		case IPPROTO_FRAGMENT:
 			hl = IP6_EXT_MINLEN;
-			frag = get16(eh + 2);
+			frag = wire_get16(eh + 2);
 			if (frag & IP6_OFFMASK)
 				return PARSE_FRAGMENT;
 			/* Offset 0 without M is an atomic fragment (RFC 6946). */

@@ -125,17 +125,6 @@ size_t probe_build(const struct probe_spec *s, uint8_t *buf, size_t len)
 	return total;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int probe_payload_parse(const char *text, struct probe_payload *out)
 {
 	size_t n, k;
@@ -146,7 +135,7 @@ int probe_payload_parse(const char *text, struct probe_payload *out)
 	if (n == 0 || n % 2 || n / 2 > PROBE_PAYLOAD_MAX)
 		return -1;
 	for (k = 0; k < n / 2; k++) {
-		int hi = hex_digit(text[2 * k]), lo = hex_digit(text[2 * k + 1]);
+		int hi = wire_hex_digit(text[2 * k]), lo = wire_hex_digit(text[2 * k + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "packet.h"
 #include "pktbuild.h"
+#include "wire.h"
 
 #define PKTMAX		2048
 #define FUZZ_MAXLEN	120
@@ -52,17 +53,6 @@ static const struct pktspec udp6 = {
 	.sport = 27005, .dport = 27015, .ttl = 3, .payload_len = 50,
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void set16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static size_t build(uint8_t *p, const struct pktspec *s)
 {
 	size_t len = pktbuild(p, PKTMAX, s);
@@ -85,9 +75,9 @@ static size_t insert(uint8_t *p, size_t len, size_t off, const void *data,
 	memmove(p + off + n, p + off, len - off);
 	memcpy(p + off, data, n);
 	if (p[0] >> 4 == 4)
-		set16(p + 2, (uint16_t)(get16(p + 2) + n));
+		wire_put16(p + 2, (uint16_t)(wire_get16(p + 2) + n));
 	else
-		set16(p + 4, (uint16_t)(get16(p + 4) + n));
+		wire_put16(p + 4, (uint16_t)(wire_get16(p + 4) + n));
 	return len + n;
 }
 
@@ -253,7 +243,7 @@ START_TEST(test_ip4_options)
 	len = build(p, &s);
 	len = ip4_add_options(p, len, opt, sizeof(opt));
 	ck_assert_uint_eq(p[0], 0x47);
-	ck_assert_uint_eq(get16(p + 2), 28 + 20 + 10);
+	ck_assert_uint_eq(wire_get16(p + 2), 28 + 20 + 10);
 
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.sport, 40000);
@@ -302,7 +292,7 @@ START_TEST(test_ip6_udp_ext)
 	len = ip6_push_ext(p, len, IPPROTO_DSTOPTS, 8);
 	len = ip6_push_ext(p, len, IPPROTO_HOPOPTS, 16);
 	ck_assert_uint_eq(p[6], IPPROTO_HOPOPTS);
-	ck_assert_uint_eq(get16(p + 4), 16 + 8 + 8 + 50);
+	ck_assert_uint_eq(wire_get16(p + 4), 16 + 8 + 8 + 50);
 
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.family, AF_INET6);
@@ -366,7 +356,7 @@ START_TEST(test_ip4_first_fragment)
 
 	s.payload_len = 1472;
 	len = build(p, &s);
-	set16(p + 6, 0x2000);		/* MF, offset 0 */
+	wire_put16(p + 6, 0x2000);		/* MF, offset 0 */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.first_fragment, 1);
 	ck_assert_uint_eq(pkt.sport, 3074);
@@ -382,11 +372,11 @@ START_TEST(test_ip4_later_fragment)
 	size_t len;
 
 	len = build(p, &udp4);
-	set16(p + 6, 1480 / 8);		/* last fragment */
+	wire_put16(p + 6, 1480 / 8);		/* last fragment */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
-	set16(p + 6, 0x2000 | 1480 / 8);	/* a middle one */
+	wire_put16(p + 6, 0x2000 | 1480 / 8);	/* a middle one */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
-	set16(p + 6, 0x1000);		/* offset 32768: the top bit counts */
+	wire_put16(p + 6, 0x1000);		/* offset 32768: the top bit counts */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
 }
 END_TEST
@@ -400,20 +390,20 @@ START_TEST(test_ip6_fragments)
 	len = build(p, &udp6);
 	len = ip6_push_ext(p, len, IPPROTO_FRAGMENT, 8);
 
-	set16(p + 42, 1480 | 1);	/* offset 1480 (in place), M */
+	wire_put16(p + 42, 1480 | 1);	/* offset 1480 (in place), M */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
-	set16(p + 42, 1480);		/* the last one */
+	wire_put16(p + 42, 1480);		/* the last one */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
-	set16(p + 42, 0x8000);		/* offset 32768: the top bit counts */
+	wire_put16(p + 42, 0x8000);		/* offset 32768: the top bit counts */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_FRAGMENT);
 
-	set16(p + 42, 1);		/* first: offset 0, M */
+	wire_put16(p + 42, 1);		/* first: offset 0, M */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.first_fragment, 1);
 	ck_assert_uint_eq(pkt.sport, 27005);
 	ck_assert_uint_eq(pkt.payload_len, 50);
 
-	set16(p + 42, 0);		/* atomic fragment: a whole packet */
+	wire_put16(p + 42, 0);		/* atomic fragment: a whole packet */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.first_fragment, 0);
 }
@@ -454,7 +444,7 @@ START_TEST(test_truncate_ip6_ext_tcp)
 	len = ip6_push_ext(p, len, IPPROTO_DSTOPTS, 16);
 	len = ip6_push_ext(p, len, IPPROTO_FRAGMENT, 8);
 	len = ip6_push_ext(p, len, IPPROTO_HOPOPTS, 8);
-	set16(p + 48 + 2, 1);		/* a first fragment */
+	wire_put16(p + 48 + 2, 1);		/* a first fragment */
 	check_truncation(p, len, 40 + 8 + 8 + 16 + 12 + 24, 20);
 }
 END_TEST
@@ -518,7 +508,7 @@ START_TEST(test_gso_zero_length)
 	s.mss = 0;
 	s.payload_len = 100;
 	len = build(p, &s);
-	set16(p + 2, 0);
+	wire_put16(p + 2, 0);
 	ck_assert_int_eq(parse_packet(p, len, 64000, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.payload_len, 64000 - 40);
 	/* Zero with a wire length too short for the header. */
@@ -526,14 +516,14 @@ START_TEST(test_gso_zero_length)
 
 	s = tcp6;
 	len = build(p, &s);
-	set16(p + 4, 0);
+	wire_put16(p + 4, 0);
 	ck_assert_int_eq(parse_packet(p, len, 185000, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.payload_len, 185000 - 60);
 
 	/* BIG TCP as GRO built it, with a hop-by-hop jumbo option. */
 	len = build(p, &s);
 	len = ip6_push_ext(p, len, IPPROTO_HOPOPTS, 8);
-	set16(p + 4, 0);
+	wire_put16(p + 4, 0);
 	ck_assert_int_eq(parse_packet(p, len, 185008, &pkt), PARSE_OK);
 	ck_assert_uint_eq(pkt.payload_len, 185000 - 60);
 }
@@ -580,19 +570,19 @@ START_TEST(test_short_ip_length)
 	size_t len;
 
 	len = build(p, &udp4);
-	set16(p + 2, 19);
+	wire_put16(p + 2, 19);
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
-	set16(p + 2, 20 + 7);		/* no room for the UDP header */
+	wire_put16(p + 2, 20 + 7);		/* no room for the UDP header */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
 
 	len = build(p, &tcp4_syn);
-	set16(p + 2, 20 + 10);		/* nor for the TCP header */
+	wire_put16(p + 2, 20 + 10);		/* nor for the TCP header */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
-	set16(p + 2, 20 + 20);		/* nor for its MSS option */
+	wire_put16(p + 2, 20 + 20);		/* nor for its MSS option */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
 
 	len = build(p, &tcp6);
-	set16(p + 4, 19);
+	wire_put16(p + 4, 19);
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
 
 	/* An extension header running past the payload length. */
@@ -600,7 +590,7 @@ START_TEST(test_short_ip_length)
 	len = ip6_push_ext(p, len, IPPROTO_HOPOPTS, 8);
 	p[41] = 16;			/* 136 bytes, 66 on offer */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
-	set16(p + 4, 4);		/* not even its first 8 bytes */
+	wire_put16(p + 4, 4);		/* not even its first 8 bytes */
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
 }
 END_TEST

@@ -26,6 +26,7 @@
 #include "pktbuild.h"
 #include "linktype.h"
 #include "replay.h"
+#include "wire.h"
 
 #define T0		(1000 * USEC_PER_SEC)
 #define MS(x)		((uint64_t)(x) * USEC_PER_MSEC)
@@ -310,12 +311,6 @@ static const int framing_dlt[FR_MAX] = {
 	[FR_RAW_NANO] = DLT_RAW,
 };
 
-static void put16(uint8_t *p, unsigned int v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Wrap an IP packet in the framing's link header; returns the length. */
 static size_t frame(enum framing fr, const uint8_t *ip, size_t len,
 		    uint8_t *out)
@@ -334,29 +329,29 @@ static size_t frame(enum framing fr, const uint8_t *ip, size_t len,
 		memset(out, 0x02, 12);			/* MAC addresses */
 		hl = 12;
 		if (fr == FR_QINQ) {
-			put16(out + hl, 0x88a8);
-			put16(out + hl + 2, 100);
+			wire_put16(out + hl, 0x88a8);
+			wire_put16(out + hl + 2, 100);
 			hl += 4;
 		}
 		if (fr != FR_ETH) {
-			put16(out + hl, 0x8100);
-			put16(out + hl + 2, 0x2000 | 42);	/* PCP 1, VID 42 */
+			wire_put16(out + hl, 0x8100);
+			wire_put16(out + hl + 2, 0x2000 | 42);	/* PCP 1, VID 42 */
 			hl += 4;
 		}
-		put16(out + hl, etype);
+		wire_put16(out + hl, etype);
 		hl += 2;
 		break;
 	case FR_SLL:
 		memset(out, 0, 16);
-		put16(out + 2, 1);			/* ARPHRD_ETHER */
-		put16(out + 4, 6);
-		put16(out + 14, etype);
+		wire_put16(out + 2, 1);			/* ARPHRD_ETHER */
+		wire_put16(out + 4, 6);
+		wire_put16(out + 14, etype);
 		hl = 16;
 		break;
 	case FR_SLL2:
 		memset(out, 0, 20);
-		put16(out, etype);
-		put16(out + 8, 1);
+		wire_put16(out, etype);
+		wire_put16(out + 8, 1);
 		out[11] = 6;
 		hl = 20;
 		break;
@@ -412,7 +407,7 @@ static void write_pcap(const char *path, const struct trace *t, enum framing fr)
 	if (framing_dlt[fr] == DLT_EN10MB) {
 		memset(buf, 0xff, 6);
 		memset(buf + 6, 0x02, 6);
-		put16(buf + 12, 0x0806);		/* ARP */
+		wire_put16(buf + 12, 0x0806);		/* ARP */
 		memset(buf + 14, 0, 28);
 		dump_one(d, t->p[0].ts, 0, buf, 42);
 	}
@@ -617,21 +612,21 @@ START_TEST(test_ip_offset)
 
 	memset(f, 0, sizeof(f));
 	/* Ethernet: IPv4, IPv6, VLAN, QinQ, ARP, too short. */
-	put16(f + 12, 0x0800);
+	wire_put16(f + 12, 0x0800);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 34), 14);
-	put16(f + 12, 0x86dd);
+	wire_put16(f + 12, 0x86dd);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 54), 14);
-	put16(f + 12, 0x8100);
-	put16(f + 16, 0x0800);
+	wire_put16(f + 12, 0x8100);
+	wire_put16(f + 16, 0x0800);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 38), 18);
-	put16(f + 12, 0x88a8);
-	put16(f + 16, 0x8100);
-	put16(f + 20, 0x86dd);
+	wire_put16(f + 12, 0x88a8);
+	wire_put16(f + 16, 0x8100);
+	wire_put16(f + 20, 0x86dd);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 62), 22);
 	/* A tag whose inner type is cut off. */
-	put16(f + 12, 0x8100);
+	wire_put16(f + 12, 0x8100);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 16), -1);
-	put16(f + 12, 0x0806);
+	wire_put16(f + 12, 0x0806);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 42), -1);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 13), -1);
 	/* Raw IP by its version nibble. */
@@ -649,11 +644,11 @@ START_TEST(test_ip_offset)
 	ck_assert_int_eq(linktype_ip_offset(DLT_NULL, f, 4), -1);
 	/* Linux cooked v1 and v2. */
 	memset(f, 0, sizeof(f));
-	put16(f + 14, 0x0800);
+	wire_put16(f + 14, 0x0800);
 	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL, f, 36), 16);
 	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL, f, 15), -1);
 	memset(f, 0, sizeof(f));
-	put16(f, 0x86dd);
+	wire_put16(f, 0x86dd);
 	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL2, f, 60), 20);
 	ck_assert_int_eq(linktype_ip_offset(DLT_LINUX_SLL2, f, 19), -1);
 	/* Not a link type we read. */
