@@ -15,14 +15,18 @@
 #include "tcp.h"
 
 /*
- * Sent before the highest data, arriving within TCP_REORDER_US of it, and
- * not ending where it ends (that is the same segment again): overtaken on
- * the way, not sent twice. data_us is when next_seq last grew with data.
+ * Sent before the highest data, arriving within TCP_REORDER_US of it, not
+ * ending where it ends (that is the same segment again) and not yet
+ * acknowledged by the peer (who cannot have acknowledged data still on its
+ * way): overtaken, not sent twice. data_us is when next_seq last grew with
+ * data.
  */
-static int reordered(const struct flow_dir *self, uint32_t end,
-		     uint64_t now_us)
+static int reordered(const struct flow_dir *self, const struct flow_dir *peer,
+		     uint32_t end, uint64_t now_us)
 {
-	return end != self->next_seq && now_us - self->data_us < TCP_REORDER_US;
+	if (end == self->next_seq || now_us - self->data_us >= TCP_REORDER_US)
+		return 0;
+	return !(peer->flags & DIR_ACK_KNOWN) || seq_gt(end, peer->last_ack);
 }
 
 unsigned int tcp_classify(const struct flow_dir *self,
@@ -52,7 +56,7 @@ unsigned int tcp_classify(const struct flow_dir *self,
 		end = p->seq + seglen;
 		if (seq_gt(end, self->next_seq))
 			seg |= p->payload_len ? SEG_NEW_DATA : 0;
-		else if (!reordered(self, end, now_us))
+		else if (!reordered(self, peer, end, now_us))
 			seg |= SEG_RETRANSMIT;
 		/* "Big" is three quarters of the MSS the peer advertised (or
 		 * 1000 bytes when we never saw its SYN): what a path-MTU

@@ -101,6 +101,24 @@ START_TEST(test_duplicate_of_highest_is_retransmission)
 }
 END_TEST
 
+/* A copy of data the peer has acknowledged is sent again, however soon:
+ * Wireshark's spurious retransmission. */
+START_TEST(test_acknowledged_copy_is_retransmission)
+{
+	struct flow_dir d = sender(1100), peer = peer_dir();
+	struct packet a = segment(1000, 50);
+
+	peer.last_ack = 1050;
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &a, T0 + 400),
+			  SEG_RETRANSMIT);
+	peer.last_ack = 1049;
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &a, T0 + 400), 0);
+	peer.flags = DIR_SEQ_KNOWN;	/* no ACK seen: nothing known acked */
+	peer.last_ack = 1100;
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &a, T0 + 400), 0);
+}
+END_TEST
+
 START_TEST(test_reordered_big_segment)
 {
 	struct flow_dir d = sender(4000), peer = peer_dir();
@@ -117,6 +135,8 @@ START_TEST(test_reordered_across_wrap)
 {
 	struct flow_dir d = sender(40), peer = peer_dir();
 	struct packet p = segment(UINT32_MAX - 59, 50);	/* ends at 4294967286 */
+
+	peer.last_ack = UINT32_MAX - 99;
 
 	ck_assert_uint_eq(tcp_classify(&d, &peer, &p, T0 + 100), 0);
 	ck_assert_uint_eq(tcp_classify(&d, &peer, &p, T0 + 5000),
@@ -203,6 +223,7 @@ static Suite *tcp_suite(void)
 	tcase_add_test(tc, test_new_data);
 	tcase_add_test(tc, test_reordered_is_not_retransmission);
 	tcase_add_test(tc, test_duplicate_of_highest_is_retransmission);
+	tcase_add_test(tc, test_acknowledged_copy_is_retransmission);
 	tcase_add_test(tc, test_reordered_big_segment);
 	tcase_add_test(tc, test_reordered_across_wrap);
 	tcase_add_test(tc, test_syn_and_fin_again);
