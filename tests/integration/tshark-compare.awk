@@ -189,14 +189,16 @@ END {
 		ok = reading(j, k, quiet)
 		if (!ok && g[j, 8] == "both")
 			ok = reading(j, k, 1 - quiet)
-		if (g[j, 7] == "unacked_data")
+		same = tp[0] == sp0 && tp[1] == sp1 && tr[0] == sr0 &&
+		       tr[1] == sr1
+		if (!same && g[j, 7] == "unacked_data")
 			whyset["unacked"] = 1
-		same = tp[0] == wp[0] && tp[1] == wp[1] && tr[0] == wr[0] &&
-		       tr[1] == wr[1]
+		same = same && tp[0] == wp[0] && tp[1] == wp[1] &&
+		       tr[0] == wr[0] && tr[1] == wr[1]
 		verdict = ""
 		if (!ok) {
 			verdict = "MISREAD"
-		} else if (same && g[j, 7] != "unacked_data") {
+		} else if (same) {
 			verdict = "agree"
 		} else {
 			for (w in whyset)
