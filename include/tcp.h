@@ -31,12 +31,23 @@ static inline int seq_gt(uint32_t a, uint32_t b)
 }
 
 /*
- * tcp_classify - SEG_* bits for segment p sent by self to peer (all but
- * SEG_INVALID, which the engine sets from the packet's mark). For UDP
- * every datagram with payload is SEG_NEW_DATA.
+ * A segment that ends before the highest data and arrives less than this
+ * after it was overtaken (reordered), not retransmitted. Wireshark's
+ * threshold when it has no handshake RTT; gapwatch keeps it for every
+ * flow: a retransmission comes an RTO (200 ms or more) after the data it
+ * repeats, while a heartbeat sent right after it may be only an RTT away.
+ */
+#define TCP_REORDER_US	3000
+
+/*
+ * tcp_classify - SEG_* bits for segment p sent by self to peer at now_us
+ * (all but SEG_INVALID, which the engine sets from the packet's mark).
+ * For UDP every datagram with payload is SEG_NEW_DATA. A reordered
+ * segment (see TCP_REORDER_US) is neither new data nor a retransmission.
  */
 unsigned int tcp_classify(const struct flow_dir *self,
-			  const struct flow_dir *peer, const struct packet *p);
+			  const struct flow_dir *peer, const struct packet *p,
+			  uint64_t now_us);
 
 /* tcp_apply - advance self's sequence, ack, window and flag state. */
 void tcp_apply(struct flow_dir *self, const struct packet *p);

@@ -242,7 +242,7 @@ void cause_classify(struct gap_record *rec)
 			 "; conntrack entry present and healthy" : "");
 		return;
 	}
-	if (tcp && other->retransmits > 0) {
+	if (tcp && other->retransmits > 0 && s == SIDE_SERVER) {
 		/* The client's segments arrive here and go unanswered: the
 		 * server host is not answering, which is no path problem. */
 		rec->cause = CAUSE_UNKNOWN;
@@ -250,6 +250,17 @@ void cause_classify(struct gap_record *rec)
 			 "the client retransmitted %u times and the server sent "
 			 "nothing: dropped on this host after the inspector, or "
 			 "the server stalled", other->retransmits);
+		return;
+	}
+	if (tcp && other->retransmits > 0) {
+		/* A silent client (or both) whose gap the server's
+		 * unacknowledged data opened, and not one client packet
+		 * since: the counters say which side retransmitted. */
+		rec->cause = CAUSE_UNKNOWN;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "the server retransmitted %u times (%u bytes "
+			 "unacknowledged) and no client packet arrived",
+			 other->retransmits, other->bytes_in_flight);
 		return;
 	}
 	if (!tcp && rec->silent == SILENT_CLIENT && quiet->packets == 0 &&

@@ -702,7 +702,7 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 		flow_touch(&e->flows, i);
 	}
 	f = flow_get(&e->flows, i);
-	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt);
+	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt, e->now_us);
 	if ((pkt->ct & PKT_CT_INVALID) && side == SIDE_CLIENT) {
 		/* It reached us, but the filter table (ufw drops INVALID by
 		 * default) will likely drop it before the server sees it:

@@ -5,11 +5,33 @@
  * segment once, early in netfilter, and wants to know "new data, the same
  * data again, the same ACK again, a closed window". Sequence numbers use
  * serial arithmetic so wrap-around needs no special case.
+ *
+ * "The same data again" is a retransmission only when it comes too long
+ * after the highest data to be that data's reordered predecessor: the
+ * out-of-order rule of Wireshark's TCP analysis (tcp_analyze_sequence_
+ * number), so that the counters agree with what tshark calls
+ * tcp.analysis.retransmission.
  */
 #include "tcp.h"
 
+/*
+ * Sent before the highest data, arriving within TCP_REORDER_US of it, not
+ * ending where it ends (that is the same segment again) and not yet
+ * acknowledged by the peer (who cannot have acknowledged data still on its
+ * way): overtaken, not sent twice. data_us is when next_seq last grew with
+ * data.
+ */
+static int reordered(const struct flow_dir *self, const struct flow_dir *peer,
+		     uint32_t end, uint64_t now_us)
+{
+	if (end == self->next_seq || now_us - self->data_us >= TCP_REORDER_US)
+		return 0;
+	return !(peer->flags & DIR_ACK_KNOWN) || seq_gt(end, peer->last_ack);
+}
+
 unsigned int tcp_classify(const struct flow_dir *self,
-			  const struct flow_dir *peer, const struct packet *p)
+			  const struct flow_dir *peer, const struct packet *p,
+			  uint64_t now_us)
 {
 	unsigned int seg = 0;
 	uint32_t seglen, end;
@@ -34,7 +56,7 @@ unsigned int tcp_classify(const struct flow_dir *self,
 		end = p->seq + seglen;
 		if (seq_gt(end, self->next_seq))
 			seg |= p->payload_len ? SEG_NEW_DATA : 0;
-		else
+		else if (!reordered(self, peer, end, now_us))
 			seg |= SEG_RETRANSMIT;
 		/* "Big" is three quarters of the MSS the peer advertised (or
 		 * 1000 bytes when we never saw its SYN): what a path-MTU

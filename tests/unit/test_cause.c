@@ -226,6 +226,42 @@ START_TEST(test_udp_and_stalls)
 }
 END_TEST
 
+/*
+ * The evidence names the side that retransmitted, as the record's own
+ * counters do (it once said "the client retransmitted" with the server's
+ * count for every silent client).
+ */
+START_TEST(test_retransmitting_side_named)
+{
+	struct gap_record r;
+
+	/* A silent client, opened by the server's unacknowledged data, and
+	 * no client packet since. */
+	tcp_gap(&r);
+	r.trigger = TRIGGER_UNACKED;
+	r.side[SIDE_SERVER].retransmits = 5;
+	r.side[SIDE_SERVER].bytes_in_flight = 120;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_UNKNOWN);
+	ck_assert_str_eq(r.evidence, "the server retransmitted 5 times (120 "
+			 "bytes unacknowledged) and no client packet arrived");
+	/* Both sides silent: the same counters, the same sentence. */
+	r.silent = SILENT_BOTH;
+	cause_classify(&r);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "the server retransmitted 5 times"));
+	/* A silent server: the client retransmits into it. */
+	tcp_gap(&r);
+	r.silent = SILENT_SERVER;
+	r.side[SIDE_SERVER].retransmits = 0;
+	r.side[SIDE_SERVER].packets = 0;
+	r.side[SIDE_CLIENT].packets = 3;
+	r.side[SIDE_CLIENT].retransmits = 3;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "the client retransmitted 3 times"));
+}
+END_TEST
+
 START_TEST(test_every_cause_has_texts)
 {
 	int c;
@@ -446,6 +482,7 @@ static Suite *cause_suite(void)
 	tcase_add_test(tc, test_nat_rebind);
 	tcase_add_test(tc, test_pmtu_and_path_to_client);
 	tcase_add_test(tc, test_udp_and_stalls);
+	tcase_add_test(tc, test_retransmitting_side_named);
 	tcase_add_test(tc, test_every_cause_has_texts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("clusters");
