@@ -135,6 +135,22 @@ static int is_number_start(char c)
 
 static int scan_field(struct span_cursor *c, const struct span *key, void *ctx);
 
+/*
+ * A key seen again: the last value counts, as in jansson (and most JSON
+ * readers), so what the first one set is forgotten, nested fields too.
+ */
+static void forget(const struct field *f, struct gw_rec *r)
+{
+	const struct field *s;
+
+	r->has &= ~f->bit;
+	if (f->kind == K_TRUE)
+		*(int *)member(r, f) = 0;
+	if (f->kind == K_NESTED)
+		for (s = f->sub; s->name != NULL; s++)
+			forget(s, r);
+}
+
 /* The value at c->p into f's member: 0 read, 1 to be skipped, -1 bad. */
 static int scan_value(struct span_cursor *c, const struct field *f,
 		      struct gw_rec *r)
@@ -142,6 +158,7 @@ static int scan_value(struct span_cursor *c, const struct field *f,
 	struct level sub = { r, f->sub };
 	struct span v;
 
+	forget(f, r);
 	switch (f->kind) {
 	case K_STRING:
 	case K_STRING_OR_NUMBER:
@@ -291,6 +308,9 @@ enum rec_result rec_scan(const char *line, size_t len, struct gw_rec *r)
 
 /* ---- the same through jansson, for measuring and for the tests ---- */
 
+/* 2^63: doubles at or beyond it do not convert to int64_t. */
+#define REC_INT64_LIMIT	9223372036854775808.0
+
 static void json_fields(json_t *o, const struct field *fields, struct gw_rec *r)
 {
 	const struct field *f;
@@ -321,14 +341,22 @@ static void json_fields(json_t *o, const struct field *fields, struct gw_rec *r)
 			if (!json_is_number(v))
 				break;
 			d = json_number_value(v) * 1000.0;
+			/* Out of int64's range the conversion is undefined;
+			 * the scanner refuses such a duration too. */
+			if (!(d > -REC_INT64_LIMIT && d < REC_INT64_LIMIT))
+				break;
 			*(int64_t *)member(r, f) = (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
 			r->has |= f->bit;
 			break;
 		case K_INT:
 			if (json_is_integer(v))
 				*(int64_t *)member(r, f) = (int64_t)json_integer_value(v);
-			else if (json_is_real(v))
+			else if (json_is_real(v) &&
+				 json_real_value(v) > -REC_INT64_LIMIT &&
+				 json_real_value(v) < REC_INT64_LIMIT)
 				*(int64_t *)member(r, f) = (int64_t)json_real_value(v);
+			else if (json_is_real(v))
+				*(int64_t *)member(r, f) = 0;	/* as the scanner */
 			else
 				break;
 			r->has |= f->bit;

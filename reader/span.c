@@ -136,6 +136,10 @@ int span_object(struct span_cursor *c, int depth, span_field_fn field, void *ctx
 			return -1;
 		c->p++;
 		span_ws(c);
+		/* The line ends after the colon: the callbacks read the
+		 * value's first byte unchecked. */
+		if (c->p >= c->end)
+			return -1;
 		rc = field ? field(c, &key, ctx) : 1;
 		if (rc < 0)
 			return -1;
@@ -331,16 +335,18 @@ static unsigned long hex4(const char *p)
 
 char *span_copy(const struct span *s, char *buf, size_t len)
 {
-	const char *p = s->p, *end = s->p + s->len;
+	const char *p = s->p, *end;
 	size_t o = 0, n;
 	unsigned long cp, lo;
 
 	if (len == 0)
 		return buf;
+	/* An absent field: NULL + 0 would be undefined (C11 6.5.6). */
 	if (s->p == NULL) {
 		buf[0] = '\0';
 		return buf;
 	}
+	end = s->p + s->len;
 	if (!s->esc) {
 		n = s->len < len - 1 ? s->len : len - 1;
 		memcpy(buf, s->p, n);

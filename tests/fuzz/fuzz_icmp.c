@@ -14,17 +14,23 @@
 
 #include "addr.h"
 #include "probe.h"
+#include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define T0_WALL		1700000000000000ULL
 
-static void on_done(void *ctx, uint16_t queue, uint64_t seq, json_t *result)
+/* A finished ladder: encoded as its records would be. */
+static void on_done(void *ctx, const struct probe_result *result)
 {
+	struct gap_record rec;
+	json_t *o;
+
 	(void)ctx;
-	(void)queue;
-	(void)seq;
-	json_decref(result);
+	memset(&rec, 0, sizeof(rec));
+	rec.key.proto = IPPROTO_TCP;
+	o = report_gap_json(&rec, result, "fuzz");
+	json_decref(o);
 }
 
 static void stalled_flow(struct gap_record *r)

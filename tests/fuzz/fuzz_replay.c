@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cause.h"
+#include "config.h"
 #include "engine.h"
 #include "portset.h"
 #include "replay.h"
@@ -24,7 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct portset ports;
+static struct config cfg;
 static int memfd = -1;
 
 static void encode(void *ctx, const struct gap_record *rec)
@@ -35,7 +36,7 @@ static void encode(void *ctx, const struct gap_record *rec)
 
 	(void)ctx;
 	cause_classify(&r);
-	o = report_gap_json(&r, "fuzz");
+	o = report_gap_json(&r, NULL, "fuzz");
 	if (o == NULL)
 		return;
 	line = json_dumps(o, JSON_COMPACT);
@@ -47,15 +48,18 @@ static int setup(void)
 {
 	char err[128];
 
-	if (portset_parse(&ports, "7781,7000-7010", err, sizeof(err)) < 0)
+	/* The daemon's defaults, with a small table: more flows than that
+	 * only exercise eviction. */
+	config_defaults(&cfg);
+	if (portset_parse(&cfg.ports, "7781,7000-7010", err, sizeof(err)) < 0)
 		return -1;
+	cfg.engine.max_flows = 64;
 	memfd = memfd_create("fuzz_replay", 0);
 	return memfd < 0 ? -1 : 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct engine_config cfg;
 	struct replay_stats st;
 	struct gw_time start = { 0, 0 };
 	struct engine *e;
@@ -66,17 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.ports = &ports;
-	cfg.max_flows = 64;
-	cfg.gap_min_us = 500 * 1000;
-	cfg.gap_factor = ENGINE_GAP_FACTOR;
-	cfg.flow_timeout_us = ENGINE_FLOW_TIMEOUT_S * 1000000U;
-	cfg.closed_linger_us = ENGINE_CLOSED_LINGER_S * 1000000U;
-	cfg.reconnect_window_us = ENGINE_RECONNECT_WINDOW_S * 1000000U;
-	cfg.invalid_mark = ENGINE_INVALID_MARK;
-	cfg.untracked_mark = ENGINE_UNTRACKED_MARK;
-	e = engine_new(&cfg, encode, NULL, &start);
+	e = engine_new(&cfg.engine, encode, NULL, &start);
 	if (e == NULL)
 		abort();
 	memset(&st, 0, sizeof(st));
