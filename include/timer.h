@@ -56,6 +56,14 @@ void timer_cancel(struct timer_wheel *w, uint32_t handle);
 int timer_armed(const struct timer_wheel *w, uint32_t handle);
 
 /*
+ * timer_next_due - the earliest time at which timer_advance() would fire
+ * a timer: the start of the first slot after the last one processed that
+ * holds one, or UINT64_MAX when none is armed. Costs a look at up to every
+ * slot; for a replay's quiet spells, not for every packet.
+ */
+uint64_t timer_next_due(const struct timer_wheel *w);
+
+/*
  * timer_advance - fire every timer whose slot is at or before now_us.
  * The callback may arm or cancel any handle, including the one it got.
  * Returns the number of timers fired.

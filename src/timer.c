@@ -116,6 +116,19 @@ static uint64_t fire_slot(struct timer_wheel *w, uint32_t slot, uint64_t now_us,
 	return fired;
 }
 
+uint64_t timer_next_due(const struct timer_wheel *w)
+{
+	uint64_t t;
+
+	if (w->armed == 0)
+		return UINT64_MAX;
+	for (t = w->tick + 1; t < w->tick + w->nslots; t++)
+		if (w->slots[t & (w->nslots - 1)])
+			return t << w->shift;
+	/* Armed, but only on the firing list: due now. */
+	return (w->tick + 1) << w->shift;
+}
+
 uint64_t timer_advance(struct timer_wheel *w, uint64_t now_us, timer_cb cb,
 		       void *ctx)
 {

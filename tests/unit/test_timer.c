@@ -181,6 +181,36 @@ START_TEST(test_fires_in_its_slot)
 }
 END_TEST
 
+/*
+ * timer_next_due names the first slot that would fire: advancing to it
+ * fires, advancing to just before it does not (a replay skips quiet time
+ * on it and must detect at the same moments as ticking through).
+ */
+START_TEST(test_next_due)
+{
+	struct timer_wheel w;
+	struct ctx c;
+
+	setup(&w, &c);
+	ck_assert_uint_eq(timer_next_due(&w), UINT64_MAX);
+	timer_arm(&w, 3, AT(9) + 700);
+	timer_arm(&w, 5, AT(4) + 10);
+	ck_assert_uint_eq(timer_next_due(&w), AT(4));
+	ck_assert_uint_eq(timer_advance(&w, AT(4) - 1, cb, &c), 0);
+	ck_assert_uint_eq(timer_next_due(&w), AT(4));
+	ck_assert_uint_eq(timer_advance(&w, AT(4), cb, &c), 1);
+	ck_assert_uint_eq(c.log[0], 5);
+	ck_assert_uint_eq(timer_next_due(&w), AT(9));
+	/* Beyond the horizon: parked in the farthest slot, due there. */
+	timer_cancel(&w, 3);
+	timer_arm(&w, 7, AT(4) + 100 * SLOT_US);
+	ck_assert_uint_eq(timer_next_due(&w), AT(4 + NSLOTS - 1));
+	timer_cancel(&w, 7);
+	ck_assert_uint_eq(timer_next_due(&w), UINT64_MAX);
+	timer_fini(&w);
+}
+END_TEST
+
 START_TEST(test_armed_in_the_past)
 {
 	struct timer_wheel w;
@@ -462,6 +492,7 @@ static Suite *timer_suite(void)
 	tcase_add_test(tc, test_order_by_slot);
 	tcase_add_test(tc, test_fires_in_its_slot);
 	tcase_add_test(tc, test_armed_in_the_past);
+	tcase_add_test(tc, test_next_due);
 	tcase_add_test(tc, test_rearm_from_callback);
 	tcase_add_test(tc, test_cancel_other_in_callback);
 	tcase_add_test(tc, test_cancel_same_slot_in_callback);
