@@ -158,8 +158,7 @@ static void log_stats(const struct report_stats *st)
 		 st->gaps_open, (unsigned long long)st->engine[EC_GAPS_CLOSED],
 		 (unsigned long long)st->queue.verdict_errors,
 		 (unsigned long long)st->queue.enobufs,
-		 (unsigned long long)(st->engine[EC_PARSE_TRUNCATED] +
-				      st->engine[EC_PARSE_MALFORMED]),
+		 (unsigned long long)engine_parse_errors(st->engine),
 		 (unsigned long long)st->queue_dropped,
 		 (unsigned long long)st->user_dropped);
 }
@@ -243,6 +242,29 @@ static struct pcapstore *open_store(const struct config *cfg,
 	return store;
 }
 
+/*
+ * The stats record at the end of a replay: the engine's counters, and what
+ * the capture held; its time is the capture's last, its uptime the span.
+ */
+static void replay_report_stats(const struct engine *e,
+				struct correlator *corr, struct report *report,
+				const struct replay_stats *rs)
+{
+	struct correlate_counters cc;
+	struct report_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.wall_us = rs->last_us;
+	st.uptime_s = (rs->last_us - rs->first_us) / USEC_PER_SEC;
+	memcpy(st.engine, engine_counters(e), sizeof(st.engine));
+	st.flows = engine_flow_count(e);
+	st.gaps_open = engine_open_gaps(e);
+	correlator_counters(corr, &cc);
+	st.corr = &cc;
+	st.replay = rs;
+	report_stats(report, &st);
+}
+
 static int run_replay(const struct config *cfg, const char *run_id)
 {
 	struct engine_config ec;
@@ -252,7 +274,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	struct correlator *corr;
 	struct pcapstore *store;
 	struct engine *e;
-	struct gw_time start = { 0, 0 };
+	struct gw_time start = { 0, 0, 0 };
 	char err[512];
 	int rc;
 
@@ -274,15 +296,18 @@ static int run_replay(const struct config *cfg, const char *run_id)
 		log_warnx("%s", err);
 	start.mono_us = start.wall_us = st.last_us;
 	engine_finish(e, &start);
+	replay_report_stats(e, corr, report, &st);
 	getrusage(RUSAGE_SELF, &ru);
-	log_info("replay: %llu packets (%llu not IP), %llu flows, %llu gaps, "
-		 "%llu parse errors, max RSS %ld KiB",
+	log_info("replay: %llu packets (%llu not IP, %llu with too many VLAN "
+		 "tags), %llu flows, %llu gaps, %llu parse errors, time stamps "
+		 "%llu back and %llu invalid, max RSS %ld KiB",
 		 (unsigned long long)st.packets, (unsigned long long)st.not_ip,
+		 (unsigned long long)st.vlan_limit,
 		 (unsigned long long)engine_counters(e)[EC_FLOWS_CREATED],
 		 (unsigned long long)engine_counters(e)[EC_GAPS_CLOSED],
-		 (unsigned long long)(engine_counters(e)[EC_PARSE_TRUNCATED] +
-				      engine_counters(e)[EC_PARSE_MALFORMED]),
-		 ru.ru_maxrss);
+		 (unsigned long long)engine_parse_errors(engine_counters(e)),
+		 (unsigned long long)st.time_backwards,
+		 (unsigned long long)st.time_invalid, ru.ru_maxrss);
 	engine_free(e);
 	correlator_free(corr);
 	report_close(report);

@@ -127,6 +127,13 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 void engine_tick(struct engine *e, const struct gw_time *now);
 
 /*
+ * engine_next_due - the earliest mono time at which engine_tick() would
+ * do anything (a timer's slot, a post-roll's end), UINT64_MAX if never:
+ * replay skips the quiet ticks before it (the live loop just ticks).
+ */
+uint64_t engine_next_due(const struct engine *e);
+
+/*
  * engine_inspector_sample - record the source's loss counters as read at
  * now; gap records carry their growth over each gap's window.
  */
@@ -138,6 +145,17 @@ void engine_finish(struct engine *e, const struct gw_time *now);
 
 /* engine_counters - the EC_* counters, indexed by enum engine_counter. */
 const uint64_t *engine_counters(const struct engine *e);
+
+/*
+ * engine_parse_errors - of counters c, the packets the parser refused as
+ * bad: truncated, malformed, too many extension headers (another
+ * transport or a later fragment is no error).
+ */
+static inline uint64_t engine_parse_errors(const uint64_t *c)
+{
+	return c[EC_PARSE_TRUNCATED] + c[EC_PARSE_MALFORMED] +
+	       c[EC_PARSE_EXT_LIMIT];
+}
 uint32_t engine_flow_count(const struct engine *e);
 uint32_t engine_open_gaps(const struct engine *e);
 

@@ -198,6 +198,9 @@ void ev_recorder_flow_gone(struct ev_recorder *r, uint32_t i);
 /* ev_recorder_tick - post-rolls whose time is over at now_us are done. */
 void ev_recorder_tick(struct ev_recorder *r, uint64_t now_us);
 
+/* ev_recorder_next_due - the earliest post-roll end, UINT64_MAX if none. */
+uint64_t ev_recorder_next_due(const struct ev_recorder *r);
+
 /* ev_recorder_finish - the end of the source: every post-roll is done. */
 void ev_recorder_finish(struct ev_recorder *r);
 

@@ -53,7 +53,8 @@ struct flow_dir {
 	uint16_t last_window;
 	uint16_t mss;
 	uint16_t unacked_retx;	/* retransmissions since unacked_us */
-	uint16_t unacked_big_retx;
+	uint16_t unacked_packets;	/* packets since unacked_us */
+	uint8_t unacked_big_retx;	/* saturating: keeps the dir at 72 bytes */
 	uint8_t samples;	/* intervals learned, saturating */
 	uint8_t ttl;		/* last TTL / hop limit */
 	uint8_t flags;		/* DIR_* */

@@ -13,6 +13,8 @@ struct replay_stats {
 	uint64_t packets;
 	uint64_t not_ip;		/* link-layer frames without IPv4/IPv6 */
 	uint64_t time_backwards;	/* timestamps older than the last one */
+	uint64_t time_invalid;		/* timestamps that name no time */
+	uint64_t vlan_limit;		/* frames with too many VLAN tags */
 	uint64_t first_us, last_us;
 };
 

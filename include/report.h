@@ -21,6 +21,7 @@
 #include "probe.h"
 #include "queue.h"
 #include "record.h"
+#include "replay.h"
 
 /* Lines the writer may be behind by before records are dropped. */
 #define REPORT_QUEUE_LINES 65536
@@ -85,6 +86,7 @@ struct report_stats {
 	uint64_t queue_dropped;		/* the kernel's, summed */
 	uint64_t user_dropped;
 	const struct correlate_counters *corr;
+	const struct replay_stats *replay;	/* --read; NULL live */
 };
 
 /* report_stats - queue a stats record. Returns 0, or -1 if dropped. */

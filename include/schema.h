@@ -147,6 +147,14 @@
 #define FIELD_STATS_CONNTRACK		"conntrack"
 #define FIELD_STATS_PCAP		"pcap"
 #define FIELD_STATS_PROBE		"probe"
+#define FIELD_STATS_REPLAY		"replay"	/* --read only */
+
+/* The stats record's replay object: what the capture file held. */
+#define FIELD_REPLAY_PACKETS		"packets"
+#define FIELD_REPLAY_NOT_IP		"not_ip"
+#define FIELD_REPLAY_VLAN_LIMIT		"vlan_limit"
+#define FIELD_REPLAY_TIME_BACKWARDS	"time_backwards"
+#define FIELD_REPLAY_TIME_INVALID	"time_invalid"
 
 /* The stats record's parse_errors object: packets the parser refused. */
 #define FIELD_PARSE_TRUNCATED		"truncated"

@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	ec.seed = BENCH_SEED;
 
 	for (r = 0; r < rounds; r++) {
-		struct gw_time now = { frames[0].ts_us, frames[0].ts_us };
+		struct gw_time now = { frames[0].ts_us, frames[0].ts_us, 0 };
 		unsigned long gaps = 0;
 		struct engine *e = engine_new(&ec, count_gap, &gaps, &now);
 		double t0, t1;

@@ -55,6 +55,7 @@ struct engine {
 	void *cb_ctx;
 	int64_t wall_offset_us;		/* wall - mono, from the last call */
 	uint64_t now_us;		/* mono of the last call */
+	uint64_t stamp_us;		/* its packet's own time (gapwatch.h) */
 	uint32_t gap_seq;
 	uint32_t open_gaps;
 	struct samples inspector;	/* struct inspector_counters, mono */
@@ -82,6 +83,8 @@ static void set_time(struct engine *e, const struct gw_time *now)
 	int64_t offset = (int64_t)(now->wall_us - now->mono_us);
 
 	e->now_us = now->mono_us;
+	e->stamp_us = now->stamp_us && now->stamp_us < now->mono_us ?
+			      now->stamp_us : now->mono_us;
 	/* The two clocks are read a moment apart: follow the wall clock
 	 * only when it was stepped, not at every reading's jitter, so that
 	 * a gap's two records print the very same start. */
@@ -267,6 +270,7 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 			/* The waiting side's windows restart at the other
 			 * side's data, which keeps coming: count from the
 			 * moment its data started waiting instead. */
+			g->packets = d->unacked_packets;
 			g->retransmits = d->unacked_retx;
 			g->big_retransmits = d->unacked_big_retx;
 		}
@@ -466,6 +470,18 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 	schedule(e, i, flow_deadline(e, f));
 }
 
+uint64_t engine_next_due(const struct engine *e)
+{
+	uint64_t due = timer_next_due(&e->wheel), post;
+
+	if (ev_recorder_on(&e->rec)) {
+		post = ev_recorder_next_due(&e->rec);
+		if (post < due)
+			due = post;
+	}
+	return due;
+}
+
 void engine_tick(struct engine *e, const struct gw_time *now)
 {
 	set_time(e, now);
@@ -569,13 +585,22 @@ static void track_unacked(struct engine *e, struct flow_dir *d,
 					   e->now_us : 0;
 		peer->unacked_retx = 0;
 		peer->unacked_big_retx = 0;
+		peer->unacked_packets = 0;
 	}
-	if ((seg & SEG_NEW_DATA) && d->unacked_us == 0)
+	/* The packet that starts the wait is not in it, nor one stamped
+	 * before the wait began. */
+	if ((seg & SEG_NEW_DATA) && d->unacked_us == 0) {
 		d->unacked_us = e->now_us;
-	if ((seg & SEG_RETRANSMIT) && d->unacked_us) {
+		return;
+	}
+	if (d->unacked_us == 0 || e->stamp_us < d->unacked_us)
+		return;
+	if (d->unacked_packets != UINT16_MAX)
+		d->unacked_packets++;
+	if (seg & SEG_RETRANSMIT) {
 		if (d->unacked_retx != UINT16_MAX)
 			d->unacked_retx++;
-		if ((seg & SEG_BIG) && d->unacked_big_retx != UINT16_MAX)
+		if ((seg & SEG_BIG) && d->unacked_big_retx != UINT8_MAX)
 			d->unacked_big_retx++;
 	}
 }
@@ -601,8 +626,12 @@ static void account(struct engine *e, struct flow *f, int side,
 {
 	struct flow_dir *d = &f->dir[side], *peer = &f->dir[!side];
 
-	window_count(&d->win[WIN_OWN], seg);
-	window_count(&d->win[WIN_PEER], seg);
+	/* A packet stamped before a window began (a capture whose time
+	 * steps back) belongs to no window that began later. */
+	if (e->stamp_us >= d->data_us)
+		window_count(&d->win[WIN_OWN], seg);
+	if (e->stamp_us >= peer->data_us)
+		window_count(&d->win[WIN_PEER], seg);
 	if (seg & SEG_RETRANSMIT)
 		e->counters[EC_RETRANSMITS]++;
 	if (seg & SEG_INVALID) {
@@ -702,7 +731,7 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 		flow_touch(&e->flows, i);
 	}
 	f = flow_get(&e->flows, i);
-	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt, e->now_us);
+	seg = tcp_classify(&f->dir[side], &f->dir[!side], pkt, e->stamp_us);
 	if ((pkt->ct & PKT_CT_INVALID) && side == SIDE_CLIENT) {
 		/* It reached us, but the filter table (ufw drops INVALID by
 		 * default) will likely drop it before the server sees it:

@@ -288,6 +288,19 @@ void ev_recorder_tick(struct ev_recorder *r, uint64_t now_us)
 	}
 }
 
+uint64_t ev_recorder_next_due(const struct ev_recorder *r)
+{
+	uint64_t due = UINT64_MAX, t;
+	uint32_t k;
+
+	for (k = 0; k < r->npost; k++) {
+		t = ev_pool_buffer(&r->pool, r->post[k])->post_until_us;
+		if (t < due)
+			due = t;
+	}
+	return due;
+}
+
 void ev_recorder_finish(struct ev_recorder *r)
 {
 	while (r->npost)

@@ -15,7 +15,9 @@
 
 static int ip_by_ethertype(unsigned int type, int offset)
 {
-	return type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6 ? offset : -1;
+	if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6)
+		return offset;
+	return LINKTYPE_NOT_IP;
 }
 
 static int ip_by_version(const uint8_t *frame, size_t caplen, int offset)
@@ -23,9 +25,9 @@ static int ip_by_version(const uint8_t *frame, size_t caplen, int offset)
 	unsigned int v;
 
 	if (caplen <= (size_t)offset)
-		return -1;
+		return LINKTYPE_NOT_IP;
 	v = frame[offset] >> 4;
-	return v == 4 || v == 6 ? offset : -1;
+	return v == 4 || v == 6 ? offset : LINKTYPE_NOT_IP;
 }
 
 int linktype_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
@@ -36,12 +38,14 @@ int linktype_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
 	switch (dlt) {
 	case DLT_EN10MB:
 		if (caplen < 14)
-			return -1;
+			return LINKTYPE_NOT_IP;
 		off = 12;
 		type = wire_get16(frame + off);
-		/* Up to two VLAN tags (802.1Q, QinQ). */
-		while ((type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
-		       off < 20 && caplen >= off + 6) {
+		while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
+			if (off >= 12 + 4 * LINKTYPE_VLAN_MAX)
+				return LINKTYPE_VLAN_LIMIT;
+			if (caplen < off + 6)
+				return LINKTYPE_NOT_IP;
 			off += 4;
 			type = wire_get16(frame + off);
 		}
@@ -52,21 +56,21 @@ int linktype_ip_offset(int dlt, const uint8_t *frame, size_t caplen)
 		return ip_by_version(frame, caplen, 0);
 	case DLT_LINUX_SLL:
 		if (caplen < 16)
-			return -1;
+			return LINKTYPE_NOT_IP;
 		return ip_by_ethertype(wire_get16(frame + 14), 16);
 	case DLT_LINUX_SLL2:
 		if (caplen < 20)
-			return -1;
+			return LINKTYPE_NOT_IP;
 		return ip_by_ethertype(wire_get16(frame), 20);
 	case DLT_NULL:
 	case DLT_LOOP:
 		/* The family is in host or network order depending on the
 		 * writer: the IP version nibble tells either way. */
 		if (caplen < 4)
-			return -1;
+			return LINKTYPE_NOT_IP;
 		return ip_by_version(frame, caplen, 4);
 	default:
-		return -1;
+		return LINKTYPE_NOT_IP;
 	}
 }
 

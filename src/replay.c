@@ -13,24 +13,54 @@
 #include "linktype.h"
 #include "replay.h"
 
-#define REPLAY_MAX_STEPPED_US	(86400 * USEC_PER_SEC)
+/* The latest second a capture may name (9999-12-31T23:59:59Z): a later
+ * one (pcapng stamps are 64 bits) would overflow the microseconds. */
+#define REPLAY_MAX_SEC		253402300799LL
 
 /*
  * Run the timers through the capture's quiet time before the packet at
- * "to", in the steps the live daemon ticks in, so that a gap is detected
- * at the moment live detection would see it, not at the next packet.
- * A silence longer than a day is crossed in one step.
+ * "to", at the moments the live daemon's ticks would come (every
+ * ENGINE_TICK_US after the last packet), so that a gap is detected when
+ * live detection would see it, not at the next packet. Only the ticks at
+ * which something is due are run, so a quiet spell costs the timers that
+ * fire in it, not its length.
  */
 static void advance(struct engine *e, struct gw_time *now, uint64_t to)
 {
-	uint64_t t;
+	uint64_t base = now->mono_us, tick = 0, due, k, t;
 
-	if (to == 0 || to - now->mono_us > REPLAY_MAX_STEPPED_US)
+	/* Most packets follow the last within a tick: nothing to run. */
+	if (to <= base + ENGINE_TICK_US)
 		return;
-	for (t = now->mono_us + ENGINE_TICK_US; t < to; t += ENGINE_TICK_US) {
+	for (;;) {
+		due = engine_next_due(e);
+		if (due >= to)
+			return;
+		/* The first tick after the last one run, at or after due. */
+		k = due > base ? (due - base + ENGINE_TICK_US - 1) / ENGINE_TICK_US : 0;
+		if (k <= tick)
+			k = tick + 1;
+		t = base + k * ENGINE_TICK_US;
+		if (t >= to)
+			return;
+		tick = k;
 		now->mono_us = now->wall_us = t;
+		now->stamp_us = 0;
 		engine_tick(e, now);
 	}
+}
+
+/*
+ * A record's time stamp in microseconds, or -1 when it cannot be one (a
+ * negative or oversized second, microseconds outside 0..999999: libpcap's
+ * fields are signed and a hostile file says anything).
+ */
+static int64_t stamp_of(const struct pcap_pkthdr *h)
+{
+	if (h->ts.tv_sec < 0 || h->ts.tv_sec > REPLAY_MAX_SEC ||
+	    h->ts.tv_usec < 0 || h->ts.tv_usec >= (long)USEC_PER_SEC)
+		return -1;
+	return (int64_t)h->ts.tv_sec * (int64_t)USEC_PER_SEC + h->ts.tv_usec;
 }
 
 int replay_run(const char *path, struct engine *e, struct replay_stats *st,
@@ -39,10 +69,11 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *frame;
-	struct gw_time now = { 0, 0 };
+	struct gw_time now = { 0, 0, 0 };
 	pcap_t *p;
 	int dlt, off, rc;
-	uint64_t ts;
+	int64_t stamp;
+	uint64_t ts, late;
 
 	memset(st, 0, sizeof(*st));
 	p = pcap_open_offline_with_tstamp_precision(path,
@@ -67,23 +98,37 @@ int replay_run(const char *path, struct engine *e, struct replay_stats *st,
 		return -1;
 	}
 	while ((rc = pcap_next_ex(p, &h, &frame)) == 1) {
-		ts = (uint64_t)h->ts.tv_sec * USEC_PER_SEC +
-		     (uint64_t)h->ts.tv_usec;
-		if (ts < now.mono_us) {
-			/* Merged captures can step back a little; time must
-			 * not, or timers would run backwards. */
+		stamp = stamp_of(h);
+		late = 0;
+		if (stamp < 0) {
+			/* No time at all: the packet counts at the clock. */
+			st->time_invalid++;
+			ts = st->packets ? now.mono_us : 0;
+		} else if ((uint64_t)stamp < now.mono_us) {
+			/* Merged captures can step back a little; the clock
+			 * must not, or timers would run backwards. The packet
+			 * keeps its own stamp for the windows it counts in. */
 			st->time_backwards++;
 			ts = now.mono_us;
+			late = (uint64_t)stamp ? (uint64_t)stamp : 1;
+		} else {
+			ts = (uint64_t)stamp;
 		}
 		if (st->packets == 0)
 			st->first_us = ts;
-		advance(e, &now, st->packets ? ts : 0);
+		else
+			advance(e, &now, ts);
 		now.mono_us = ts;
 		now.wall_us = ts;
+		now.stamp_us = late;
 		st->last_us = ts;
 		st->packets++;
 		engine_tick(e, &now);
 		off = linktype_ip_offset(dlt, frame, h->caplen);
+		if (off == LINKTYPE_VLAN_LIMIT) {
+			st->vlan_limit++;
+			continue;
+		}
 		if (off < 0) {
 			st->not_ip++;
 			continue;

@@ -497,6 +497,16 @@ static json_t *pcap_stats(const struct correlate_counters *cc)
 		FIELD_STATS_PCAP_DROPPED, (json_int_t)cc->evidence_dropped);
 }
 
+static json_t *replay_stats(const struct replay_stats *rs)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		FIELD_REPLAY_PACKETS, (json_int_t)rs->packets,
+		FIELD_REPLAY_NOT_IP, (json_int_t)rs->not_ip,
+		FIELD_REPLAY_VLAN_LIMIT, (json_int_t)rs->vlan_limit,
+		FIELD_REPLAY_TIME_BACKWARDS, (json_int_t)rs->time_backwards,
+		FIELD_REPLAY_TIME_INVALID, (json_int_t)rs->time_invalid);
+}
+
 static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 			  uint64_t write_errors)
 {
@@ -538,6 +548,8 @@ static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 	json_object_set_new(o, FIELD_STATS_CONNTRACK, conntrack_stats(st->corr));
 	json_object_set_new(o, FIELD_STATS_PCAP, pcap_stats(st->corr));
 	json_object_set_new(o, FIELD_STATS_PROBE, probe_stats(st->corr));
+	if (st->replay)
+		json_object_set_new(o, FIELD_STATS_REPLAY, replay_stats(st->replay));
 	return o;
 }
 

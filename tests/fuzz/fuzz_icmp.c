@@ -55,7 +55,7 @@ static void stalled_flow(struct gap_record *r)
 
 static void run_at(struct prober *p, uint64_t us)
 {
-	struct gw_time t = { us, T0_WALL + us };
+	struct gw_time t = { us, T0_WALL + us, 0 };
 
 	probe_run(p, &t, on_done, NULL);
 }
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gap_record rec;
 	struct in6_addr from;
 	struct prober *p;
-	struct gw_time t = { 1, T0_WALL + 1 };
+	struct gw_time t = { 1, T0_WALL + 1, 0 };
 	char err[128];
 	uint8_t *msg;
 	size_t n;

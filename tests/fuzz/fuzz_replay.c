@@ -61,7 +61,7 @@ static int setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct replay_stats st;
-	struct gw_time start = { 0, 0 };
+	struct gw_time start = { 0, 0, 0 };
 	struct engine *e;
 	char path[64], err[256];
 
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memset(&st, 0, sizeof(st));
 	if (replay_run(path, e, &st, err, sizeof(err)) == 0) {
-		struct gw_time end = { st.last_us, st.last_us };
+		struct gw_time end = { st.last_us, st.last_us, 0 };
 
 		engine_finish(e, &end);
 	}

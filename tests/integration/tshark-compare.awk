@@ -4,22 +4,27 @@
 #
 # Each frame gets two readings: tshark's (is it a tcp.analysis.
 # retransmission, at its own time stamp) and gapwatch's, redone here with
-# src/tcp.c's rules on the clock replay uses (a frame stamped before an
-# earlier one takes that earlier time). The record must equal gapwatch's
-# reading over gapwatch's window; that reading must equal tshark's over
-# the stated window, or every frame where they part must have a named
-# reason:
+# src/tcp.c's rules as replay runs them: on the clock (a frame stamped
+# before an earlier one is read at that earlier time), counted only in
+# windows that had begun by its own stamp, its lateness timed from its own
+# stamp. The record must equal gapwatch's reading over gapwatch's window;
+# that reading must equal tshark's over the stated window, or every frame
+# where they part must have a named reason:
 #   reorder-rtt  tshark calls out of order a frame that gapwatch counts:
 #                overtaken by 3 ms or more, within tshark's handshake RTT
 #   fast-rtx     tshark calls a fast retransmission (two duplicate ACKs of
 #                its sequence within 20 ms) a frame overtaken by less than
 #                3 ms: tshark checks that before its out-of-order rule
-#   clamped      the frame's time stamp is before an earlier frame's: in
-#                or out of the window, or a retransmission or not, only by
-#                the clamped time (issue 11 item 4)
+#   late         the frame is stamped inside the window but comes in the
+#                file after the frame that ended the gap: replay reads a
+#                capture in its order, as the live daemon sees packets
+#   clamped      the highest segment before this one was itself stamped
+#                back: gapwatch times this one's lateness from when it read
+#                that one, tshark from that one's stamp
 #   edge         the frame is at the very microsecond of start or end
-#   unacked      an unacked_data gap counts packets (and the quiet side's
-#                retransmits) from the other side's last data (item 7)
+#   unacked-quiet an unacked_data gap's quiet side counts from the waiting
+#                side's last new data, as gapwatchd(8) states: its window
+#                restarts at every heartbeat of the waiting side
 # Verdicts: agree, the reasons, DIFFER (tshark and gapwatch's reading part
 # with no reason) or MISREAD (the record is not gapwatch's reading: the
 # engine or this emulation is wrong).
@@ -70,7 +75,7 @@ FNR == NR {
 	if (proto == "tcp")
 		gapwatch_reads(key, n, side)
 	if (R[key, n] != G[key, n])
-		why[key, n] = t != eff || clocked ? "clamped" : \
+		why[key, n] = clocked ? "clamped" : \
 			      R[key, n] && set($19) ? "fast-rtx" : \
 			      !R[key, n] && set($18) && lag >= reorder_us ? "reorder-rtt" : \
 			      "rule"
@@ -83,8 +88,8 @@ function gapwatch_reads(key, n, side,   hk, pk, len, flags, seglen, end) {
 	seglen = len + set($12) + set($13)
 	end = ($10 + seglen) % 4294967296
 	N[key, n] = 0
-	lag = E[key, n] - hit[hk]
-	# Would the raw time stamps have read it otherwise?
+	lag = T[key, n] - hit[hk]
+	# Would the highest segment's own stamp have read it otherwise?
 	clocked = (lag >= reorder_us) != (T[key, n] - hitraw[hk] >= reorder_us)
 	if (!(hk in hi)) {
 		N[key, n] = len > 0
@@ -116,6 +121,9 @@ function gapwatch_reads(key, n, side,   hk, pk, len, flags, seglen, end) {
 function inside(k, i, lo, hi, incl, c,   x) {
 	x = c == "E" ? E[k, i] : T[k, i]
 	if (x > hi || (x == hi && !incl) || x < lo)
+		return 0
+	# gapwatch: a frame stamped before the window began is not in it.
+	if (c == "E" && T[k, i] < lo)
 		return 0
 	return x > lo || (c == "E" && i > start_at(k, lo))
 }
@@ -156,7 +164,7 @@ function count(k, s, lo, rlo, hi, incl,   i, a, b) {
 		if (inside(k, i, rlo, hi, incl, "E"))
 			gr += G[k, i]
 		if (a != b)
-			whyset[T[k, i] == lo || T[k, i] == hi ? "edge" : "clamped"] = 1
+			whyset[T[k, i] == lo || T[k, i] == hi ? "edge" : "late"] = 1
 		else if (a && why[k, i] != "")
 			whyset[why[k, i]] = 1
 	}
@@ -168,8 +176,8 @@ function reading(j, k, quiet,   s, lo, rlo, un) {
 	un = g[j, 7] == "unacked_data"
 	split("", whyset)
 	for (s = 0; s < 2; s++) {
-		lo = un ? last_new(k, 1 - s, ge[j]) : gs[j]
-		rlo = un && s != quiet ? gs[j] : lo
+		lo = un && s == quiet ? last_new(k, 1 - s, ge[j]) : gs[j]
+		rlo = lo
 		count(k, s, lo, rlo, ge[j], incl)
 		tp[s] = cp; tr[s] = cr; wp[s] = gp; wr[s] = gr
 	}
@@ -192,7 +200,7 @@ END {
 		same = tp[0] == sp0 && tp[1] == sp1 && tr[0] == sr0 &&
 		       tr[1] == sr1
 		if (!same && g[j, 7] == "unacked_data")
-			whyset["unacked"] = 1
+			whyset["unacked-quiet"] = 1
 		same = same && tp[0] == wp[0] && tp[1] == wp[1] &&
 		       tr[0] == wr[0] && tr[1] == wr[1]
 		verdict = ""

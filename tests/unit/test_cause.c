@@ -337,7 +337,7 @@ static void collect(void *ctx, const struct gap_record *rec)
 static struct engine *engine_for(struct portset *ports, struct collected *c)
 {
 	struct engine_config cfg;
-	struct gw_time now = { T0, T0 };
+	struct gw_time now = { T0, T0, 0 };
 	char err[100];
 
 	ck_assert_int_eq(portset_parse(ports, "7781", err, sizeof(err)), 0);
@@ -367,7 +367,7 @@ static void send_pkt(struct engine *e, uint64_t at, int from_client,
 		.mss = mss, .payload_len = len,
 	};
 	uint8_t buf[4096];
-	struct gw_time now = { at, at };
+	struct gw_time now = { at, at, 0 };
 	size_t n = pktbuild(buf, sizeof(buf), &s);
 
 	ck_assert_uint_gt(n, 0);
@@ -408,7 +408,7 @@ START_TEST(test_invalid_is_not_liveness)
 			 ENGINE_INVALID_MARK);
 		cs += 20;
 	}
-	engine_finish(e, &(struct gw_time){ t, t });
+	engine_finish(e, &(struct gw_time){ t, t, 0 });
 	ck_assert_int_eq(c.n, 2);
 	ck_assert_uint_eq(c.rec[0].is_open_event, 1);
 	ck_assert_uint_eq(c.rec[1].side[SIDE_CLIENT].invalid, 10);

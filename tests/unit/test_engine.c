@@ -102,7 +102,7 @@ static void collect(void *ctx, const struct gap_record *rec)
 /* One clock reading: mono as given, wall wall_off ahead of it. */
 static struct gw_time gwt(const struct sim *s, uint64_t abs_us)
 {
-	struct gw_time t = { abs_us, abs_us + s->wall_off };
+	struct gw_time t = { abs_us, abs_us + s->wall_off, 0 };
 
 	return t;
 }
@@ -1378,7 +1378,7 @@ END_TEST
 START_TEST(test_engine_new_bad_config)
 {
 	struct sim *s = malloc(sizeof(*s));
-	struct gw_time t = { T0, T0 };
+	struct gw_time t = { T0, T0, 0 };
 
 	ck_assert_ptr_nonnull(s);
 	sim_config(s);

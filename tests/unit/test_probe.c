@@ -339,7 +339,7 @@ static size_t answer(uint8_t *msg, const char *responder, int ladder,
 /* At ms (and a microsecond: a send time of 0 means "not sent"). */
 static void run_at(struct prober *p, uint64_t ms)
 {
-	struct gw_time t = { ms * 1000 + 1, 1700000000000000ULL + ms * 1000 };
+	struct gw_time t = { ms * 1000 + 1, 1700000000000000ULL + ms * 1000, 0 };
 
 	probe_run(p, &t, on_done, NULL);
 }
@@ -388,7 +388,7 @@ static void test_done(struct prober *p)
 
 START_TEST(test_ladder_matching)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
@@ -430,7 +430,7 @@ END_TEST
 
 START_TEST(test_ignored_and_counted)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
@@ -513,7 +513,7 @@ END_TEST
 
 START_TEST(test_ladder_limit)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();	/* 2 ladders at once */
 	struct gap_record r;
 
@@ -580,7 +580,7 @@ static size_t client_segment(uint8_t *buf, uint16_t server_port, uint32_t ack,
 
 START_TEST(test_client_answers_tcp)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct gap_record r;
@@ -628,7 +628,7 @@ END_TEST
  * reached it (4), not at the lowest unanswered one. */
 START_TEST(test_client_ttl_past_silent_hop)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	struct gap_record r;
 	uint8_t msg[256], pkt[256];
@@ -671,7 +671,7 @@ END_TEST
 
 START_TEST(test_client_answers_udp)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	const struct probe_counters *c = probe_counters(p);
 	struct in6_addr client6 = a6("2001:2:0:1::2");
@@ -713,7 +713,7 @@ END_TEST
  * the flow does not: the verdict points at the client's edge. */
 START_TEST(test_verdict_client_edge)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	struct gap_record r;
 
@@ -738,7 +738,7 @@ START_TEST(test_ladder_interval)
 		.rate = 1000, .max_ladders = 3, .ladder_interval_ms = 2000,
 		.client_interval_s = 60, .timeout_ms = 100, .no_sockets = 1,
 	};
-	struct gw_time t = { 1, 1700000000000000ULL };
+	struct gw_time t = { 1, 1700000000000000ULL, 0 };
 	const struct probe_counters *c;
 	struct gap_record r;
 	struct prober *p;
@@ -782,7 +782,7 @@ START_TEST(test_control_port)
 		.rate = 1000, .max_ladders = 2, .client_interval_s = 60,
 		.timeout_ms = 10, .no_sockets = 1,
 	};
-	struct gw_time t = { 1, 1700000000000000ULL };
+	struct gw_time t = { 1, 1700000000000000ULL, 0 };
 	static struct portset ports;
 	struct gap_record r;
 	struct prober *p;
@@ -818,7 +818,7 @@ END_TEST
 /* Both ladders stop at the same hop: a stateful device, or the path. */
 START_TEST(test_verdict_both_stop)
 {
-	struct gw_time t0 = { 1, 1700000000000000ULL };
+	struct gw_time t0 = { 1, 1700000000000000ULL, 0 };
 	struct prober *p = test_prober();
 	struct gap_record r;
 

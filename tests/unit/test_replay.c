@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -193,7 +194,7 @@ static struct run *run_new(void)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct engine_config cfg;
-	struct gw_time now = { T0, T0 };
+	struct gw_time now = { T0, T0, 0 };
 	char err[128];
 
 	ck_assert_ptr_nonnull(r);
@@ -606,6 +607,113 @@ START_TEST(test_replay_time_backwards)
 }
 END_TEST
 
+static double seconds_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Records whose time stamps name no time (libpcap's fields are signed): a
+ * negative microsecond field once made the replay spin for hours, its
+ * clock wrapped. They count at the clock, are counted, and the replay
+ * ends at once.
+ */
+START_TEST(test_replay_bad_stamps)
+{
+	static const struct { long sec, usec; } stamps[] = {
+		{ 1000, 0 }, { 1000, -1 }, { -5, 0 }, { 1000, 1000000 },
+		{ 1000, 500000 },
+	};
+	struct trace *t = malloc(sizeof(*t));
+	struct run *r = run_new();
+	struct replay_stats st;
+	struct pcap_pkthdr h;
+	pcap_dumper_t *d;
+	pcap_t *p;
+	char path[256], err[512];
+	double t0;
+	size_t k;
+
+	ck_assert_ptr_nonnull(t);
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->client = "198.18.0.1";
+	t->server = "198.18.2.2";
+	emit(t, 0, 1, 40000, IPPROTO_UDP, 0, 0, 0, 40);
+	tmp_path(path, sizeof(path), "stamps.pcap");
+	p = pcap_open_dead(DLT_RAW, 65535);
+	d = pcap_dump_open(p, path);
+	ck_assert_ptr_nonnull(d);
+	for (k = 0; k < GW_ARRAY_SIZE(stamps); k++) {
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = stamps[k].sec;
+		h.ts.tv_usec = stamps[k].usec;
+		h.caplen = h.len = (bpf_u_int32)t->p[0].len;
+		pcap_dump((u_char *)d, &h, t->p[0].data);
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+	t0 = seconds_now();
+	ck_assert_int_eq(replay_run(path, r->e, &st, err, sizeof(err)), 0);
+	ck_assert_double_lt(seconds_now() - t0, 1.0);
+	ck_assert_uint_eq(st.packets, 5);
+	ck_assert_uint_eq(st.time_invalid, 3);
+	ck_assert_uint_eq(st.time_backwards, 0);
+	ck_assert_uint_eq(st.first_us, 1000 * USEC_PER_SEC);
+	ck_assert_uint_eq(st.last_us, 1000 * USEC_PER_SEC + 500000);
+	ck_assert_uint_eq(engine_counters(r->e)[EC_PACKETS], 5);
+	unlink(path);
+	run_free(r);
+	free(t);
+}
+END_TEST
+
+/*
+ * A year of quiet after a UDP flow's heartbeats: crossed in bounded time
+ * (ticking it 20 ms at a time took minutes), and the gap ends when the
+ * flow expires, 30 s after its last packet here, not at the next packet
+ * a year later (a jump of over a day was once crossed in one step).
+ */
+START_TEST(test_replay_year_quiet)
+{
+	struct trace *t = malloc(sizeof(*t));
+	struct run *r = run_new();
+	struct replay_stats st;
+	char path[256], err[512];
+	uint64_t ms;
+	double t0;
+
+	ck_assert_ptr_nonnull(t);
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->client = "198.18.0.1";
+	t->server = "198.18.2.2";
+	for (ms = 0; ms <= 2000; ms += 100) {
+		emit(t, ms, 1, 40000, IPPROTO_UDP, 0, 0, 0, 40);
+		emit(t, ms + 5, 0, 40000, IPPROTO_UDP, 0, 0, 0, 40);
+	}
+	emit(t, 2005 + 365ULL * 86400 * 1000, 1, 40000, IPPROTO_UDP, 0, 0, 0, 40);
+	tmp_path(path, sizeof(path), "year.pcap");
+	write_pcap(path, t, FR_RAW);
+	t0 = seconds_now();
+	ck_assert_int_eq(replay_run(path, r->e, &st, err, sizeof(err)), 0);
+	ck_assert_double_lt(seconds_now() - t0, 1.0);
+	ck_assert_int_ge(r->nrec, 2);
+	ck_assert_uint_eq(r->rec[0].is_open_event, 1);
+	ck_assert_uint_eq(r->rec[1].is_open_event, 0);
+	ck_assert_int_eq(r->rec[1].outcome, OUTCOME_EXPIRED);
+	/* Expired 30 s after the last packet, within a tick and a slot. */
+	ck_assert_uint_ge(r->rec[1].end_us, T0 + MS(2005) + 30 * USEC_PER_SEC);
+	ck_assert_uint_le(r->rec[1].end_us, T0 + MS(2005) + 31 * USEC_PER_SEC);
+	unlink(path);
+	run_free(r);
+	free(t);
+}
+END_TEST
+
 START_TEST(test_ip_offset)
 {
 	uint8_t f[64];
@@ -623,6 +731,11 @@ START_TEST(test_ip_offset)
 	wire_put16(f + 16, 0x8100);
 	wire_put16(f + 20, 0x86dd);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 62), 22);
+	/* Three tags: more than a frame of ours carries, told apart from
+	 * "not IP" (it was counted as that). */
+	wire_put16(f + 20, 0x8100);
+	wire_put16(f + 24, 0x0800);
+	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 64), LINKTYPE_VLAN_LIMIT);
 	/* A tag whose inner type is cut off. */
 	wire_put16(f + 12, 0x8100);
 	ck_assert_int_eq(linktype_ip_offset(DLT_EN10MB, f, 16), -1);
@@ -669,6 +782,8 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, test_replay_not_a_capture);
 	tcase_add_loop_test(tc, test_replay_truncated, 0, 2);
 	tcase_add_test(tc, test_replay_time_backwards);
+	tcase_add_test(tc, test_replay_bad_stamps);
+	tcase_add_test(tc, test_replay_year_quiet);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("link");
