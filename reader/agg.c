@@ -337,6 +337,13 @@ static void seen_time(struct agg *a, int64_t t)
 		a->r.data_last_us = t;
 }
 
+/* a + b for durations (never negative), stopping at INT64_MAX: a file
+ * may say any duration, and a signed overflow is undefined. */
+static int64_t sum_us(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* One gap that counts (closed, or open for good): filter and add. */
 static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		    const char *line, size_t len)
@@ -407,7 +414,7 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		a->oom = 1;
 	} else {
 		ke->gaps++;
-		ke->silent_us += pt.dur_us;
+		ke->silent_us = sum_us(ke->silent_us, pt.dur_us);
 	}
 	fh = htab_hash(r->client.p, r->client.len) ^
 	     htab_hash(r->server.p, r->server.len) * 31 ^
@@ -845,7 +852,7 @@ static void finish_tops(struct agg *a)
 		}
 		pe->gaps += ke->gaps;
 		pe->clients++;
-		pe->silent_us += ke->silent_us;
+		pe->silent_us = sum_us(pe->silent_us, ke->silent_us);
 	}
 	k = 0;
 	while ((pe = htab_next(&pfx, &k)) != NULL) {

@@ -103,6 +103,18 @@ int gwt_parse_rfc3339(const char *s, size_t len, int64_t *us)
 }
 
 /* A number with an optional fraction and a unit; unit_us for none. */
+/* v units of unit_us microseconds into *us; -1 beyond int64's range
+ * (converting such a double would be undefined). */
+static int scaled(double v, int64_t unit_us, int64_t *us)
+{
+	double d = v * (double)unit_us + 0.5;
+
+	if (!(d < 9.2e18))
+		return -1;
+	*us = (int64_t)d;
+	return 0;
+}
+
 static int number_unit(const char *s, int64_t bare_us, int64_t *us)
 {
 	static const struct { const char *unit; int64_t us; } units[] = {
@@ -121,18 +133,11 @@ static int number_unit(const char *s, int64_t bare_us, int64_t *us)
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || v < 0)
 		return -1;
-	if (*end == '\0') {
-		*us = (int64_t)(v * (double)bare_us + 0.5);
-		return 0;
-	}
-	for (k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
-		if (strcmp(end, units[k].unit) == 0) {
-			if (v * (double)units[k].us > 9.2e18)
-				return -1;
-			*us = (int64_t)(v * (double)units[k].us + 0.5);
-			return 0;
-		}
-	}
+	if (*end == '\0')
+		return scaled(v, bare_us, us);
+	for (k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+		if (strcmp(end, units[k].unit) == 0)
+			return scaled(v, units[k].us, us);
 	return -1;
 }
 

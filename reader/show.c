@@ -709,8 +709,12 @@ static void add_moments(struct timeline *tl, const struct gap_view *v)
 	int64_t ls = jrec_time(v->g, FIELD_LAST_SERVER_PACKET);
 	char a[32];
 
-	tl_add(tl, v->start, "START: the %s side's last data; silence begins",
-	       silent ? silent : "client");
+	if (silent != NULL && strcmp(silent, "both") == 0)
+		tl_add(tl, v->start, "START: the last data before both sides "
+		       "fell silent; silence begins");
+	else
+		tl_add(tl, v->start, "START: the %s side's last data; silence "
+		       "begins", silent ? silent : "client");
 	if (lc != GWT_NONE && lc != v->start)
 		tl_add(tl, lc, "last packet of any kind from the client");
 	if (ls != GWT_NONE && ls != v->start)

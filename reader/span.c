@@ -274,8 +274,9 @@ int span_ms_us(const struct span *n, int64_t *us)
 		neg = 1;
 		p++;
 	}
+	/* ms * 1000 plus a rounded fraction (at most 1000) must fit. */
 	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (ms > INT64_MAX / 10000)
+		if (ms > ((INT64_MAX - 1000) / 1000 - 9) / 10)
 			return -1;
 		ms = ms * 10 + (*p - '0');
 	}

@@ -522,6 +522,59 @@ START_TEST(test_times)
 	ck_assert_int_eq(gwt_parse_duration("2 s", &us), -1);
 	ck_assert_int_eq(gwt_parse_duration("s", &us), -1);
 	ck_assert_int_eq(gwt_parse_duration("-5s", &us), -1);
+	/* Beyond int64's microseconds: refused, never converted (that is
+	 * undefined behaviour, and UBSan in the suite fails on it). */
+	ck_assert_int_eq(gwt_parse_duration("1e30", &us), -1);
+	ck_assert_int_eq(gwt_parse_duration("1e30d", &us), -1);
+}
+END_TEST
+
+/*
+ * Durations a hostile file may say: a duration_ms whose microseconds
+ * overflow is no duration (the guard once let ms * 1000 overflow), and
+ * the per-client and per-prefix sums stop at the largest value instead
+ * of overflowing.
+ */
+START_TEST(test_huge_durations)
+{
+	static const char *const lines[] = {
+		"{\"type\":\"gap\",\"id\":\"h-0-1\",\"client\":\"198.18.0.1:1\","
+		"\"server\":\"198.18.2.2:7781\",\"start\":\"2026-11-25T09:00:00Z\","
+		"\"duration_ms\":9223372036854775}",
+		"{\"type\":\"gap\",\"id\":\"h-0-2\",\"client\":\"198.18.0.1:2\","
+		"\"server\":\"198.18.2.2:7781\",\"start\":\"2026-11-25T09:00:01Z\","
+		"\"duration_ms\":5000000000000000}",
+		"{\"type\":\"gap\",\"id\":\"h-0-3\",\"client\":\"198.18.0.1:3\","
+		"\"server\":\"198.18.2.2:7781\",\"start\":\"2026-11-25T09:00:02Z\","
+		"\"duration_ms\":5000000000000000}",
+	};
+	struct gw_filter f;
+	struct span n = { "9223372036854775", 16, 0 };
+	const struct agg_result *r;
+	struct agg *a;
+	int64_t us;
+	size_t k;
+
+	ck_assert_int_eq(span_ms_us(&n, &us), -1);
+	n = (struct span){ "9223372036854774.999", 20, 0 };
+	ck_assert_int_eq(span_ms_us(&n, &us), -1);
+	n = (struct span){ "9223372036853", 13, 0 };
+	ck_assert_int_eq(span_ms_us(&n, &us), 0);
+	ck_assert_int_eq(us, 9223372036853000LL);
+	filter_init(&f);
+	a = agg_new(&f, 0, NULL, NULL);
+	ck_assert_ptr_nonnull(a);
+	for (k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+		agg_line(a, lines[k], strlen(lines[k]), 0, NULL);
+	r = agg_finish(a, T0_US);
+	/* The first has no duration: skipped, and counted. */
+	ck_assert_uint_eq(r->gaps, 2);
+	ck_assert_uint_eq(r->lines.bad_record, 1);
+	ck_assert_uint_eq(r->ntop_clients, 1);
+	ck_assert_int_eq(r->top_clients[0].silent_us, INT64_MAX);
+	ck_assert_int_eq(r->top_prefixes[0].silent_us, INT64_MAX);
+	agg_free(a);
+	filter_free(&f);
 }
 END_TEST
 
@@ -796,6 +849,7 @@ static Suite *gapwatch_report_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_percentile);
 	tcase_add_test(tc, test_times);
+	tcase_add_test(tc, test_huge_durations);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_scanner);
 	suite_add_tcase(s, tc);
