@@ -76,8 +76,7 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	memset(&c, 0, sizeof(c));
 	/* A missing /proc line leaves the kernel's counters at zero; ours
 	 * still count. */
-	queue_proc_counters(queue_num(w->queue), &c.queue_dropped,
-			    &c.user_dropped);
+	queue_loss_counters(w->queue, &c.queue_dropped, &c.user_dropped);
 	c.enobufs = qs->enobufs;
 	c.truncated = qs->truncated;
 	engine_inspector_sample(w->engine, now, &c);
