@@ -225,8 +225,10 @@ dl_gapwatchd() {
 	_queue=$3
 	_report=$4
 	shift 4
+	# --user root: the report is in the work directory (root's);
+	# t-privileges tests the drop to gapwatch.
 	dl_bg "$NS_S" "$_name" "$GAPWATCHD" -f -p "$_ports" -q "$_queue" \
-		-o "$_report" --stats-interval 0 "$@"
+		-o "$_report" --stats-interval 0 --user root "$@"
 	# shellcheck disable=SC2034 # for the caller
 	GAPWATCHD_PID=$DL_LAST_PID
 	_q=${_queue%-*}
@@ -289,6 +291,21 @@ dl_check_clients() {
 			.disconnects == 0 and .received > 30' "$DL_WORK/$_c.json" >/dev/null ||
 			dl_fail "$_c: the game did not flow undisturbed" "$DL_WORK/$_c.json" "$DL_WORK/$_c.log"
 	done
+}
+
+# ---- the systemd unit ----
+
+# dl_unit_script UNIT KEY: the shell script of the unit file's
+# "KEY=[+]/bin/sh -c '...'" (continuation lines joined), as systemd hands
+# it to sh.
+dl_unit_script() {
+	awk -v k="$2=" '
+		index($0, k) == 1 { on = 1; line = substr($0, length(k) + 1) }
+		!on { next }
+		index($0, k) != 1 { line = line " " $0 }
+		/\\$/ { sub(/\\$/, "", line); next }
+		{ print line; exit }' "$1" |
+	sed -e "s|^+||" -e "s|^/bin/sh -c '||" -e "s|'\$||" -e 's/\$\$/$/g'
 }
 
 # ---- rulesets ----
