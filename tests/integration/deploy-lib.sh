@@ -295,6 +295,26 @@ dl_check_clients() {
 
 # ---- the systemd unit ----
 
+# dl_unit_render: the unit as "make install" renders it, with this tree's
+# programs (in $DL_WORK/sbin) and $DL_WORK/etc, into $DL_UNIT; fails
+# unless systemd-analyze verify takes it (if there is one).
+dl_unit_render() {
+	_sbin=$DL_WORK/sbin
+	mkdir -p "$_sbin" "$DL_WORK/etc/default" "$DL_WORK/man/man8"
+	ln -s "$GAPWATCHD" "$_sbin/gapwatchd"
+	ln -s "$RULES" "$_sbin/gapwatch-rules"
+	DL_UNIT=$DL_WORK/gapwatch.service
+	sed -e "s|@sbindir@|$_sbin|g" -e "s|@sysconfdir@|$DL_WORK/etc|g" \
+		"$top/dist/gapwatch.service" >"$DL_UNIT"
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		cp "$top"/doc/*.8 "$DL_WORK/man/man8/"
+		MANPATH=$DL_WORK/man systemd-analyze verify "$DL_UNIT" >"$DL_WORK/verify.log" 2>&1 ||
+			dl_fail "systemd-analyze verify refuses the unit" "$DL_WORK/verify.log"
+	else
+		dl_log "no systemd-analyze: the unit's syntax is not verified"
+	fi
+}
+
 # dl_unit_script UNIT KEY: the shell script of the unit file's
 # "KEY=[+]/bin/sh -c '...'" (continuation lines joined), as systemd hands
 # it to sh.

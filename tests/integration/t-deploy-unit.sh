@@ -17,22 +17,8 @@ dl_init t-deploy-unit
 dl_need
 dl_topology
 
-# The unit as "make install" renders it, with this tree's programs.
-sbin=$DL_WORK/sbin
-mkdir -p "$sbin" "$DL_WORK/etc/default" "$DL_WORK/man/man8"
-ln -s "$GAPWATCHD" "$sbin/gapwatchd"
-ln -s "$RULES" "$sbin/gapwatch-rules"
-unit=$DL_WORK/gapwatch.service
-sed -e "s|@sbindir@|$sbin|g" -e "s|@sysconfdir@|$DL_WORK/etc|g" \
-	"$top/dist/gapwatch.service" >"$unit"
-
-if command -v systemd-analyze >/dev/null 2>&1; then
-	cp "$top"/doc/*.8 "$DL_WORK/man/man8/"
-	MANPATH=$DL_WORK/man systemd-analyze verify "$unit" >"$DL_WORK/verify.log" 2>&1 ||
-		dl_fail "systemd-analyze verify refuses the unit" "$DL_WORK/verify.log"
-else
-	dl_log "no systemd-analyze: the unit's syntax is not verified"
-fi
+dl_unit_render
+unit=$DL_UNIT
 
 # setting KEY: the unit's value of KEY (one line).
 setting() { sed -n "s/^$1=//p" "$unit"; }

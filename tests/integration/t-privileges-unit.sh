@@ -20,20 +20,8 @@ dl_need
 command -v setpriv >/dev/null 2>&1 || dl_fail "setpriv is missing (util-linux)"
 dl_topology
 
-sbin=$DL_WORK/sbin
-mkdir -p "$sbin" "$DL_WORK/man/man8"
-ln -s "$GAPWATCHD" "$sbin/gapwatchd"
-ln -s "$RULES" "$sbin/gapwatch-rules"
-unit=$DL_WORK/gapwatch.service
-sed -e "s|@sbindir@|$sbin|g" -e "s|@sysconfdir@|$DL_WORK/etc|g" \
-	"$top/dist/gapwatch.service" >"$unit"
-if command -v systemd-analyze >/dev/null 2>&1; then
-	cp "$top"/doc/*.8 "$DL_WORK/man/man8/"
-	MANPATH=$DL_WORK/man systemd-analyze verify "$unit" >"$DL_WORK/verify.log" 2>&1 ||
-		dl_fail "systemd-analyze verify refuses the unit" "$DL_WORK/verify.log"
-else
-	dl_log "no systemd-analyze: the unit's syntax is not verified"
-fi
+dl_unit_render
+unit=$DL_UNIT
 
 setting() { sed -n "s/^$1=//p" "$unit"; }
 user=$(setting User)

@@ -84,18 +84,24 @@ check_threads() {
 	[ "$_n" -ge 4 ] || gw_fail "gapwatchd $1 has $_n threads (expected 4)"
 }
 
+# start_checked OPTIONS CAPS SECCOMP: init start with OPTIONS; every
+# thread of the gapwatchd it starts ($pid) as check_threads says.
+start_checked() {
+	write_default gapwatch "$1"
+	init start
+	[ "$rc" -eq 0 ] || gw_fail "start with '$1': exit $rc" "$GW_WORK/init.out"
+	pid=$(cat "$run/gapwatchd.pid")
+	GW_PIDS="$GW_PIDS $pid"
+	check_threads "$pid" "$2" "$3"
+}
+
 # ---- dropped, with --probe and --seccomp: a whole scenario ----
 mkdir -p "$log/pcap"
 # An earlier run's pcap, just under the 1 MB cap: the first new one must
 # push it out (an unlink by gapwatch under the allow-list).
 head -c 1048000 /dev/zero >"$log/pcap/old.pcap"
 touch -d '1 day ago' "$log/pcap/old.pcap"
-write_default gapwatch "--probe --seccomp"
-init start
-[ "$rc" -eq 0 ] || gw_fail "start: exit $rc" "$GW_WORK/init.out"
-pid=$(cat "$run/gapwatchd.pid")
-GW_PIDS="$GW_PIDS $pid"
-check_threads "$pid" 0000000000003000 2
+start_checked "--probe --seccomp" 0000000000003000 2
 [ "$(stat -c %U "$run" "$log")" = "gapwatch
 gapwatch" ] || gw_fail "the init script did not make $run and $log gapwatch's"
 gw_log "gapwatchd $pid: every thread gapwatch ($uid), CAP_NET_ADMIN+CAP_NET_RAW, no bounding set, no_new_privs, seccomp"
@@ -154,12 +160,7 @@ jq -s -e 'any(.[]; .type == "stats" and .packets > 10)' "$report" >/dev/null 2>&
 gw_stop "$SERVER_PID"
 
 # ---- dropped, no --probe, no --seccomp ----
-write_default gapwatch ""
-init start
-[ "$rc" -eq 0 ] || gw_fail "start without --probe: exit $rc" "$GW_WORK/init.out"
-pid=$(cat "$run/gapwatchd.pid")
-GW_PIDS="$GW_PIDS $pid"
-check_threads "$pid" 0000000000001000 0
+start_checked "" 0000000000001000 0
 init stop
 [ "$rc" -eq 0 ] || gw_fail "stop without --probe: exit $rc" "$GW_WORK/init.out"
 gw_log "without --probe: CAP_NET_ADMIN alone, no seccomp"
