@@ -2,8 +2,10 @@
  * main.c - gapwatchd: start-up, one thread per queue, signals, shutdown.
  *
  * Start-up (setup_live, in one place): options; pid file, queues,
- * conntrack, prober, report file and pcap directory (fail fast, on the
- * terminal); detach; report writer, correlator, workers. Signals are
+ * conntrack, prober with every privilege; then the switch to the run's
+ * user and capabilities; report file and pcap directory as that user
+ * (fail fast, on the terminal); detach; the seccomp allow-list; report
+ * writer, correlator, workers. Signals are
  * blocked in every thread and taken synchronously by the main thread
  * with sigtimedwait(), so no handler ever runs: the main thread sets
  * flags, the workers read them.
@@ -27,6 +29,7 @@
 #include "engine.h"
 #include "log.h"
 #include "pcapstore.h"
+#include "privdrop.h"
 #include "probe.h"
 #include "queue.h"
 #include "replay.h"
@@ -73,8 +76,7 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	memset(&c, 0, sizeof(c));
 	/* A missing /proc line leaves the kernel's counters at zero; ours
 	 * still count. */
-	queue_proc_counters(queue_num(w->queue), &c.queue_dropped,
-			    &c.user_dropped);
+	queue_loss_counters(w->queue, &c.queue_dropped, &c.user_dropped);
 	c.enobufs = qs->enobufs;
 	c.truncated = qs->truncated;
 	engine_inspector_sample(w->engine, now, &c);
@@ -195,8 +197,24 @@ static void engine_config_for(const struct config *cfg, uint16_t queue,
 	ec->evidence_cb = correlator_evidence;
 }
 
-/* The report directory may not exist on a fresh install. */
-static void make_parent_dir(const char *path)
+/*
+ * Create dir if it is missing (the report or pid directory on a fresh
+ * install), owned by uid:gid when they are not -1: the user that will
+ * write there after the drop.
+ */
+static void make_dir(const char *dir, uid_t uid, gid_t gid)
+{
+	if (mkdir(dir, 0750) < 0) {
+		if (errno != EEXIST)
+			log_warn("cannot create %s", dir);
+		return;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) < 0)
+		log_warn("cannot give %s to uid %u", dir, (unsigned int)uid);
+}
+
+/* The directory path is in, if it has one. */
+static void make_parent_dir(const char *path, uid_t uid, gid_t gid)
 {
 	char dir[PATH_MAX], *slash;
 
@@ -206,35 +224,43 @@ static void make_parent_dir(const char *path)
 	if (slash == NULL || slash == dir)
 		return;
 	*slash = '\0';
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		log_warn("cannot create %s", dir);
+	make_dir(dir, uid, gid);
 }
 
 /*
  * The pcap directory: as given, or live, "pcap" beside the report file
- * (/var/log/gapwatch/pcap by default). None with --no-pcap, with the
- * report on stdout, or in a replay that was not given one.
+ * (/var/log/gapwatch/pcap by default). NULL (none) with --no-pcap, with
+ * the report on stdout, or in a replay that was not given one. buf holds
+ * the path if it is made here.
  */
+static const char *store_dir(const struct config *cfg, const char *output,
+			     int live, char *buf, size_t len)
+{
+	const char *slash;
+
+	if (cfg->no_pcap || cfg->engine.evidence_packets == 0)
+		return NULL;
+	if (cfg->pcap_dir != NULL)
+		return cfg->pcap_dir;
+	if (!live || strcmp(output, "-") == 0)
+		return NULL;
+	slash = strrchr(output, '/');
+	snprintf(buf, len, "%.*s/pcap", slash ? (int)(slash - output) : 1,
+		 slash ? output : ".");
+	return buf;
+}
+
 static struct pcapstore *open_store(const struct config *cfg,
 				    const char *output, int live,
 				    const char *run_id)
 {
-	const char *dir = cfg->pcap_dir, *slash;
 	char buf[PATH_MAX], err[512];
+	const char *dir = store_dir(cfg, output, live, buf, sizeof(buf));
 	struct pcapstore *store;
 
-	if (cfg->no_pcap || cfg->engine.evidence_packets == 0)
+	if (dir == NULL)
 		return NULL;
-	if (dir == NULL) {
-		if (!live || strcmp(output, "-") == 0)
-			return NULL;
-		slash = strrchr(output, '/');
-		snprintf(buf, sizeof(buf), "%.*s/pcap",
-			 slash ? (int)(slash - output) : 1,
-			 slash ? output : ".");
-		dir = buf;
-	}
-	make_parent_dir(dir);
+	make_parent_dir(dir, (uid_t)-1, (gid_t)-1);
 	store = pcapstore_open(dir, run_id, (uint64_t)cfg->pcap_max_mb << 20,
 			       err, sizeof(err));
 	if (store == NULL)
@@ -384,11 +410,35 @@ struct daemon {
 	struct pcapstore *store;		/* NULL: no pcap files */
 	struct report *report;
 	struct correlator *corr;
+	struct priv priv;		/* who runs after set-up */
 	sigset_t sigs;			/* taken by sigtimedwait() only */
 	struct gw_time started;
 	char output_buf[PATH_MAX];
 	char pidfile_buf[PATH_MAX];
 };
+
+/* Who will own what set-up creates: the run's user, or -1 (no chown)
+ * when there is no switch of user. */
+static uid_t owner_uid(const struct daemon *d)
+{
+	return d->priv.mode == PRIV_SWITCH ? d->priv.uid : (uid_t)-1;
+}
+
+static gid_t owner_gid(const struct daemon *d)
+{
+	return d->priv.mode == PRIV_SWITCH ? d->priv.gid : (gid_t)-1;
+}
+
+/* First: a user that does not exist stops here, before anything is
+ * bound, on the terminal. */
+static void plan_privileges(struct daemon *d)
+{
+	char err[512];
+
+	if (priv_plan(&d->priv, d->cfg->user, d->cfg->probing ? PRIV_NET_RAW : 0,
+		      err, sizeof(err)) < 0)
+		fatalx(EXIT_RUNTIME, "%s", err);
+}
 
 /* Before anything is bound: a second daemon stops here. */
 static void take_pidfile(struct daemon *d)
@@ -399,7 +449,12 @@ static void take_pidfile(struct daemon *d)
 		pidfile = CONFIG_PIDFILE_DEFAULT;
 	d->pidfile = absolute(pidfile, d->pidfile_buf, sizeof(d->pidfile_buf));
 	d->pidfd = -1;
-	if (d->pidfile && (d->pidfd = lock_pidfile(d->pidfile)) < 0)
+	if (d->pidfile == NULL)
+		return;
+	/* The run's user removes the pid file at exit: its directory
+	 * (/run/gapwatch) is that user's if it is made here. */
+	make_parent_dir(d->pidfile, owner_uid(d), owner_gid(d));
+	if ((d->pidfd = lock_pidfile(d->pidfile)) < 0)
 		exit(EXIT_RUNTIME);
 }
 
@@ -449,17 +504,67 @@ static void open_prober(struct daemon *d)
 		log_warnx("--probe-mark 0: the rules may queue the probes");
 }
 
-/* Create the report file now, while errors still reach the terminal. */
-static void check_report_file(const char *output)
+/*
+ * With every privilege, the directories the run's user writes in and
+ * cannot make itself on a fresh install: the report's, and the pcap
+ * directory and its parent. Made here, they are that user's.
+ */
+static void make_run_dirs(struct daemon *d)
+{
+	char buf[PATH_MAX];
+	const char *dir = store_dir(d->cfg, d->output, 1, buf, sizeof(buf));
+
+	if (strcmp(d->output, "-") != 0)
+		make_parent_dir(d->output, owner_uid(d), owner_gid(d));
+	if (dir != NULL) {
+		make_parent_dir(dir, owner_uid(d), owner_gid(d));
+		make_dir(dir, owner_uid(d), owner_gid(d));
+	}
+}
+
+/*
+ * The last step with every privilege (a BPF program loaded at start-up
+ * goes before it): the run's user and capabilities, no_new_privs. No
+ * thread exists yet, so every thread started later inherits the result.
+ */
+static void drop_privileges(struct daemon *d)
+{
+	char err[512];
+
+	if (priv_drop(&d->priv, err, sizeof(err)) < 0)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	switch (d->priv.mode) {
+	case PRIV_SWITCH:
+		log_info("running as %s", priv_describe(&d->priv, err, sizeof(err)));
+		break;
+	case PRIV_KEEP_ROOT:
+		log_warnx("--user %s: running as root with every privilege, "
+			  "parsing packets from anywhere (not recommended)",
+			  d->priv.user);
+		break;
+	case PRIV_NOT_ROOT:
+		log_info("not started as root: no switch of user%s%s%s; %s",
+			 d->priv.other_user ? " (--user " : "",
+			 d->priv.other_user ? d->cfg->user : "",
+			 d->priv.other_user ? " not applied)" : "",
+			 priv_describe(&d->priv, err, sizeof(err)));
+		break;
+	}
+}
+
+/* Create the report file now, as the run's user, while errors still
+ * reach the terminal. */
+static void check_report_file(const struct daemon *d)
 {
 	FILE *f;
 
-	if (strcmp(output, "-") == 0)
+	if (strcmp(d->output, "-") == 0)
 		return;
-	make_parent_dir(output);
-	f = fopen(output, "a");
+	f = fopen(d->output, "a");
 	if (f == NULL)
-		fatal(EXIT_RUNTIME, "cannot open report file %s", output);
+		fatal(EXIT_RUNTIME, "cannot open report file %s as user %s "
+		      "(it, and for SIGHUP its directory, must be writable by "
+		      "that user)", d->output, d->priv.user);
 	fclose(f);
 }
 
@@ -484,6 +589,19 @@ static void block_signals(struct daemon *d)
 	sigaddset(&d->sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &d->sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* --seccomp: after daemon(), so that forking and detaching need not be
+ * allowed; before the first thread, so that every thread has it. */
+static void confine(struct daemon *d)
+{
+	char err[512];
+
+	if (!d->cfg->seccomp)
+		return;
+	if (priv_confine(err, sizeof(err)) < 0)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	log_debug("seccomp allow-list installed");
 }
 
 static void start_workers(struct daemon *d)
@@ -514,8 +632,10 @@ static void start_workers(struct daemon *d)
 
 /*
  * Set-up, in this order and all in one place: what can fail on the
- * operator's terminal first (pid file, queues, conntrack, prober, report
- * file, pcap directory), then detach, then the threads.
+ * operator's terminal first -- with every privilege the user, pid file,
+ * queues, conntrack, prober and the directories; the drop of privileges;
+ * as the run's user the report file and pcap directory --, then detach,
+ * the allow-list, then the threads.
  */
 static void setup_live(struct daemon *d, const char *run_id)
 {
@@ -523,14 +643,18 @@ static void setup_live(struct daemon *d, const char *run_id)
 
 	d->output = absolute(d->cfg->output, d->output_buf,
 			     sizeof(d->output_buf));
+	plan_privileges(d);
 	take_pidfile(d);
 	open_queues(d);
 	open_conntrack(d);
 	open_prober(d);
-	check_report_file(d->output);
+	make_run_dirs(d);
+	drop_privileges(d);
+	check_report_file(d);
 	d->store = open_store(d->cfg, d->output, 1, run_id);
 	detach(d);
 	block_signals(d);
+	confine(d);
 	d->report = report_open(d->output, run_id, err, sizeof(err));
 	if (d->report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
@@ -595,7 +719,9 @@ static void shutdown_live(struct daemon *d)
 	report_close(d->report);
 	free(d->ws);
 	if (d->pidfile) {
-		unlink(d->pidfile);
+		/* As the run's user: the init script removes what is left. */
+		if (unlink(d->pidfile) < 0)
+			log_warn("cannot remove pid file %s", d->pidfile);
 		close(d->pidfd);
 	}
 	log_info("stopped");

@@ -26,7 +26,8 @@
 
 /* The daemon's own defaults (documented in gapwatchd(8)). */
 #define CONFIG_OUTPUT_DEFAULT		"/var/log/gapwatch/gaps.jsonl"
-#define CONFIG_PIDFILE_DEFAULT		"/run/gapwatchd.pid"
+#define CONFIG_PIDFILE_DEFAULT		"/run/gapwatch/gapwatchd.pid"
+#define CONFIG_USER_DEFAULT		"gapwatch"	/* runs as, after set-up */
 #define CONFIG_STATS_INTERVAL_S		60
 #define CONFIG_PCAP_MAX_MB		256	/* the pcap directory's cap */
 
@@ -56,6 +57,8 @@ struct config {
 	const char *read_file;		/* --read: replay, then exit */
 	const char *pidfile;
 	const char *config_file;
+	const char *user;		/* --user: runs as after set-up */
+	int seccomp;			/* --seccomp: system-call allow-list */
 	uint32_t stats_interval_s;	/* 0: stats only at exit */
 	int no_conntrack;		/* no ctnetlink correlation */
 	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
@@ -66,7 +69,7 @@ struct config {
 	int use_syslog;			/* also in the foreground */
 	int verbose;
 	int check_only;			/* -n: validate and exit */
-	char strings[4][4096];		/* storage for values from a file */
+	char strings[5][4096];		/* storage for values from a file */
 };
 
 /*

@@ -16,6 +16,7 @@
 #define QUEUE_COPY_RANGE	256	/* IPv6 + extension headers + TCP */
 #define QUEUE_MAXLEN		4096
 #define QUEUE_RECV_BATCH	64	/* messages per recvmmsg() */
+#define QUEUE_PROC_FILE		"/proc/net/netfilter/nfnetlink_queue"
 
 struct queue_params {
 	uint32_t copy_range;
@@ -78,10 +79,18 @@ unsigned int queue_receive(struct queue *q, unsigned int max_packets,
 
 /*
  * queue_proc_counters - read queue num's queue_dropped and user_dropped
- * from /proc/net/netfilter/nfnetlink_queue. Returns 0, or -1 when the
+ * from /proc/net/netfilter/nfnetlink_queue (QUEUE_PROC_FILE). Returns 0, or -1 when the
  * queue is not listed or the file cannot be read.
  */
 int queue_proc_counters(uint16_t num, uint64_t *queue_dropped,
+			uint64_t *user_dropped);
+
+/*
+ * queue_loss_counters - the same for q, from the file as opened by
+ * queue_open() (with set-up's privileges: it is mode 0440). Returns 0, or
+ * -1 when it could not be opened or lists no q.
+ */
+int queue_loss_counters(struct queue *q, uint64_t *queue_dropped,
 			uint64_t *user_dropped);
 
 #endif

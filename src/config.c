@@ -78,6 +78,8 @@ static const struct opt opts[] = {
 	{ "probe-ladder-interval-ms", 1027, OPT_UINT, AT(probe.ladder_interval_ms), 0, 3600000, "milliseconds", 1 },
 	{ "verbose", 'v', OPT_FLAG, AT(verbose), 0, 1, NULL, 1 },
 	{ "check", 'n', OPT_FLAG, AT(check_only), 0, 1, NULL, 1 },
+	{ "user", 'u', OPT_STRING, AT(user), 0, 0, NULL, 1 },
+	{ "seccomp", 1028, OPT_FLAG, AT(seccomp), 0, 1, NULL, 1 },
 };
 
 static void usage(FILE *f)
@@ -96,6 +98,7 @@ static void usage(FILE *f)
 "                 [--probe-max-ladders N] [--probe-ladder-interval-ms MS]\n"
 "                 [--probe-client-interval S]\n"
 "                 [--probe-timeout-ms MS] [--probe-udp-payload HEX]\n"
+"                 [-u|--user NAME] [--seccomp]\n"
 "                 [--syslog] [-v|--verbose] [-n|--check]\n"
 "                 [-h|--help] [-V|--version]\n"
 "\n"
@@ -118,9 +121,14 @@ static void usage(FILE *f)
 "                          /var/log/gapwatch/pcap; with --read: none)\n"
 "      --probe             locate the hop that drops a stalled flow (TTL\n"
 "                          ladders from the server; needs CAP_NET_RAW)\n"
+"  -u, --user NAME         run as NAME after set-up, with CAP_NET_ADMIN\n"
+"                          only (and CAP_NET_RAW with --probe); root keeps\n"
+"                          every privilege, not recommended (default %s)\n"
+"      --seccomp           allow only the system calls gapwatchd makes\n"
 "  -n, --check             check the configuration and exit\n",
 		CONFIG_OUTPUT_DEFAULT, ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR,
-		ENGINE_MAX_FLOWS, CONFIG_STATS_INTERVAL_S, CONFIG_PIDFILE_DEFAULT);
+		ENGINE_MAX_FLOWS, CONFIG_STATS_INTERVAL_S, CONFIG_PIDFILE_DEFAULT,
+		CONFIG_USER_DEFAULT);
 }
 
 int queue_range_parse(const char *s, uint16_t *first, uint16_t *count,
@@ -386,6 +394,7 @@ void config_defaults(struct config *cfg)
 	};
 	cfg->stats_interval_s = CONFIG_STATS_INTERVAL_S;
 	cfg->pcap_max_mb = CONFIG_PCAP_MAX_MB;
+	cfg->user = CONFIG_USER_DEFAULT;
 }
 
 int config_load(struct config *cfg, int argc, char **argv)

@@ -47,6 +47,9 @@ struct queue {
 	queue_packet_cb cb;
 	void *cb_ctx;
 	struct gw_time now;
+	/* The kernel's counters, opened at set-up: the file is mode 0440,
+	 * unreadable once privileges are dropped. NULL: unknown. */
+	FILE *proc;
 };
 
 int queue_fd(const struct queue *q)
@@ -316,6 +319,7 @@ struct queue *queue_open(uint16_t num, const struct queue_params *p,
 			goto err_unbind;
 		}
 	}
+	q->proc = fopen(QUEUE_PROC_FILE, "re");
 	/* Packets that came in during setup. */
 	send_verdict(q);
 	return q;
@@ -348,6 +352,8 @@ void queue_close(struct queue *q)
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
 		log_warn("queue %u: cannot unbind", q->num);
 	mnl_socket_close(q->nl);
+	if (q->proc != NULL)
+		fclose(q->proc);
 	free(q->bufs);
 	free(q);
 }
@@ -407,17 +413,15 @@ unsigned int queue_receive(struct queue *q, unsigned int max_packets,
 	return (unsigned int)(q->stats.received - before);
 }
 
-int queue_proc_counters(uint16_t num, uint64_t *queue_dropped,
-			uint64_t *user_dropped)
+/* Queue num's line of the kernel's file f: 0, or -1 if not listed. */
+static int proc_find(FILE *f, uint16_t num, uint64_t *queue_dropped,
+		     uint64_t *user_dropped)
 {
-	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
 	unsigned long long qd, ud;
 	unsigned int qnum, portid, total, mode, range;
 	char line[256];
 	int found = -1;
 
-	if (f == NULL)
-		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, "%u %u %u %u %u %llu %llu", &qnum, &portid,
 			   &total, &mode, &range, &qd, &ud) == 7 &&
@@ -428,6 +432,28 @@ int queue_proc_counters(uint16_t num, uint64_t *queue_dropped,
 			break;
 		}
 	}
-	fclose(f);
 	return found;
+}
+
+int queue_proc_counters(uint16_t num, uint64_t *queue_dropped,
+			uint64_t *user_dropped)
+{
+	FILE *f = fopen(QUEUE_PROC_FILE, "re");
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	rc = proc_find(f, num, queue_dropped, user_dropped);
+	fclose(f);
+	return rc;
+}
+
+int queue_loss_counters(struct queue *q, uint64_t *queue_dropped,
+			uint64_t *user_dropped)
+{
+	if (q->proc == NULL)
+		return -1;
+	/* From offset 0 the kernel writes the file afresh. */
+	rewind(q->proc);
+	return proc_find(q->proc, q->num, queue_dropped, user_dropped);
 }

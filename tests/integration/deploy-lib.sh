@@ -225,8 +225,10 @@ dl_gapwatchd() {
 	_queue=$3
 	_report=$4
 	shift 4
+	# --user root: the report is in the work directory (root's);
+	# t-privileges tests the drop to gapwatch.
 	dl_bg "$NS_S" "$_name" "$GAPWATCHD" -f -p "$_ports" -q "$_queue" \
-		-o "$_report" --stats-interval 0 "$@"
+		-o "$_report" --stats-interval 0 --user root "$@"
 	# shellcheck disable=SC2034 # for the caller
 	GAPWATCHD_PID=$DL_LAST_PID
 	_q=${_queue%-*}
@@ -289,6 +291,41 @@ dl_check_clients() {
 			.disconnects == 0 and .received > 30' "$DL_WORK/$_c.json" >/dev/null ||
 			dl_fail "$_c: the game did not flow undisturbed" "$DL_WORK/$_c.json" "$DL_WORK/$_c.log"
 	done
+}
+
+# ---- the systemd unit ----
+
+# dl_unit_render: the unit as "make install" renders it, with this tree's
+# programs (in $DL_WORK/sbin) and $DL_WORK/etc, into $DL_UNIT; fails
+# unless systemd-analyze verify takes it (if there is one).
+dl_unit_render() {
+	_sbin=$DL_WORK/sbin
+	mkdir -p "$_sbin" "$DL_WORK/etc/default" "$DL_WORK/man/man8"
+	ln -s "$GAPWATCHD" "$_sbin/gapwatchd"
+	ln -s "$RULES" "$_sbin/gapwatch-rules"
+	DL_UNIT=$DL_WORK/gapwatch.service
+	sed -e "s|@sbindir@|$_sbin|g" -e "s|@sysconfdir@|$DL_WORK/etc|g" \
+		"$top/dist/gapwatch.service" >"$DL_UNIT"
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		cp "$top"/doc/*.8 "$DL_WORK/man/man8/"
+		MANPATH=$DL_WORK/man systemd-analyze verify "$DL_UNIT" >"$DL_WORK/verify.log" 2>&1 ||
+			dl_fail "systemd-analyze verify refuses the unit" "$DL_WORK/verify.log"
+	else
+		dl_log "no systemd-analyze: the unit's syntax is not verified"
+	fi
+}
+
+# dl_unit_script UNIT KEY: the shell script of the unit file's
+# "KEY=[+]/bin/sh -c '...'" (continuation lines joined), as systemd hands
+# it to sh.
+dl_unit_script() {
+	awk -v k="$2=" '
+		index($0, k) == 1 { on = 1; line = substr($0, length(k) + 1) }
+		!on { next }
+		index($0, k) != 1 { line = line " " $0 }
+		/\\$/ { sub(/\\$/, "", line); next }
+		{ print line; exit }' "$1" |
+	sed -e "s|^+||" -e "s|^/bin/sh -c '||" -e "s|'\$||" -e 's/\$\$/$/g'
 }
 
 # ---- rulesets ----

@@ -264,15 +264,36 @@ gw_queue_bound() {
 		awk -v q="$2" '$1 == q && $2 != 0 { found = 1 } END { exit !found }'
 }
 
+# gw_priv_options: gapwatchd's privilege options, in $GW_PRIV_OPTS, from
+# two opt-ins: GW_PRIVDROP=1 drops to the default user (gapwatch) after
+# set-up as a deployed gapwatchd does (the work directory, where the
+# report and pcap files go, becomes that user's); GW_SECCOMP=1 adds
+# --seccomp. Without GW_PRIVDROP: --user root, every privilege kept.
+gw_priv_options() {
+	GW_PRIV_OPTS="--user root"
+	if [ "${GW_PRIVDROP:-0}" = 1 ]; then
+		id gapwatch >/dev/null 2>&1 ||
+			gw_fail "GW_PRIVDROP=1: no user gapwatch (make install or tools/install-deps creates it)"
+		chown gapwatch: "$GW_WORK" || gw_fail "cannot give $GW_WORK to gapwatch"
+		GW_PRIV_OPTS=
+	fi
+	if [ "${GW_SECCOMP:-0}" = 1 ]; then
+		GW_PRIV_OPTS="$GW_PRIV_OPTS --seccomp"
+	fi
+}
+
 # gw_start_gapwatchd PORTS OUTFILE [OPTION...]: start gapwatchd in the
-# server namespace on queue 0 and wait until the queue is bound. The pid
-# is in $GAPWATCHD_PID, its stderr in $GW_WORK/gapwatchd.log.
+# server namespace on queue 0 (privileges as gw_priv_options says) and
+# wait until the queue is bound. The pid is in $GAPWATCHD_PID, its stderr
+# in $GW_WORK/gapwatchd.log.
 gw_start_gapwatchd() {
 	_ports=$1
 	_out=$2
 	shift 2
+	gw_priv_options
+	# shellcheck disable=SC2086 # a list of options
 	gw_bg "$NS_S" gapwatchd "$GAPWATCHD" -f -q 0 -p "$_ports" -o "$_out" \
-		--stats-interval 0 "$@"
+		--stats-interval 0 $GW_PRIV_OPTS "$@"
 	GAPWATCHD_PID=$GW_LAST_PID
 	_n=0
 	until gw_queue_bound "$NS_S" 0; do

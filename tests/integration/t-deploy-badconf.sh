@@ -12,7 +12,10 @@ dl_init t-deploy-badconf
 dl_need
 dl_topology
 
-pidfile=$DL_WORK/gapwatchd.pid
+# gapwatchd runs as gapwatch after set-up: run/ and log/ are made its
+# directories by the init script; it must reach them.
+chmod 711 "$DL_WORK"
+pidfile=$DL_WORK/run/gapwatchd.pid
 default=$DL_WORK/default
 conf=$DL_WORK/gapwatchd.conf
 badconf=$DL_WORK/bad.conf
@@ -27,7 +30,7 @@ write_default() {
 		echo "QUEUE=0"
 		echo "BACKEND=auto"
 		echo "CONFIG=$conf"
-		echo "OPTIONS=\"-o $DL_WORK/gaps.jsonl --stats-interval 0\""
+		echo "OPTIONS=\"-o $DL_WORK/log/gaps.jsonl --stats-interval 0\""
 		echo "RULES_OPTIONS=\"\""
 		for kv in "$@"; do echo "$kv"; done
 	} >"$default"
@@ -36,7 +39,8 @@ write_default() {
 init() {
 	rc=0
 	ip netns exec "$NS_S" env GAPWATCH_DEFAULT="$default" GAPWATCHD="$GAPWATCHD" \
-		GAPWATCH_RULES="$RULES" GAPWATCH_PIDFILE="$pidfile" \
+		GAPWATCH_RULES="$RULES" GAPWATCH_RUNDIR="$DL_WORK/run" \
+		GAPWATCH_LOGDIR="$DL_WORK/log" \
 		sh "$INITSCRIPT" "$1" >"$DL_WORK/init.out" 2>&1 || rc=$?
 }
 

@@ -20,8 +20,14 @@ dl_init t-deploy-init
 dl_need
 dl_topology
 
-pidfile=$DL_WORK/gapwatchd.pid
-report=$DL_WORK/gaps.jsonl
+# gapwatchd runs as gapwatch (RUN_AS) after set-up: the init script makes
+# run/ and log/ its directories; it must reach them. GW_SECCOMP=1: with
+# --seccomp.
+chmod 711 "$DL_WORK"
+pidfile=$DL_WORK/run/gapwatchd.pid
+report=$DL_WORK/log/gaps.jsonl
+seccomp=
+[ "${GW_SECCOMP:-0}" = 1 ] && seccomp=" --seccomp"
 conf=$DL_WORK/gapwatchd.conf
 default=$DL_WORK/default
 printf 'gap-min = 500\nstats-interval = 0\n' >"$conf"
@@ -32,7 +38,7 @@ PORTS=7781
 QUEUE=0
 BACKEND=auto
 CONFIG=$conf
-OPTIONS="-o $report"
+OPTIONS="-o $report$seccomp"
 RULES_OPTIONS=""
 EOF
 }
@@ -43,7 +49,8 @@ write_default yes
 init() {
 	rc=0
 	ip netns exec "$NS_S" env GAPWATCH_DEFAULT="$default" GAPWATCHD="$GAPWATCHD" \
-		GAPWATCH_RULES="$RULES" GAPWATCH_PIDFILE="$pidfile" \
+		GAPWATCH_RULES="$RULES" GAPWATCH_RUNDIR="$DL_WORK/run" \
+		GAPWATCH_LOGDIR="$DL_WORK/log" \
 		sh "$INITSCRIPT" "$1" >"$DL_WORK/init.out" 2>&1 || rc=$?
 	cat "$DL_WORK/init.out" >>"$DL_WORK/init.log"
 }

@@ -17,22 +17,8 @@ dl_init t-deploy-unit
 dl_need
 dl_topology
 
-# The unit as "make install" renders it, with this tree's programs.
-sbin=$DL_WORK/sbin
-mkdir -p "$sbin" "$DL_WORK/etc/default" "$DL_WORK/man/man8"
-ln -s "$GAPWATCHD" "$sbin/gapwatchd"
-ln -s "$RULES" "$sbin/gapwatch-rules"
-unit=$DL_WORK/gapwatch.service
-sed -e "s|@sbindir@|$sbin|g" -e "s|@sysconfdir@|$DL_WORK/etc|g" \
-	"$top/dist/gapwatch.service" >"$unit"
-
-if command -v systemd-analyze >/dev/null 2>&1; then
-	cp "$top"/doc/*.8 "$DL_WORK/man/man8/"
-	MANPATH=$DL_WORK/man systemd-analyze verify "$unit" >"$DL_WORK/verify.log" 2>&1 ||
-		dl_fail "systemd-analyze verify refuses the unit" "$DL_WORK/verify.log"
-else
-	dl_log "no systemd-analyze: the unit's syntax is not verified"
-fi
+dl_unit_render
+unit=$DL_UNIT
 
 # setting KEY: the unit's value of KEY (one line).
 setting() { sed -n "s/^$1=//p" "$unit"; }
@@ -41,17 +27,7 @@ setting() { sed -n "s/^$1=//p" "$unit"; }
 ! grep -q -- "-c $DL_WORK/etc/gapwatch" "$unit" ||
 	dl_fail "the unit still names a configuration file of its own" "$unit"
 
-# script KEY: the shell script of the unit's "KEY=[+]/bin/sh -c '...'"
-# (continuation lines joined), as systemd hands it to sh.
-script() {
-	awk -v k="$1=" '
-		index($0, k) == 1 { on = 1; line = substr($0, length(k) + 1) }
-		!on { next }
-		index($0, k) != 1 { line = line " " $0 }
-		/\\$/ { sub(/\\$/, "", line); next }
-		{ print line; exit }' "$unit" |
-	sed -e "s|^+||" -e "s|^/bin/sh -c '||" -e "s|'\$||" -e 's/\$\$/$/g'
-}
+script() { dl_unit_script "$unit" "$1"; }
 
 # run KEY DEFAULT-FILE: the unit's KEY script in the server namespace with
 # the environment the unit gives it; output in $DL_WORK/run.out, exit
@@ -69,7 +45,9 @@ write_default() {	# NAME=VALUE...
 	{
 		echo "PORTS=7781"
 		echo "QUEUE=0"
-		echo "OPTIONS=\"-o $DL_WORK/gaps.jsonl --stats-interval 0\""
+		# Run as root here, not as the unit's User=: --user root
+		# (t-privileges-unit runs it as systemd would).
+		echo "OPTIONS=\"-o $DL_WORK/gaps.jsonl --stats-interval 0 --user root\""
 		for kv in "$@"; do echo "$kv"; done
 	} >"$default"
 }
