@@ -756,11 +756,14 @@ int main(int argc, char **argv)
 	/* stderr until detached: start-up errors belong on the terminal. */
 	log_init("gapwatchd", cfg.use_syslog);
 	log_set_verbose(cfg.verbose);
-	/* Gap ids stay unique across restarts: the run id is the start
-	 * time, in seconds, in hex. */
+	/* Gap ids stay unique across restarts, and across runs started in
+	 * the same second (replays of many captures, found on a batch of
+	 * real ones): the run id is the start time in hex, its seconds and
+	 * then its microseconds in five digits. */
 	gw_clock_read(&now);
-	snprintf(run_id, sizeof(run_id), "%llx",
-		 (unsigned long long)(now.wall_us / USEC_PER_SEC));
+	snprintf(run_id, sizeof(run_id), "%llx%05llx",
+		 (unsigned long long)(now.wall_us / USEC_PER_SEC),
+		 (unsigned long long)(now.wall_us % USEC_PER_SEC));
 	if (cfg.read_file)
 		return run_replay(&cfg, run_id);
 	return run_live(&cfg, run_id);

@@ -59,9 +59,10 @@ struct packet {
  * parse_packet - parse the network-layer packet at buf.
  * @buf:     first byte of the IPv4 or IPv6 header
  * @caplen:  bytes available at buf (the copy range or capture length)
- * @wirelen: length of the packet on the wire (>= caplen); used only when
+ * @wirelen: length of the packet on the wire (>= caplen); taken when
  *           the IP length field is zero (IPv4 GSO/TSO super-packets,
- *           IPv6 jumbograms and BIG TCP)
+ *           IPv6 jumbograms and BIG TCP); an IP length beyond it is
+ *           PARSE_MALFORMED
  * @pkt:     filled on PARSE_OK; undefined otherwise
  *
  * Returns PARSE_OK or the reason the packet was not parsed. Checksums are

@@ -423,7 +423,7 @@ static int cmd_show(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "gapwatch show: which gap? (an id from the report, "
-			"like 6b06a777-0-1)\n");
+			"like 6b06a77705f3a-0-1)\n");
 		return GW_EXIT_USAGE;
 	}
 	if (optind + 1 < argc) {

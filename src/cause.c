@@ -210,13 +210,19 @@ void cause_classify(struct gap_record *rec)
 	 * large write, and that small segment is lost behind the big. */
 	if (tcp && rec->trigger == TRIGGER_UNACKED && other->big_retransmits &&
 	    2 * other->big_retransmits >= other->retransmits && quiet->packets) {
+		char mss[40];
+
+		/* No SYN seen: tcp.c took 1000 bytes as "big". */
+		if (quiet->mss)
+			snprintf(mss, sizeof(mss), "MSS %u", quiet->mss);
+		else
+			snprintf(mss, sizeof(mss), "MSS unknown: 1000 bytes or more");
 		rec->cause = CAUSE_PMTU_BLACKHOLE;
 		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "%u of %u %s retransmissions were near-MSS segments (MSS %u) "
+			 "%u of %u %s retransmissions were near-MSS segments (%s) "
 			 "while %u smaller %s packets passed",
 			 other->big_retransmits, other->retransmits,
-			 side_name(!s), quiet->mss,
-			 quiet->packets, side_name(s));
+			 side_name(!s), mss, quiet->packets, side_name(s));
 		return;
 	}
 	if (tcp && rec->trigger == TRIGGER_UNACKED && s == SIDE_CLIENT &&

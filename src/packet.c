@@ -177,7 +177,9 @@ static enum parse_result parse_ip4(const uint8_t *buf, size_t caplen,
 	/* GSO/TSO super-packets leave the length for the NIC to fill in. */
 	if (iplen == 0)
 		iplen = wirelen;
-	if (iplen < hl)
+	/* More than the wire carried: a cut-short copy, whose lengths
+	 * would make up payload nobody sent. */
+	if (iplen < hl || iplen > wirelen)
 		return PARSE_MALFORMED;
 	if (hl > caplen)
 		return PARSE_TRUNCATED;
@@ -224,7 +226,7 @@ static enum parse_result parse_ip6(const uint8_t *buf, size_t caplen,
 		iplen = wirelen;
 	else
 		iplen += IP6_HDRLEN;
-	if (iplen < IP6_HDRLEN)
+	if (iplen < IP6_HDRLEN || iplen > wirelen)
 		return PARSE_MALFORMED;
 
 	pkt->first_fragment = 0;

@@ -24,7 +24,10 @@
 static int reordered(const struct flow_dir *self, const struct flow_dir *peer,
 		     uint32_t end, uint64_t now_us)
 {
-	if (end == self->next_seq || now_us - self->data_us >= TCP_REORDER_US)
+	/* Written as a sum: a packet stamped before the highest data (a
+	 * capture whose time steps back) is as late as can be, not late by
+	 * a wrapped difference. */
+	if (end == self->next_seq || now_us >= self->data_us + TCP_REORDER_US)
 		return 0;
 	return !(peer->flags & DIR_ACK_KNOWN) || seq_gt(end, peer->last_ack);
 }
@@ -54,10 +57,17 @@ unsigned int tcp_classify(const struct flow_dir *self,
 		seg |= SEG_KEEPALIVE;
 	} else if (seglen) {
 		end = p->seq + seglen;
-		if (seq_gt(end, self->next_seq))
+		if (seq_gt(end, self->next_seq)) {
 			seg |= p->payload_len ? SEG_NEW_DATA : 0;
-		else if (!reordered(self, peer, end, now_us))
+			/* Repacketised: bytes already sent go again with new
+			 * ones. New data for liveness, and a retransmission,
+			 * as tshark counts it. */
+			if (p->payload_len && seq_lt(p->seq, self->next_seq) &&
+			    !reordered(self, peer, end, now_us))
+				seg |= SEG_RETRANSMIT;
+		} else if (!reordered(self, peer, end, now_us)) {
 			seg |= SEG_RETRANSMIT;
+		}
 		/* "Big" is three quarters of the MSS the peer advertised (or
 		 * 1000 bytes when we never saw its SYN): what a path-MTU
 		 * black hole swallows while small segments pass. */

@@ -48,13 +48,16 @@ compare() {
 		 .client_packets, .server_packets,
 		 .client_retransmits, .server_retransmits] | @tsv' "$2" \
 		>"$GW_WORK/gaps.tsv"
-	tshark -r "$1" -T fields -E separator=/t -E occurrence=f \
+	# No IP reassembly: frames must line up one to one with gapwatchd's.
+	tshark -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
+		-r "$1" -T fields -E separator=/t -E occurrence=f \
 		-e frame.time_epoch -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst \
 		-e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport \
 		-e tcp.seq_raw -e tcp.len -e tcp.flags.syn -e tcp.flags.fin \
 		-e tcp.flags.reset -e tcp.flags.ack -e tcp.ack_raw \
 		-e tcp.analysis.retransmission -e tcp.analysis.out_of_order \
 		-e tcp.analysis.fast_retransmission \
+		-e udp.length -e icmp.type -e icmpv6.type \
 		>"$GW_WORK/frames.tsv" 2>"$GW_WORK/tshark.log" ||
 		gw_fail "tshark cannot read $1" "$GW_WORK/tshark.log"
 	awk -F '\t' -v server_port=7781 -v reorder_us=3000 -f "$top/tests/integration/tshark-compare.awk" \

@@ -53,6 +53,9 @@ FNR == NR {
 }
 
 {
+	# An ICMP error quotes a packet's ports: it is no packet of the flow.
+	if ($21 != "" || $22 != "")
+		next
 	t = us($1)
 	eff = t < eff ? eff : t
 	src = $2 != "" ? $2 : $3
@@ -70,7 +73,7 @@ FNR == NR {
 	n = ++nf[key]
 	T[key, n] = t; E[key, n] = eff; S[key, n] = side
 	R[key, n] = set($17) && !set($18)
-	G[key, n] = 0; N[key, n] = proto == "udp" && $11 + 0 == 0 ? 0 : 1
+	G[key, n] = 0; N[key, n] = proto == "udp" && $20 - 8 <= 0 ? 0 : 1
 	why[key, n] = ""
 	if (proto == "tcp")
 		gapwatch_reads(key, n, side)
@@ -97,11 +100,17 @@ function gapwatch_reads(key, n, side,   hk, pk, len, flags, seglen, end) {
 		   !set($12) && !set($13) && !set($14)) {
 		# a keep-alive
 	} else if (seglen) {
-		if (seq_gt(end, hi[hk]))
+		# Not overtaken: src/tcp.c's reordered() is false.
+		late = end == hi[hk] || lag >= reorder_us ||
+		       ((pk in ack) && !seq_gt(end, ack[pk]))
+		if (seq_gt(end, hi[hk])) {
 			N[key, n] = len > 0
-		else if (end == hi[hk] || lag >= reorder_us ||
-			 ((pk in ack) && !seq_gt(end, ack[pk])))
+			# repacketised: old bytes again with new ones
+			if (len > 0 && seq_gt(hi[hk], $10) && late)
+				G[key, n] = 1
+		} else if (late) {
 			G[key, n] = 1
+		}
 	}
 	if (set($14))
 		return

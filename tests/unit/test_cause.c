@@ -189,6 +189,13 @@ START_TEST(test_pmtu_and_path_to_client)
 	cause_classify(&r);
 	ck_assert_int_eq(r.cause, CAUSE_PMTU_BLACKHOLE);
 	ck_assert_ptr_nonnull(strstr(r.evidence, "MSS 1460"));
+	/* No SYN seen (joined mid-stream): the MSS is unknown, and the
+	 * evidence says so instead of "MSS 0". */
+	r.side[SIDE_CLIENT].mss = 0;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PMTU_BLACKHOLE);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "MSS unknown"));
+	ck_assert_ptr_null(strstr(r.evidence, "MSS 0"));
 	/* Small segments lost as well: the path, not the MTU. */
 	r.side[SIDE_SERVER].big_retransmits = 1;
 	cause_classify(&r);

@@ -559,7 +559,27 @@ START_TEST(test_ip4_bad_ihl)
 	ck_assert_int_eq(parse(p, len, &pkt), PARSE_MALFORMED);
 	/* ihl 15 needs 60 bytes: the IP length (128) has them, caplen not. */
 	p[0] = 0x4f;
-	ck_assert_int_eq(parse(p, 40, &pkt), PARSE_TRUNCATED);
+	ck_assert_int_eq(parse_packet(p, 40, len, &pkt), PARSE_TRUNCATED);
+}
+END_TEST
+
+/*
+ * An IP length beyond what the wire carried (a copy cut short in a real
+ * capture, whose IP header still says the whole length): malformed, not a
+ * packet whose missing payload counts as data sent again.
+ */
+START_TEST(test_ip_length_beyond_wire)
+{
+	uint8_t p[PKTMAX];
+	struct packet pkt;
+	size_t len;
+
+	len = build(p, &udp4);
+	ck_assert_int_eq(parse_packet(p, len, len - 1, &pkt), PARSE_MALFORMED);
+	ck_assert_int_eq(parse_packet(p, len - 1, len, &pkt), PARSE_OK);
+	len = build(p, &udp6);
+	ck_assert_int_eq(parse_packet(p, len, len - 1, &pkt), PARSE_MALFORMED);
+	ck_assert_int_eq(parse_packet(p, len, len + 18, &pkt), PARSE_OK);
 }
 END_TEST
 
@@ -839,6 +859,7 @@ static Suite *packet_suite(void)
 	tcase_add_test(tc, test_gso_zero_length);
 	tcase_add_test(tc, test_bad_version);
 	tcase_add_test(tc, test_ip4_bad_ihl);
+	tcase_add_test(tc, test_ip_length_beyond_wire);
 	tcase_add_test(tc, test_short_ip_length);
 	tcase_add_test(tc, test_tcp_bad_doff);
 	tcase_add_test(tc, test_tcp_options);

@@ -119,6 +119,26 @@ START_TEST(test_acknowledged_copy_is_retransmission)
 }
 END_TEST
 
+/*
+ * Bytes already sent going again with new ones (a repacketised
+ * retransmission, found on a real capture): new data, and a
+ * retransmission as tshark counts it; within the out-of-order time of the
+ * highest data it was overtaken, not resent. A segment stamped before the
+ * highest data (a capture whose time steps back) is in that time too.
+ */
+START_TEST(test_repacketised)
+{
+	struct flow_dir d = sender(1100), peer = peer_dir();
+	struct packet p = segment(1080, 40);
+
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &p, T0 + 200000),
+			  SEG_NEW_DATA | SEG_RETRANSMIT);
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &p, T0 + 1000), SEG_NEW_DATA);
+	p = segment(1000, 50);
+	ck_assert_uint_eq(tcp_classify(&d, &peer, &p, T0 - 5000), 0);
+}
+END_TEST
+
 START_TEST(test_reordered_big_segment)
 {
 	struct flow_dir d = sender(4000), peer = peer_dir();
@@ -225,6 +245,7 @@ static Suite *tcp_suite(void)
 	tcase_add_test(tc, test_duplicate_of_highest_is_retransmission);
 	tcase_add_test(tc, test_acknowledged_copy_is_retransmission);
 	tcase_add_test(tc, test_reordered_big_segment);
+	tcase_add_test(tc, test_repacketised);
 	tcase_add_test(tc, test_reordered_across_wrap);
 	tcase_add_test(tc, test_syn_and_fin_again);
 	tcase_add_test(tc, test_keepalive_and_dup_ack);
