@@ -30,6 +30,9 @@
 #include "show.h"
 #include "tool.h"
 
+/* Files named in the "no such gap" message; the rest are counted. */
+#define SHOW_FILES_NAMED	5
+
 /* Packets before the gap's start and after its end that are listed. */
 #define SHOW_BEFORE		8
 #define SHOW_AFTER		12
@@ -851,9 +854,14 @@ int show_gap(FILE *f, const char *id, const char *const *files,
 
 	status = find_records(&fd, id, quoted, sizeof(quoted), files, nfiles);
 	if (fd.gap == NULL && fd.open == NULL) {
+		/* A fleet's worth of files would make a message nobody reads:
+		 * name a few, count the rest. */
 		fprintf(stderr, "gapwatch show: no gap with id %s in", id);
-		for (k = 0; k < nfiles; k++)
+		for (k = 0; k < nfiles && k < SHOW_FILES_NAMED; k++)
 			fprintf(stderr, " %s", files[k]);
+		if (nfiles > SHOW_FILES_NAMED)
+			fprintf(stderr, " and %u more files",
+				nfiles - SHOW_FILES_NAMED);
 		fputc('\n', stderr);
 		return GW_EXIT_READ;
 	}
