@@ -28,6 +28,8 @@ struct pcapstore_counters {
 	uint64_t write_errors;
 	uint64_t removed;
 	uint64_t bytes;			/* on disk now */
+	uint64_t truncated;		/* packets of written gaps that did not
+					 * fit their gap buffer */
 };
 
 struct pcapstore;

@@ -185,6 +185,7 @@
 #define FIELD_STATS_PCAP_REMOVED	"removed"
 #define FIELD_STATS_PCAP_BYTES		"bytes"
 #define FIELD_STATS_PCAP_DROPPED	"dropped"
+#define FIELD_STATS_PCAP_TRUNCATED	"truncated"
 
 /* The stats record's probe object (null without --probe). */
 #define FIELD_STATS_PROBE_GAPS_CONSIDERED	"gaps_considered"

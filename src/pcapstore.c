@@ -258,6 +258,7 @@ int pcapstore_write(struct pcapstore *s, const struct ev_buffer *b)
 		return -1;
 	}
 	s->counters.written++;
+	s->counters.truncated += b->truncated;
 	store_add(s, file, (uint64_t)size, time(NULL));
 	return 0;
 }

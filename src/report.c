@@ -489,12 +489,13 @@ static json_t *conntrack_stats(const struct correlate_counters *cc)
 
 static json_t *pcap_stats(const struct correlate_counters *cc)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
 		FIELD_STATS_PCAP_WRITTEN, (json_int_t)cc->pcap.written,
 		FIELD_STATS_PCAP_WRITE_ERRORS, (json_int_t)cc->pcap.write_errors,
 		FIELD_STATS_PCAP_REMOVED, (json_int_t)cc->pcap.removed,
 		FIELD_STATS_PCAP_BYTES, (json_int_t)cc->pcap.bytes,
-		FIELD_STATS_PCAP_DROPPED, (json_int_t)cc->evidence_dropped);
+		FIELD_STATS_PCAP_DROPPED, (json_int_t)cc->evidence_dropped,
+		FIELD_STATS_PCAP_TRUNCATED, (json_int_t)cc->pcap.truncated);
 }
 
 static json_t *replay_stats(const struct replay_stats *rs)

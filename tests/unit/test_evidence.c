@@ -638,7 +638,10 @@ START_TEST(test_store_names_and_cap)
 	c = pcapstore_counters(s);
 	ck_assert_uint_eq(c->bytes, 2 * (uint64_t)one);
 	fill(&buf, &k, 1, 3);
+	/* Packets that did not fit the buffer: counted for the stats. */
+	buf.truncated = 4;
 	ck_assert_int_eq(pcapstore_write(s, &buf), 0);
+	ck_assert_uint_eq(c->truncated, 4);
 	ck_assert_int_eq(file_size(path[2]), -1);	/* the oldest mtime */
 	ck_assert_int_eq(file_size(path[1]), one);
 	pcapstore_path(s, 3, 1, path[0], sizeof(path[0]));

@@ -568,7 +568,8 @@ START_TEST(test_report_stats_text)
 		"\"tracked\":0,\"evicted\":0,\"count\":0,\"max\":262144,\"fill\":"
 		"0.0,\"kernel_filter\":true,\"correlate_queue_full\":0,\"open_loo"
 		"kups_lost\":0},\"pcap\":{\"written\":0,\"write_errors\":0,\"remo"
-		"ved\":0,\"bytes\":0,\"dropped\":0},\"probe\":{\"gaps_considered\""
+		"ved\":0,\"bytes\":0,\"dropped\":0,\"truncated\":0},\"probe\":{\"gaps_"
+		"considered\""
 		":0,\"skipped_cause\":0,\"skipped_tcp_unknown\":0,\"skipped_famil"
 		"y\":0,\"limit_ladders\":0,\"limit_ladder_interval\":0,\"limit_cl"
 		"ient\":0,\"limit_rate\":0,\"ladders_started\":0,\"ladders_done\""
@@ -613,7 +614,7 @@ START_TEST(test_report_stats_text)
 				     "\"not_tcp_udp\":0,\"fragment\":7,"));
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"bad_messages\":9,"));
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"conntrack\":null,"));
-	ck_assert_ptr_nonnull(strstr(lines[1], "\"dropped\":5},\"probe\":null}"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"dropped\":5,\"truncated\":0},\"probe\":null}"));
 	unlink(path);
 }
 END_TEST
