@@ -49,6 +49,7 @@ struct snapshot {
 	uint32_t open_gaps;
 	struct queue_stats qs;
 	struct inspector_counters loss;
+	uint64_t stall_max_us;
 };
 
 struct worker {
@@ -58,6 +59,10 @@ struct worker {
 	volatile sig_atomic_t *stop;
 	pthread_mutex_t lock;		/* guards snap, shared with main only */
 	struct snapshot snap;
+	/* the worker's own: */
+	uint64_t stalls;
+	uint64_t stalled_us;
+	uint64_t stall_max_us;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -79,6 +84,9 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	queue_loss_counters(w->queue, &c.queue_dropped, &c.user_dropped);
 	c.enobufs = qs->enobufs;
 	c.truncated = qs->truncated;
+	c.id_holes = queue_id_holes(w->queue);
+	c.stalls = w->stalls;
+	c.stalled_us = w->stalled_us;
 	engine_inspector_sample(w->engine, now, &c);
 
 	pthread_mutex_lock(&w->lock);
@@ -88,23 +96,49 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	w->snap.open_gaps = engine_open_gaps(w->engine);
 	w->snap.qs = *qs;
 	w->snap.loss = c;
+	w->snap.stall_max_us = w->stall_max_us;
 	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * The loop comes round at least every ENGINE_TICK_US (the receive's wait)
+ * plus one budget of packets: a longer turn means that we were not
+ * scheduled (stopped, starved, swapped), and while we were not the queue
+ * filled and fail-open passed packets unseen. Count it and sample at once,
+ * before the timers that fire now see the silence.
+ */
+static void check_stall(struct worker *w, uint64_t last_us,
+			const struct gw_time *now)
+{
+	uint64_t turn = now->mono_us - last_us;
+
+	if (turn < INSPECTOR_STALL_US)
+		return;
+	w->stalls++;
+	w->stalled_us += turn;
+	if (turn > w->stall_max_us)
+		w->stall_max_us = turn;
+	log_warnx("queue %u: the verdict loop was not scheduled for %.1f s",
+		  queue_num(w->queue), (double)turn / USEC_PER_SEC);
+	sample_loss(w, now);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct gw_time now;
-	uint64_t next_tick, next_sample;
+	uint64_t next_tick, next_sample, last;
 
 	gw_clock_read(&now);
 	next_tick = now.mono_us + ENGINE_TICK_US;
 	next_sample = now.mono_us;
 	while (!*w->stop) {
+		last = now.mono_us;
 		/* Blocks at most ENGINE_TICK_US (the queue's wait_ms). */
 		queue_receive(w->queue, RECEIVE_BUDGET, 1, on_packet,
 			      w->engine);
 		gw_clock_read(&now);
+		check_stall(w, last, &now);
 		if (now.mono_us >= next_tick) {
 			engine_tick(w->engine, &now);
 			next_tick = now.mono_us + ENGINE_TICK_US;
@@ -147,6 +181,11 @@ static void sum_snapshots(struct worker *ws, unsigned int n,
 		st->queue.bad_messages += w->qs.bad_messages;
 		st->queue_dropped += w->loss.queue_dropped;
 		st->user_dropped += w->loss.user_dropped;
+		st->blind.unseen += w->loss.unseen;
+		st->blind.id_holes += w->loss.id_holes;
+		st->blind.stalls += w->loss.stalls;
+		if (w->stall_max_us > st->stall_max_us)
+			st->stall_max_us = w->stall_max_us;
 		pthread_mutex_unlock(&ws[k].lock);
 	}
 }
@@ -177,6 +216,8 @@ static void write_stats(struct worker *ws, unsigned int n,
 	st.wall_us = now->wall_us;
 	st.uptime_s = (now->mono_us - started_us) / USEC_PER_SEC;
 	st.queues = n;
+	st.signals.id_holes = 1;
+	st.signals.stalls = 1;
 	sum_snapshots(ws, n, &st);
 	correlator_counters(corr, &cc);
 	st.corr = &cc;
