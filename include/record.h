@@ -58,7 +58,8 @@ struct inspector_counters {
 	/* What fail-open passed without showing us, which the kernel counts
 	 * nowhere: */
 	uint64_t unseen;		/* the rules' counter minus received:
-					 * queue full; 0 without the counter */
+					 * queue full, and the id holes too;
+					 * 0 without the counter */
 	uint64_t id_holes;		/* ids skipped: delivery to our socket
 					 * failed (socket buffer full) */
 	uint64_t stalls;		/* times the verdict loop was not

@@ -88,6 +88,8 @@ struct report_stats {
 	struct inspector_counters blind;	/* unseen, id_holes, stalls:
 						 * summed; the rest unused */
 	uint64_t stall_max_us;		/* the longest stall of any queue */
+	uint64_t acct_errors;		/* readings of the rules' counters
+					 * that failed */
 	struct {
 		int unseen;		/* 1: the rules' counters are read */
 		int id_holes;		/* 1: a live queue */

@@ -150,6 +150,7 @@
 #define FIELD_STATS_ID_HOLES		"id_holes"
 #define FIELD_STATS_STALLS		"stalls"
 #define FIELD_STATS_STALL_MAX_MS	"stall_max_ms"
+#define FIELD_STATS_ACCT_ERRORS		"rule_counter_errors"
 #define FIELD_STATS_SIGNALS		"signals"	/* which are on */
 #define FIELD_STATS_REPORT_DROPPED	"report_dropped"
 #define FIELD_STATS_REPORT_WRITE_ERRORS	"report_write_errors"

@@ -202,12 +202,16 @@ static int classify_inspector(struct gap_record *rec)
 			 (unsigned long long)in->stalls, in->stalls > 1 ? "s" : "");
 	timefmt_rfc3339((int64_t)rec->start_us, 1, t1, sizeof(t1));
 	timefmt_rfc3339((int64_t)end, 1, t2, sizeof(t2));
+	/* The rules' count of the unseen includes the id holes (counted,
+	 * never received); without the counters the holes are all we know. */
 	if (in->unseen || in->id_holes)
 		snprintf(rec->evidence, len,
 			 "gapwatchd saw none of the %llu packets that passed its "
 			 "rules between %s and %s: %s%s%s",
-			 (unsigned long long)(in->unseen + in->id_holes), t1, t2,
-			 in->unseen ? "the queue was full and fail-open passed them" :
+			 (unsigned long long)(in->unseen > in->id_holes ?
+					      in->unseen : in->id_holes), t1, t2,
+			 in->unseen > in->id_holes ?
+			 "the queue was full and fail-open passed them" :
 			 "their delivery failed (socket buffer full) and fail-open "
 			 "passed them", stall[0] ? "; " : "", stall);
 	else if (stall[0])

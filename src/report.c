@@ -551,6 +551,7 @@ static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 	N(FIELD_STATS_UNSEEN, st->blind.unseen);
 	N(FIELD_STATS_ID_HOLES, st->blind.id_holes);
 	N(FIELD_STATS_STALLS, st->blind.stalls);
+	N(FIELD_STATS_ACCT_ERRORS, st->acct_errors);
 	json_object_set_new(o, FIELD_STATS_STALL_MAX_MS, json_ms(st->stall_max_us));
 	json_object_set_new(o, FIELD_STATS_SIGNALS, json_pack("{s:b,s:b,s:b}",
 		FIELD_STATS_UNSEEN, st->signals.unseen,
