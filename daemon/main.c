@@ -27,6 +27,7 @@
 #include "conntrack.h"
 #include "correlate.h"
 #include "engine.h"
+#include "acct.h"
 #include "log.h"
 #include "pcapstore.h"
 #include "privdrop.h"
@@ -49,6 +50,9 @@ struct snapshot {
 	uint32_t open_gaps;
 	struct queue_stats qs;
 	struct inspector_counters loss;
+	uint64_t stall_max_us;
+	uint64_t acct_errors;
+	int acct;			/* 1: the rules' counters are read */
 };
 
 struct worker {
@@ -58,6 +62,17 @@ struct worker {
 	volatile sig_atomic_t *stop;
 	pthread_mutex_t lock;		/* guards snap, shared with main only */
 	struct snapshot snap;
+	/* the worker's own: */
+	struct acct *acct;		/* NULL: the rules' counters are off */
+	unsigned int drain;		/* the queue's length: a full drain */
+	uint64_t counted0, received0;	/* both at the first reading */
+	uint64_t unseen0;		/* unseen then */
+	int counted_known;
+	uint64_t unseen;
+	uint64_t acct_errors;		/* readings that failed */
+	uint64_t stalls;
+	uint64_t stalled_us;
+	uint64_t stall_max_us;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -68,10 +83,54 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t caplen,
 	engine_packet_marked(ctx, pkt, caplen, wirelen, mark, now);
 }
 
-static void sample_loss(struct worker *w, const struct gw_time *now)
+/*
+ * What the rules sent towards the queue and we never received. The
+ * counter first, then a drain: every packet it counted is then either
+ * received or passed unseen. One that came after the reading and was
+ * drained is received but not yet counted: the difference is low until
+ * the next reading, never high, and the count never goes back.
+ */
+static unsigned int count_unseen(struct worker *w)
+{
+	const struct queue_stats *qs = queue_stats(w->queue);
+	uint64_t counted, got, sum;
+	unsigned int n;
+
+	if (w->acct == NULL)
+		return 0;
+	if (acct_packets(w->acct, &counted) < 0) {
+		/* Not there (yet, or removed): a new object counts from 0,
+		 * so the next reading is a new start. */
+		if (errno != ENOENT)
+			w->acct_errors++;
+		w->counted_known = 0;
+		return 0;
+	}
+	n = queue_receive(w->queue, w->drain, 0, on_packet, w->engine);
+	if (!w->counted_known) {
+		/* What it counted before this reading was never ours. */
+		w->counted0 = counted;
+		w->received0 = qs->received;
+		w->unseen0 = w->unseen;
+		w->counted_known = 1;
+		return n;
+	}
+	got = qs->received - w->received0;
+	sum = w->unseen0 + counted - w->counted0;
+	if (sum > got + w->unseen)
+		w->unseen = sum - got;
+	return n;
+}
+
+/* Sample the loss counters; now is read again when the drain handed the
+ * engine packets of a later time. */
+static void sample_loss(struct worker *w, struct gw_time *now)
 {
 	const struct queue_stats *qs = queue_stats(w->queue);
 	struct inspector_counters c;
+
+	if (count_unseen(w))
+		gw_clock_read(now);
 
 	memset(&c, 0, sizeof(c));
 	/* A missing /proc line leaves the kernel's counters at zero; ours
@@ -79,6 +138,10 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	queue_loss_counters(w->queue, &c.queue_dropped, &c.user_dropped);
 	c.enobufs = qs->enobufs;
 	c.truncated = qs->truncated;
+	c.unseen = w->unseen;
+	c.id_holes = queue_id_holes(w->queue);
+	c.stalls = w->stalls;
+	c.stalled_us = w->stalled_us;
 	engine_inspector_sample(w->engine, now, &c);
 
 	pthread_mutex_lock(&w->lock);
@@ -88,23 +151,51 @@ static void sample_loss(struct worker *w, const struct gw_time *now)
 	w->snap.open_gaps = engine_open_gaps(w->engine);
 	w->snap.qs = *qs;
 	w->snap.loss = c;
+	w->snap.stall_max_us = w->stall_max_us;
+	w->snap.acct_errors = w->acct_errors;
+	w->snap.acct = w->counted_known;
 	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * The loop comes round at least every ENGINE_TICK_US (the receive's wait)
+ * plus one budget of packets: a longer turn means that we were not
+ * scheduled (stopped, starved, swapped), and while we were not the queue
+ * filled and fail-open passed packets unseen. Count it and sample at once,
+ * before the timers that fire now see the silence.
+ */
+static void check_stall(struct worker *w, uint64_t last_us,
+			struct gw_time *now)
+{
+	uint64_t turn = now->mono_us - last_us;
+
+	if (turn < INSPECTOR_STALL_US)
+		return;
+	w->stalls++;
+	w->stalled_us += turn;
+	if (turn > w->stall_max_us)
+		w->stall_max_us = turn;
+	log_warnx("queue %u: the verdict loop was not scheduled for %.1f s",
+		  queue_num(w->queue), (double)turn / USEC_PER_SEC);
+	sample_loss(w, now);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct gw_time now;
-	uint64_t next_tick, next_sample;
+	uint64_t next_tick, next_sample, last;
 
 	gw_clock_read(&now);
 	next_tick = now.mono_us + ENGINE_TICK_US;
 	next_sample = now.mono_us;
 	while (!*w->stop) {
+		last = now.mono_us;
 		/* Blocks at most ENGINE_TICK_US (the queue's wait_ms). */
 		queue_receive(w->queue, RECEIVE_BUDGET, 1, on_packet,
 			      w->engine);
 		gw_clock_read(&now);
+		check_stall(w, last, &now);
 		if (now.mono_us >= next_tick) {
 			engine_tick(w->engine, &now);
 			next_tick = now.mono_us + ENGINE_TICK_US;
@@ -147,6 +238,14 @@ static void sum_snapshots(struct worker *ws, unsigned int n,
 		st->queue.bad_messages += w->qs.bad_messages;
 		st->queue_dropped += w->loss.queue_dropped;
 		st->user_dropped += w->loss.user_dropped;
+		st->blind.unseen += w->loss.unseen;
+		st->blind.id_holes += w->loss.id_holes;
+		st->blind.stalls += w->loss.stalls;
+		if (w->stall_max_us > st->stall_max_us)
+			st->stall_max_us = w->stall_max_us;
+		st->acct_errors += w->acct_errors;
+		/* On when every queue has its counters. */
+		st->signals.unseen = (k == 0 || st->signals.unseen) && w->acct;
 		pthread_mutex_unlock(&ws[k].lock);
 	}
 }
@@ -177,6 +276,8 @@ static void write_stats(struct worker *ws, unsigned int n,
 	st.wall_us = now->wall_us;
 	st.uptime_s = (now->mono_us - started_us) / USEC_PER_SEC;
 	st.queues = n;
+	st.signals.id_holes = 1;
+	st.signals.stalls = 1;
 	sum_snapshots(ws, n, &st);
 	correlator_counters(corr, &cc);
 	st.corr = &cc;
@@ -463,7 +564,7 @@ static void open_queues(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
 	char err[512];
-	unsigned int k;
+	unsigned int k, acct_off = 0;
 
 	d->n = cfg->queue_count;
 	d->ws = calloc(d->n, sizeof(*d->ws));
@@ -474,6 +575,15 @@ static void open_queues(struct daemon *d)
 					    &cfg->queue, err, sizeof(err));
 		if (d->ws[k].queue == NULL)
 			fatalx(EXIT_RUNTIME, "%s", err);
+		d->ws[k].drain = cfg->queue.maxlen;
+		d->ws[k].acct = acct_open((uint16_t)(cfg->queue_first + k),
+					  err, sizeof(err));
+		if (d->ws[k].acct == NULL && !acct_off++)
+			log_warnx("%s: packets that a full queue passes unseen "
+				  "are not counted (id holes and stalls still "
+				  "are)", err);
+		else if (d->ws[k].acct != NULL && err[0] && !acct_off++)
+			log_info("%s", err);
 	}
 }
 
@@ -712,6 +822,7 @@ static void shutdown_live(struct daemon *d)
 	write_stats(d->ws, d->n, d->report, d->corr, &now, d->started.mono_us);
 	for (k = 0; k < d->n; k++) {
 		queue_close(d->ws[k].queue);
+		acct_close(d->ws[k].acct);
 		engine_free(d->ws[k].engine);
 		pthread_mutex_destroy(&d->ws[k].lock);
 	}

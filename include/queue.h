@@ -68,6 +68,13 @@ const struct queue_features *queue_features(const struct queue *q);
 const struct queue_stats *queue_stats(const struct queue *q);
 
 /*
+ * queue_id_holes - packet ids the kernel gave that never reached us, from
+ * the first packet received on: deliveries that failed (our socket buffer
+ * was full) and that fail-open accepted unseen. Cumulative.
+ */
+uint64_t queue_id_holes(const struct queue *q);
+
+/*
  * queue_receive - receive what is waiting (at most max_packets), hand each
  * packet to cb, and accept them. With wait, block up to the queue's
  * wait_ms for the first packet; without, never block. Returns the number

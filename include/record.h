@@ -55,7 +55,21 @@ struct inspector_counters {
 	uint64_t user_dropped;		/* /proc: netlink send to us failed */
 	uint64_t enobufs;		/* our socket overran */
 	uint64_t truncated;		/* messages cut by MSG_TRUNC */
+	/* What fail-open passed without showing us, which the kernel counts
+	 * nowhere: */
+	uint64_t unseen;		/* the rules' counter minus received:
+					 * queue full, and the id holes too;
+					 * 0 without the counter */
+	uint64_t id_holes;		/* ids skipped: delivery to our socket
+					 * failed (socket buffer full) */
+	uint64_t stalls;		/* times the verdict loop was not
+					 * scheduled for INSPECTOR_STALL_US */
+	uint64_t stalled_us;		/* and how long, summed */
 };
+
+/* The verdict loop not scheduled for this long is a stall: the queue
+ * (QUEUE_MAXLEN packets) fills in about that time at 16k packets/s. */
+#define INSPECTOR_STALL_US	250000
 
 /* Facts about one side over the gap window (from gap start to its end). */
 struct gap_side_facts {

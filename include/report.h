@@ -85,6 +85,16 @@ struct report_stats {
 	struct queue_stats queue;	/* the queues' counters, summed */
 	uint64_t queue_dropped;		/* the kernel's, summed */
 	uint64_t user_dropped;
+	struct inspector_counters blind;	/* unseen, id_holes, stalls:
+						 * summed; the rest unused */
+	uint64_t stall_max_us;		/* the longest stall of any queue */
+	uint64_t acct_errors;		/* readings of the rules' counters
+					 * that failed */
+	struct {
+		int unseen;		/* 1: the rules' counters are read */
+		int id_holes;		/* 1: a live queue */
+		int stalls;
+	} signals;
 	const struct correlate_counters *corr;
 	const struct replay_stats *replay;	/* --read; NULL live */
 };

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "cause.h"
+#include "gapwatch.h"
+#include "timefmt.h"
 
 struct cause_text {
 	const char *name;
@@ -26,7 +28,9 @@ static const struct cause_text cause_texts[CAUSE_MAX] = {
 	[CAUSE_NONE] = { "none", "", "" },
 	[CAUSE_INSPECTOR_LOSS] = {
 		"inspector_loss",
-		"gapwatchd itself lost packets during this gap, so the silence may be its own",
+		"gapwatchd itself lost or did not see packets during this gap (a full "
+		"queue, a failed delivery or a stall passed them unseen under fail-open), "
+		"so the silence may be its own",
 		"raise --queue-maxlen and the socket buffer, add queues (--queue N-M), "
 		"and check queue_dropped/user_dropped in /proc/net/netfilter/nfnetlink_queue" },
 	[CAUSE_PATH_LOSS_TO_SERVER] = {
@@ -173,27 +177,65 @@ static int classify_local(struct gap_record *rec, int s)
 	return 0;
 }
 
-void cause_classify(struct gap_record *rec)
+/*
+ * The inspector's blind spots first: what fail-open passed unseen (the
+ * rules counted it, we never received it; or its id is a hole), and the
+ * verdict loop not being scheduled, which is when both happen. Then the
+ * losses the kernel and our socket count. Returns 1 when the gap is the
+ * inspector's, with the evidence written.
+ */
+static int classify_inspector(struct gap_record *rec)
 {
 	const struct inspector_counters *in = &rec->inspector;
-	int s = rec->silent == SILENT_SERVER ? SIDE_SERVER : SIDE_CLIENT;
-	const struct gap_side_facts *quiet = &rec->side[s];
-	const struct gap_side_facts *other = &rec->side[!s];
-	uint64_t lost = in->queue_dropped + in->user_dropped + in->enobufs +
-			in->truncated;
-	int tcp = rec->key.proto == IPPROTO_TCP;
+	uint64_t end = rec->is_open_event ? rec->detected_us : rec->end_us;
+	char t1[TIMEFMT_LEN], t2[TIMEFMT_LEN], stall[96] = "";
+	size_t len = sizeof(rec->evidence);
 
-	if (lost) {
-		rec->cause = CAUSE_INSPECTOR_LOSS;
-		snprintf(rec->evidence, sizeof(rec->evidence),
+	if (!in->unseen && !in->id_holes && !in->stalls && !in->queue_dropped &&
+	    !in->user_dropped && !in->enobufs && !in->truncated)
+		return 0;
+	rec->cause = CAUSE_INSPECTOR_LOSS;
+	if (in->stalls)
+		snprintf(stall, sizeof(stall),
+			 "gapwatchd was not scheduled for %.1f s (%llu stall%s)",
+			 (double)in->stalled_us / USEC_PER_SEC,
+			 (unsigned long long)in->stalls, in->stalls > 1 ? "s" : "");
+	timefmt_rfc3339((int64_t)rec->start_us, 1, t1, sizeof(t1));
+	timefmt_rfc3339((int64_t)end, 1, t2, sizeof(t2));
+	/* The rules' count of the unseen includes the id holes (counted,
+	 * never received); without the counters the holes are all we know. */
+	if (in->unseen || in->id_holes)
+		snprintf(rec->evidence, len,
+			 "gapwatchd saw none of the %llu packets that passed its "
+			 "rules between %s and %s: %s%s%s",
+			 (unsigned long long)(in->unseen > in->id_holes ?
+					      in->unseen : in->id_holes), t1, t2,
+			 in->unseen > in->id_holes ?
+			 "the queue was full and fail-open passed them" :
+			 "their delivery failed (socket buffer full) and fail-open "
+			 "passed them", stall[0] ? "; " : "", stall);
+	else if (stall[0])
+		snprintf(rec->evidence, len, "%s", stall);
+	else
+		snprintf(rec->evidence, len,
 			 "inspector lost packets in the gap window: queue_dropped %llu, "
 			 "user_dropped %llu, enobufs %llu, truncated %llu",
 			 (unsigned long long)in->queue_dropped,
 			 (unsigned long long)in->user_dropped,
 			 (unsigned long long)in->enobufs,
 			 (unsigned long long)in->truncated);
+	return 1;
+}
+
+void cause_classify(struct gap_record *rec)
+{
+	int s = rec->silent == SILENT_SERVER ? SIDE_SERVER : SIDE_CLIENT;
+	const struct gap_side_facts *quiet = &rec->side[s];
+	const struct gap_side_facts *other = &rec->side[!s];
+	int tcp = rec->key.proto == IPPROTO_TCP;
+
+	if (classify_inspector(rec))
 		return;
-	}
 	if (classify_local(rec, s))
 		return;
 	if (!tcp && rec->outcome == OUTCOME_RECONNECTED) {

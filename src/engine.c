@@ -222,6 +222,10 @@ static void inspector_delta(const struct engine *e, uint64_t from, uint64_t to,
 	out->user_dropped = b->user_dropped - a->user_dropped;
 	out->enobufs = b->enobufs - a->enobufs;
 	out->truncated = b->truncated - a->truncated;
+	out->unseen = b->unseen - a->unseen;
+	out->id_holes = b->id_holes - a->id_holes;
+	out->stalls = b->stalls - a->stalls;
+	out->stalled_us = b->stalled_us - a->stalled_us;
 }
 
 /*

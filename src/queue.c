@@ -41,6 +41,11 @@ struct queue {
 	struct iovec iov[QUEUE_RECV_BATCH];
 	uint32_t max_id;		/* highest id not yet accepted */
 	int have_id;
+	/* Ids are given in order, one per packet sent to us: the span from
+	 * the first received to the highest, minus what was received, is
+	 * what fail-open passed when its delivery failed. */
+	uint32_t high_id;
+	uint64_t id_span;
 	struct queue_features features;
 	struct queue_stats stats;
 	/* per receive: the callback and its clock reading */
@@ -72,6 +77,11 @@ const struct queue_stats *queue_stats(const struct queue *q)
 	return &q->stats;
 }
 
+uint64_t queue_id_holes(const struct queue *q)
+{
+	return q->id_span - q->stats.received;
+}
+
 static int packet_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct queue *q = data;
@@ -90,6 +100,10 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	if (!q->have_id || (int32_t)(id - q->max_id) > 0)
 		q->max_id = id;
 	q->have_id = 1;
+	if (q->stats.received == 0 || (int32_t)(id - q->high_id) > 0) {
+		q->id_span += q->stats.received ? id - q->high_id : 1;
+		q->high_id = id;
+	}
 	q->stats.received++;
 	if (q->cb == NULL || attr[NFQA_PAYLOAD] == NULL)
 		return MNL_CB_OK;

@@ -336,12 +336,17 @@ json_t *report_gap_json(const struct gap_record *rec,
 			    json_string(cause_explanation(rec->cause)));
 	json_object_set_new(o, FIELD_NEXT_STEP,
 			    json_string(cause_next_step(rec->cause)));
-	json_object_set_new(o, FIELD_INSPECTOR, json_pack("{s:I,s:I,s:I,s:I,s:b}",
+	json_object_set_new(o, FIELD_INSPECTOR, json_pack(
+		"{s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:I,s:o}",
 		FIELD_INSPECTOR_QUEUE_DROPPED, (json_int_t)in->queue_dropped,
 		FIELD_INSPECTOR_USER_DROPPED, (json_int_t)in->user_dropped,
 		FIELD_INSPECTOR_ENOBUFS, (json_int_t)in->enobufs,
 		FIELD_INSPECTOR_TRUNCATED, (json_int_t)in->truncated,
-		FIELD_INSPECTOR_LOST_PACKETS, rec->cause == CAUSE_INSPECTOR_LOSS));
+		FIELD_INSPECTOR_LOST_PACKETS, rec->cause == CAUSE_INSPECTOR_LOSS,
+		FIELD_INSPECTOR_UNSEEN, (json_int_t)in->unseen,
+		FIELD_INSPECTOR_ID_HOLES, (json_int_t)in->id_holes,
+		FIELD_INSPECTOR_STALLS, (json_int_t)in->stalls,
+		FIELD_INSPECTOR_STALLED_MS, json_ms(in->stalled_us)));
 	json_object_set_new(o, FIELD_QUEUE, json_integer(rec->queue));
 	json_object_set_new(o, FIELD_TRIGGER, json_string(
 		rec->trigger == TRIGGER_UNACKED ? "unacked_data" : "data_silence"));
@@ -543,6 +548,15 @@ static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 	N(FIELD_STATS_BAD_MESSAGES, qs->bad_messages);
 	N(FIELD_STATS_QUEUE_DROPPED, st->queue_dropped);
 	N(FIELD_STATS_USER_DROPPED, st->user_dropped);
+	N(FIELD_STATS_UNSEEN, st->blind.unseen);
+	N(FIELD_STATS_ID_HOLES, st->blind.id_holes);
+	N(FIELD_STATS_STALLS, st->blind.stalls);
+	N(FIELD_STATS_ACCT_ERRORS, st->acct_errors);
+	json_object_set_new(o, FIELD_STATS_STALL_MAX_MS, json_ms(st->stall_max_us));
+	json_object_set_new(o, FIELD_STATS_SIGNALS, json_pack("{s:b,s:b,s:b}",
+		FIELD_STATS_UNSEEN, st->signals.unseen,
+		FIELD_STATS_ID_HOLES, st->signals.id_holes,
+		FIELD_STATS_STALLS, st->signals.stalls));
 	N(FIELD_STATS_REPORT_DROPPED, dropped);
 	N(FIELD_STATS_REPORT_WRITE_ERRORS, write_errors);
 #undef N

@@ -321,6 +321,14 @@ gw_rules() {
 		gw_fail "gapwatch-rules install failed"
 }
 
+# gw_rule_counter: what the rules sent to queue 0 (both directions), as
+# the nfacct objects of gapwatch-rules count it.
+gw_rule_counter() {
+	nss nfacct list | awk '
+		/ = gapwatch-q0-(in|out);$/ { sub(/,/, "", $4); n += $4 }
+		END { print n + 0 }'
+}
+
 # gw_server PROTO PORT NAME [OPTION...]: a gamesim server in the server
 # namespace, stats to $GW_WORK/NAME.json; pid in $GW_LAST_PID.
 gw_server() {

@@ -2,7 +2,8 @@
 # t-healthy - no false alarms: 20 TCP and 20 UDP flows with 200 ms
 # heartbeats both ways for 12 s through gapwatchd --gap-min 500 must give
 # no gap and no gap_open record; the final stats record (SIGTERM) shows
-# the packets and no verdict errors; no client ever timed out.
+# the packets and no verdict errors; nothing passed unseen (the rules'
+# counters), no id hole, no stall; no client ever timed out.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
@@ -47,6 +48,9 @@ gw_check "stats: 40 flows seen, none expired or evicted, no gap opened" "$stats"
 gw_check "stats: nothing lost or unparsed by gapwatchd" "$stats" \
 	'.enobufs == 0 and .queue_dropped == 0 and .user_dropped == 0 and .truncated == 0 and
 	 .recv_errors == 0 and .report_dropped == 0 and ([.parse_errors[]] | add) == 0'
+gw_check "stats: nothing passed unseen, no id hole, no stall (signals on)" "$stats" \
+	'.unseen == 0 and .id_holes == 0 and .stalls == 0 and .signals.unseen and
+	 .signals.id_holes and .signals.stalls'
 # 12 s x 40 flows x (client ping + echo + server ping + its echo) x 5/s,
 # with ACKs on top: far more than 5000 packets.
 gw_check "stats: every flow's packets were seen (> 5000)" "$stats" '.packets > 5000'

@@ -74,6 +74,57 @@ START_TEST(test_inspector_loss_first)
 }
 END_TEST
 
+/* A SIGSTOP as the records of issue 12 told it: both sides silent, and
+ * no kernel counter moved; only what the rules counted and the stall. */
+START_TEST(test_unseen_is_inspector_loss)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.silent = SILENT_BOTH;
+	r.side[SIDE_SERVER].packets = 0;
+	r.side[SIDE_SERVER].retransmits = 0;
+	r.start_us = 1764648000ULL * USEC_PER_SEC;
+	r.end_us = r.start_us + MS(3200);
+	r.inspector.unseen = 48210;
+	r.inspector.stalls = 1;
+	r.inspector.stalled_us = MS(3000);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_ptr_nonnull(strstr(r.evidence,
+		"saw none of the 48210 packets that passed its rules between "
+		"2025-12-02T04:00:00.000000Z and "
+		"2025-12-02T04:00:03.200000Z: the queue "
+		"was full and fail-open passed them"));
+	ck_assert_ptr_nonnull(strstr(r.evidence, "not scheduled for 3.0 s"));
+}
+END_TEST
+
+START_TEST(test_id_holes_and_stall_alone)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.inspector.id_holes = 7;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "saw none of the 7 packets"));
+	ck_assert_ptr_nonnull(strstr(r.evidence, "socket buffer full"));
+	ck_assert_ptr_null(strstr(r.evidence, "scheduled"));
+
+	/* A stall with nothing counted (no rule counters): still ours. */
+	tcp_gap(&r);
+	r.ct.available = 1;
+	r.ct.health.drop = 5;		/* would be table_full otherwise */
+	r.inspector.stalls = 2;
+	r.inspector.stalled_us = MS(1250);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_str_eq(r.evidence,
+			 "gapwatchd was not scheduled for 1.2 s (2 stalls)");
+}
+END_TEST
+
 START_TEST(test_table_full)
 {
 	struct gap_record r;
@@ -481,6 +532,8 @@ static Suite *cause_suite(void)
 
 	tcase_add_test(tc, test_path_loss_to_server);
 	tcase_add_test(tc, test_inspector_loss_first);
+	tcase_add_test(tc, test_unseen_is_inspector_loss);
+	tcase_add_test(tc, test_id_holes_and_stall_alone);
 	tcase_add_test(tc, test_table_full);
 	tcase_add_test(tc, test_destroyed);
 	tcase_add_test(tc, test_local_drop_invalid);

@@ -203,6 +203,9 @@ START_TEST(test_gap_json_closed)
 	ck_assert_int_eq(num(v, "enobufs"), 0);
 	ck_assert_int_eq(num(v, "truncated"), 0);
 	ck_assert(json_is_false(json_object_get(v, "lost_packets")));
+	ck_assert_int_eq(num(v, "unseen"), 0);
+	ck_assert_int_eq(num(v, "id_holes"), 0);
+	ck_assert_int_eq(num(v, "stalls"), 0);
 
 	v = json_object_get(o, "ttl");
 	ck_assert(json_is_object(v));
@@ -562,7 +565,9 @@ START_TEST(test_report_stats_text)
 		"fragment\":0,\"ext_limit\":0},\"flows\":0,\"gaps_open\":0,\"queu"
 		"e_received\":0,\"verdict_batches\":0,\"verdict_errors\":0,\"enob"
 		"ufs\":0,\"truncated\":0,\"recv_errors\":0,\"bad_messages\":0,\"q"
-		"ueue_dropped\":0,\"user_dropped\":0,\"report_dropped\":0,\"repor"
+		"ueue_dropped\":0,\"user_dropped\":0,\"unseen\":0,\"id_holes\":0"
+		",\"stalls\":0,\"rule_counter_errors\":0,\"stall_max_ms\":0.0,\"signals\":{\"unseen\":false,"
+		"\"id_holes\":false,\"stalls\":false},\"report_dropped\":0,\"repor"
 		"t_write_errors\":0,\"conntrack\":{\"events\":0,\"events_ignored\""
 		":0,\"enobufs\":0,\"resyncs\":0,\"queries\":2,\"query_errors\":0,"
 		"\"tracked\":0,\"evicted\":0,\"count\":0,\"max\":262144,\"fill\":"
