@@ -79,6 +79,10 @@ const struct queue_stats *queue_stats(const struct queue *q)
 
 uint64_t queue_id_holes(const struct queue *q)
 {
+	/* An id that does not move forward (the kernel's sequence restarted
+	 * under us) is received but spans nothing: never a wrapped count. */
+	if (q->id_span <= q->stats.received)
+		return 0;
 	return q->id_span - q->stats.received;
 }
 
