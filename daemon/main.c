@@ -67,7 +67,9 @@ struct worker {
 	unsigned int drain;		/* the queue's length: a full drain */
 	uint64_t counted0, received0;	/* both at the first reading */
 	uint64_t unseen0;		/* unseen then */
+	uint64_t excess_prev;		/* counted - received, last reading */
 	int counted_known;
+	int counted_once;		/* the start was logged */
 	uint64_t unseen;
 	uint64_t acct_errors;		/* readings that failed */
 	uint64_t stalls;
@@ -86,14 +88,17 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t caplen,
 /*
  * What the rules sent towards the queue and we never received. The
  * counter first, then a drain: every packet it counted is then either
- * received or passed unseen. One that came after the reading and was
- * drained is received but not yet counted: the difference is low until
- * the next reading, never high, and the count never goes back.
+ * received or passed unseen, but for two races. One that came after the
+ * reading and was drained is received but not yet counted: the excess is
+ * low until the next reading, never high. One counted just before the
+ * reading may still be on its way to our socket when the drain ends: an
+ * excess that this reading shows and the next does not. So only what two
+ * readings in a row show is unseen, and the count never goes back.
  */
 static unsigned int count_unseen(struct worker *w)
 {
 	const struct queue_stats *qs = queue_stats(w->queue);
-	uint64_t counted, got, sum;
+	uint64_t counted, got, sum, excess, firm, before = qs->received;
 	unsigned int n;
 
 	if (w->acct == NULL)
@@ -108,53 +113,69 @@ static unsigned int count_unseen(struct worker *w)
 	}
 	n = queue_receive(w->queue, w->drain, 0, on_packet, w->engine);
 	if (!w->counted_known) {
-		/* What it counted before this reading was never ours. */
+		if (!w->counted_once++)
+			log_info("queue %u: the rules' counters are read: what "
+				 "passes the queue unseen is counted",
+				 queue_num(w->queue));
+		/* What it counted before this reading was never ours. What
+		 * the drain received is taken as counted after it: low by
+		 * what the queue held then, never high (a false blindness
+		 * at start-up). */
 		w->counted0 = counted;
-		w->received0 = qs->received;
+		w->received0 = before;
 		w->unseen0 = w->unseen;
+		w->excess_prev = 0;
 		w->counted_known = 1;
 		return n;
 	}
 	got = qs->received - w->received0;
-	sum = w->unseen0 + counted - w->counted0;
-	if (sum > got + w->unseen)
-		w->unseen = sum - got;
+	sum = counted - w->counted0;
+	excess = sum > got ? sum - got : 0;
+	firm = excess < w->excess_prev ? excess : w->excess_prev;
+	w->excess_prev = excess;
+	if (w->unseen0 + firm > w->unseen)
+		w->unseen = w->unseen0 + firm;
 	return n;
 }
 
-/* Sample the loss counters; now is read again when the drain handed the
- * engine packets of a later time. */
-static void sample_loss(struct worker *w, struct gw_time *now)
+/* The worker's counters, for the main thread's stats record. */
+static void publish(struct worker *w, const struct inspector_counters *c)
 {
-	const struct queue_stats *qs = queue_stats(w->queue);
-	struct inspector_counters c;
-
-	if (count_unseen(w))
-		gw_clock_read(now);
-
-	memset(&c, 0, sizeof(c));
-	/* A missing /proc line leaves the kernel's counters at zero; ours
-	 * still count. */
-	queue_loss_counters(w->queue, &c.queue_dropped, &c.user_dropped);
-	c.enobufs = qs->enobufs;
-	c.truncated = qs->truncated;
-	c.unseen = w->unseen;
-	c.id_holes = queue_id_holes(w->queue);
-	c.stalls = w->stalls;
-	c.stalled_us = w->stalled_us;
-	engine_inspector_sample(w->engine, now, &c);
-
 	pthread_mutex_lock(&w->lock);
 	memcpy(w->snap.counters, engine_counters(w->engine),
 	       sizeof(w->snap.counters));
 	w->snap.flows = engine_flow_count(w->engine);
 	w->snap.open_gaps = engine_open_gaps(w->engine);
-	w->snap.qs = *qs;
-	w->snap.loss = c;
+	w->snap.qs = *queue_stats(w->queue);
+	w->snap.loss = *c;
 	w->snap.stall_max_us = w->stall_max_us;
 	w->snap.acct_errors = w->acct_errors;
 	w->snap.acct = w->counted_known;
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* Sample the loss counters into the engine and publish them; now is read
+ * again when the drain handed the engine packets of a later time. */
+static void sample_loss(struct worker *w, struct gw_time *now,
+			struct inspector_counters *c)
+{
+	const struct queue_stats *qs = queue_stats(w->queue);
+
+	if (count_unseen(w))
+		gw_clock_read(now);
+
+	memset(c, 0, sizeof(*c));
+	/* A missing /proc line leaves the kernel's counters at zero; ours
+	 * still count. */
+	queue_loss_counters(w->queue, &c->queue_dropped, &c->user_dropped);
+	c->enobufs = qs->enobufs;
+	c->truncated = qs->truncated;
+	c->unseen = w->unseen;
+	c->id_holes = queue_id_holes(w->queue);
+	c->stalls = w->stalls;
+	c->stalled_us = w->stalled_us;
+	engine_inspector_sample(w->engine, now, c);
+	publish(w, c);
 }
 
 /*
@@ -165,7 +186,7 @@ static void sample_loss(struct worker *w, struct gw_time *now)
  * before the timers that fire now see the silence.
  */
 static void check_stall(struct worker *w, uint64_t last_us,
-			struct gw_time *now)
+			struct gw_time *now, struct inspector_counters *c)
 {
 	uint64_t turn = now->mono_us - last_us;
 
@@ -177,12 +198,13 @@ static void check_stall(struct worker *w, uint64_t last_us,
 		w->stall_max_us = turn;
 	log_warnx("queue %u: the verdict loop was not scheduled for %.1f s",
 		  queue_num(w->queue), (double)turn / USEC_PER_SEC);
-	sample_loss(w, now);
+	sample_loss(w, now, c);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct inspector_counters c;
 	struct gw_time now;
 	uint64_t next_tick, next_sample, last;
 
@@ -195,23 +217,27 @@ static void *worker_main(void *arg)
 		queue_receive(w->queue, RECEIVE_BUDGET, 1, on_packet,
 			      w->engine);
 		gw_clock_read(&now);
-		check_stall(w, last, &now);
+		check_stall(w, last, &now, &c);
 		if (now.mono_us >= next_tick) {
 			engine_tick(w->engine, &now);
 			next_tick = now.mono_us + ENGINE_TICK_US;
 		}
 		if (now.mono_us >= next_sample) {
-			sample_loss(w, &now);
+			sample_loss(w, &now, &c);
 			next_sample = now.mono_us + SAMPLE_US;
 		}
 	}
-	/* Drain what the kernel already queued, then report open gaps. */
+	/* Drain what the kernel already queued, then report open gaps. The
+	 * last reading of the unseen is confirmed by one more right now
+	 * (count_unseen trusts what two readings show). */
 	queue_receive(w->queue, UINT_MAX, 0, on_packet, w->engine);
+	count_unseen(w);
 	gw_clock_read(&now);
-	sample_loss(w, &now);
+	sample_loss(w, &now, &c);
+	/* It ends the open blind interval too. */
 	engine_finish(w->engine, &now);
 	/* Once more, so that the final stats record counts those gaps. */
-	sample_loss(w, &now);
+	publish(w, &c);
 	return NULL;
 }
 
@@ -296,6 +322,7 @@ static void engine_config_for(const struct config *cfg, uint16_t queue,
 	if (!evidence)
 		ec->evidence_packets = 0;
 	ec->evidence_cb = correlator_evidence;
+	ec->blind_cb = correlator_blind;
 }
 
 /*

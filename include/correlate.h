@@ -1,7 +1,8 @@
 /*
  * correlate.h - the stage between the engines and the report: adds
- * conntrack's facts, groups gaps that started together into clusters,
- * classifies the cause, and hands the record to the report writer.
+ * conntrack's facts, classifies the cause, groups gaps that started
+ * together into clusters (the inspector's own losses aside), and hands
+ * the record to the report writer.
  *
  * Live, it is a thread of its own fed through a bounded queue, so that
  * conntrack lookups never stall a verdict loop; a record that finds the
@@ -57,6 +58,10 @@ struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
 
 /* correlator_submit - an engine's gap callback (ctx: the correlator). */
 void correlator_submit(void *ctx, const struct gap_record *rec);
+
+/* correlator_blind - an engine's blind callback: the "blind" record, at
+ * once (it needs no correlation). */
+void correlator_blind(void *ctx, const struct blind_record *iv);
 
 /* correlator_evidence - an engine's evidence callback: write the pcap. */
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot);

@@ -31,6 +31,9 @@ struct ev_pool;
 typedef void (*engine_evidence_cb)(void *ctx, struct ev_pool *pool,
 				   uint16_t slot);
 
+/* A blind interval ended (blind.h); times are wall. */
+typedef void (*engine_blind_cb)(void *ctx, const struct blind_record *iv);
+
 struct engine_config {
 	const struct portset *ports;	/* server ports; not copied */
 	uint16_t queue;			/* for record ids */
@@ -45,6 +48,7 @@ struct engine_config {
 	uint32_t untracked_mark;	/* packet mark bit: UNTRACKED */
 	uint32_t evidence_packets;	/* per-flow ring; 0: no pcap evidence */
 	engine_evidence_cb evidence_cb;	/* called with cb's ctx */
+	engine_blind_cb blind_cb;	/* the same; NULL: not told */
 };
 
 /* Defaults (documented in gapwatchd(8)). */
@@ -88,6 +92,9 @@ enum engine_counter {
 	EC_INVALID,		/* packets marked INVALID by the rules */
 	EC_EVIDENCE_LOST,	/* gaps without a pcap: all buffers busy */
 	EC_TIMERS_FIRED,
+	EC_BLIND_INTERVALS,	/* blind intervals that ended */
+	EC_BLIND_MISSED,	/* packets they missed */
+	EC_BLIND_MS,		/* their time, summed */
 	EC_MAX
 };
 
@@ -135,7 +142,8 @@ uint64_t engine_next_due(const struct engine *e);
 
 /*
  * engine_inspector_sample - record the source's loss counters as read at
- * now; gap records carry their growth over each gap's window.
+ * now; gap records carry their growth over each gap's window. A blind
+ * interval that this reading ends goes to the blind callback.
  */
 void engine_inspector_sample(struct engine *e, const struct gw_time *now,
 			     const struct inspector_counters *c);

@@ -67,6 +67,28 @@ struct inspector_counters {
 	uint64_t stalled_us;		/* and how long, summed */
 };
 
+/* Why gapwatchd was blind. In rising order of what explains the rest:
+ * a stall fills the queue, a full queue leaves the socket idle; an
+ * interval says the highest it saw. */
+enum blind_reason {
+	BLIND_NONE = 0,
+	BLIND_SOCKET_OVERRUN,	/* delivery to our socket failed: id holes,
+				 * failed sends, ENOBUFS */
+	BLIND_QUEUE_FULL,	/* fail-open passed what the full queue could
+				 * not take (the rules' counter) */
+	BLIND_STALLED,		/* the verdict loop was not scheduled */
+};
+
+/* A blind interval (blind.h): a "blind" record. */
+struct blind_record {
+	uint16_t queue;
+	enum blind_reason reason;
+	uint64_t start_us;		/* wall in the record */
+	uint64_t end_us;
+	uint64_t missed;		/* packets passed unseen or dropped */
+	struct inspector_counters growth;	/* over the interval */
+};
+
 /* The verdict loop not scheduled for this long is a stall: the queue
  * (QUEUE_MAXLEN packets) fills in about that time at 16k packets/s. */
 #define INSPECTOR_STALL_US	250000
@@ -159,6 +181,10 @@ struct gap_record {
 	uint16_t reconnect_port;	/* valid if outcome RECONNECTED */
 	uint64_t reconnect_delay_us;
 	struct inspector_counters inspector;	/* deltas over the window */
+	uint64_t blind_from_us;		/* wall: gapwatchd first blind in the
+					 * window (blind.h); 0: never */
+	uint8_t partly_blind;		/* the silence was a gap before that:
+					 * it keeps its own cause */
 	uint64_t invalid_first_us;	/* wall: the run of INVALID packets */
 	uint64_t invalid_last_us;
 	struct ct_facts ct;

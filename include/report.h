@@ -1,7 +1,7 @@
 /*
- * report.h - every record gapwatchd writes (gap, gap_open, probe, stats),
- * encoded as JSON Lines from plain structs, with the field names of
- * schema.h.
+ * report.h - every record gapwatchd writes (gap, gap_open, probe, blind,
+ * stats), encoded as JSON Lines from plain structs, with the field names
+ * of schema.h.
  *
  * Records are formatted by the caller's thread and handed to one writer
  * thread through a bounded queue (bqueue.h), so a slow disk never stalls
@@ -56,6 +56,12 @@ int report_gap(struct report *r, const struct gap_record *rec,
  * its gap's). Returns 0, or -1 if dropped (counted).
  */
 int report_probe(struct report *r, const struct probe_result *res);
+
+/*
+ * report_blind - queue the blind record of an interval that ended.
+ * Returns 0, or -1 if dropped (counted).
+ */
+int report_blind(struct report *r, const struct blind_record *iv);
 
 /* What the stats record says; the report adds its own counters. */
 /*

@@ -14,6 +14,7 @@
 #define RECORD_GAP_OPEN			"gap_open"
 #define RECORD_STATS			"stats"
 #define RECORD_PROBE			"probe"
+#define RECORD_BLIND			"blind"
 
 /*
  * A gap's id, in its gap_open, gap and probe records and in its pcap
@@ -70,6 +71,8 @@
 #define FIELD_INSPECTOR_ID_HOLES	"id_holes"
 #define FIELD_INSPECTOR_STALLS		"stalls"
 #define FIELD_INSPECTOR_STALLED_MS	"stalled_ms"
+#define FIELD_INSPECTOR_BLIND_FROM	"blind_from"	/* time, or null */
+#define FIELD_INSPECTOR_PARTLY_BLIND	"partly_blind"
 #define FIELD_QUEUE			"queue"
 #define FIELD_TRIGGER			"trigger"
 #define FIELD_BIG_RETRANSMITS		"big_retransmits"
@@ -116,6 +119,12 @@
 #define FIELD_CT_ERROR			"error"
 #define FIELD_CT_SEARCH_RESTART		"search_restart"
 
+/* The blind record: an interval during which gapwatchd missed packets
+ * of a queue (FIELD_QUEUE, FIELD_START, FIELD_END, FIELD_DURATION_MS,
+ * and the inspector's counters, FIELD_INSPECTOR_*, grown over it). */
+#define FIELD_BLIND_REASON		"reason"
+#define FIELD_BLIND_MISSED		"missed"
+
 /* The stats record (cumulative since the daemon started), in its order. */
 #define FIELD_STATS_TIME		"time"
 #define FIELD_STATS_UPTIME_S		"uptime_s"
@@ -150,6 +159,9 @@
 #define FIELD_STATS_ID_HOLES		"id_holes"
 #define FIELD_STATS_STALLS		"stalls"
 #define FIELD_STATS_STALL_MAX_MS	"stall_max_ms"
+#define FIELD_STATS_BLIND_INTERVALS	"blind_intervals"
+#define FIELD_STATS_BLIND_MISSED	"blind_missed"
+#define FIELD_STATS_BLIND_MS		"blind_ms"
 #define FIELD_STATS_ACCT_ERRORS		"rule_counter_errors"
 #define FIELD_STATS_SIGNALS		"signals"	/* which are on */
 #define FIELD_STATS_REPORT_DROPPED	"report_dropped"

@@ -26,6 +26,8 @@
 
 /* Bad lines named on stderr per file; the rest are only counted. */
 #define WARN_PER_FILE		5
+/* The stats counters summed over a window (struct agg_stats). */
+#define STATS_VALUES		9
 
 const int64_t agg_hist_edges_ms[AGG_HIST_BINS - 1] = {
 	500, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000, 120000, 300000,
@@ -106,7 +108,7 @@ struct agg {
 	char **longest;			/* agg_finish: kept lines, longest first */
 	/* the stats record segment being read (one daemon run) */
 	int64_t seg_uptime;
-	int64_t seg_before[5], seg_last[5];
+	int64_t seg_before[STATS_VALUES], seg_last[STATS_VALUES];
 	int seg_open;
 	int finished;
 	int oom;
@@ -464,27 +466,33 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 
 /* ---- stats records: counters since the daemon started ---- */
 
-static void stats_values(const struct gw_rec *r, int64_t v[5])
+static void stats_values(const struct gw_rec *r, int64_t v[STATS_VALUES])
 {
 	v[0] = r->flows_created;
 	v[1] = r->queue_dropped;
 	v[2] = r->user_dropped;
 	v[3] = r->enobufs;
 	v[4] = r->report_dropped;
+	v[5] = r->unseen;
+	v[6] = r->id_holes;
+	v[7] = r->blind_intervals;
+	v[8] = r->blind_missed;
 }
 
 static void stats_close_segment(struct agg *a)
 {
-	int64_t *t[5] = {
+	int64_t *t[STATS_VALUES] = {
 		&a->r.stats.flows_created, &a->r.stats.queue_dropped,
 		&a->r.stats.user_dropped, &a->r.stats.enobufs,
-		&a->r.stats.report_dropped,
+		&a->r.stats.report_dropped, &a->r.stats.unseen,
+		&a->r.stats.id_holes, &a->r.stats.blind_intervals,
+		&a->r.stats.blind_missed,
 	};
 	int k;
 
 	if (!a->seg_open)
 		return;
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < STATS_VALUES; k++)
 		if (a->seg_last[k] > a->seg_before[k])
 			*t[k] += a->seg_last[k] - a->seg_before[k];
 	a->seg_open = 0;
@@ -497,7 +505,7 @@ static void stats_close_segment(struct agg *a)
  */
 static void add_stats(struct agg *a, const struct gw_rec *r)
 {
-	int64_t v[5];
+	int64_t v[STATS_VALUES];
 
 	a->r.lines.stats++;
 	if (!(r->has & REC_HAS_TIME))

@@ -83,7 +83,17 @@ struct agg_stats {
 	uint64_t records;
 	int64_t flows_created, queue_dropped, user_dropped, enobufs;
 	int64_t report_dropped;
+	int64_t unseen, id_holes;	/* what passed the queue unseen */
+	int64_t blind_intervals, blind_missed;
 };
+
+/* The inspector missed packets: the kernel's, its socket's or the rules'
+ * counters say so. */
+static inline int agg_stats_missed(const struct agg_stats *s)
+{
+	return s->queue_dropped || s->user_dropped || s->enobufs ||
+	       s->unseen || s->id_holes;
+}
 
 struct agg_result {
 	struct agg_lines lines;

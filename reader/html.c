@@ -818,8 +818,7 @@ static void warnings(FILE *f, const struct agg_result *r)
 	char a[32];
 
 	if (!skipped && !r->files_failed && !r->lost_packets &&
-	    !r->stats.queue_dropped && !r->stats.user_dropped &&
-	    !r->stats.enobufs && !r->stats.report_dropped)
+	    !agg_stats_missed(&r->stats) && !r->stats.report_dropped)
 		return;
 	fputs("<section class=\"warn\"><h2>Read this first</h2><ul>\n", f);
 	if (r->files_failed)
@@ -835,10 +834,13 @@ static void warnings(FILE *f, const struct agg_result *r)
 		fprintf(f, "<li>%s gaps happened while gapwatchd itself lost packets "
 			"(cause inspector_loss): they are not the network's.</li>\n",
 			out_count(r->lost_packets, a, sizeof(a)));
-	if (r->stats.queue_dropped || r->stats.user_dropped || r->stats.enobufs)
+	if (agg_stats_missed(&r->stats))
 		fprintf(f, "<li>The daemon's stats records show lost packets: "
-			"queue_dropped %" PRId64 ", user_dropped %" PRId64 ", enobufs %"
-			PRId64 ".</li>\n", r->stats.queue_dropped,
+			"unseen %" PRId64 " (passed its queue unseen, %" PRId64
+			" blind intervals), id_holes %" PRId64 ", queue_dropped %"
+			PRId64 ", user_dropped %" PRId64 ", enobufs %" PRId64
+			".</li>\n", r->stats.unseen, r->stats.blind_intervals,
+			r->stats.id_holes, r->stats.queue_dropped,
 			r->stats.user_dropped, r->stats.enobufs);
 	if (r->stats.report_dropped)
 		fprintf(f, "<li>The daemon dropped %" PRId64 " records it could not "

@@ -13,6 +13,7 @@
 #include "gwtime.h"
 #include "out.h"
 #include "prefix.h"
+#include "schema.h"
 
 #define BAR_WIDTH	30
 
@@ -90,6 +91,32 @@ static void skipped_line(FILE *f, const struct agg_lines *l)
 	fputs(")\n", f);
 }
 
+/* What the daemon's stats records say about its own losses: said even
+ * when there is no gap, since packets it never saw may hide some. */
+static void daemon_line(FILE *f, const struct agg_result *r)
+{
+	char a[32];
+
+	if (!r->stats.records)
+		return;
+	fprintf(f, "daemon    %s flows seen;", out_count((uint64_t)r->stats.flows_created, a, sizeof(a)));
+	if (!agg_stats_missed(&r->stats))
+		fprintf(f, " inspector lost no packets");
+	else
+		fprintf(f, " INSPECTOR LOST PACKETS: unseen %" PRId64
+			" (passed its queue unseen, %" PRId64
+			" blind intervals), id_holes %" PRId64
+			", queue_dropped %" PRId64
+			", user_dropped %" PRId64 ", enobufs %" PRId64,
+			r->stats.unseen, r->stats.blind_intervals,
+			r->stats.id_holes, r->stats.queue_dropped,
+			r->stats.user_dropped, r->stats.enobufs);
+	if (r->stats.report_dropped)
+		fprintf(f, "; %" PRId64 " RECORDS DROPPED by the daemon",
+			r->stats.report_dropped);
+	fputc('\n', f);
+}
+
 static void top_table(FILE *f, const char *title, const struct agg_top *top,
 		      unsigned int n, const struct agg_result *r, int prefixes,
 		      int same_day)
@@ -163,6 +190,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 		r->clients == 1 ? "" : "s");
 	if (r->gaps == 0) {
 		fprintf(f, "no gaps%s\n", r->filtered ? " match the filter" : "");
+		daemon_line(f, r);
 		return;
 	}
 	fprintf(f, "rate      %.1f gaps/min", r->per_minute);
@@ -174,20 +202,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	fprintf(f, "duration  median %s, p95 %s, max %s (closed gaps, nearest rank)\n",
 		dur(r->median_us, a, sizeof(a)), dur(r->p95_us, b, sizeof(b)),
 		dur(r->max_us, c, sizeof(c)));
-	if (r->stats.records) {
-		fprintf(f, "daemon    %s flows seen;", out_count((uint64_t)r->stats.flows_created, a, sizeof(a)));
-		if (r->stats.queue_dropped + r->stats.user_dropped + r->stats.enobufs == 0)
-			fprintf(f, " inspector lost no packets");
-		else
-			fprintf(f, " INSPECTOR LOST PACKETS: queue_dropped %" PRId64
-				", user_dropped %" PRId64 ", enobufs %" PRId64,
-				r->stats.queue_dropped, r->stats.user_dropped,
-				r->stats.enobufs);
-		if (r->stats.report_dropped)
-			fprintf(f, "; %" PRId64 " RECORDS DROPPED by the daemon",
-				r->stats.report_dropped);
-		fputc('\n', f);
-	}
+	daemon_line(f, r);
 	if (r->lost_packets)
 		fprintf(f, "warning   %s gaps while the inspector lost packets "
 			"(cause inspector_loss): not the network's\n",
@@ -400,13 +415,17 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 		"inspector_lost_packets", (json_int_t)r->lost_packets,
 		"clusters", (json_int_t)r->clusters));
 	if (r->stats.records)
-		json_object_set_new(o, "daemon", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+		json_object_set_new(o, "daemon", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"stats_records", (json_int_t)r->stats.records,
 			"flows_created", (json_int_t)r->stats.flows_created,
 			"queue_dropped", (json_int_t)r->stats.queue_dropped,
 			"user_dropped", (json_int_t)r->stats.user_dropped,
 			"enobufs", (json_int_t)r->stats.enobufs,
-			"report_dropped", (json_int_t)r->stats.report_dropped));
+			"report_dropped", (json_int_t)r->stats.report_dropped,
+			FIELD_STATS_UNSEEN, (json_int_t)r->stats.unseen,
+			FIELD_STATS_ID_HOLES, (json_int_t)r->stats.id_holes,
+			FIELD_STATS_BLIND_INTERVALS, (json_int_t)r->stats.blind_intervals,
+			FIELD_STATS_BLIND_MISSED, (json_int_t)r->stats.blind_missed));
 	rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 			JSON_REAL_PRECISION(12));
 	fputc('\n', f);

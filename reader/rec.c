@@ -99,6 +99,10 @@ static const struct field record_fields[] = {
 	FIELD(FIELD_STATS_USER_DROPPED, K_INT, user_dropped, 0),
 	FIELD(FIELD_STATS_ENOBUFS, K_INT, enobufs, 0),
 	FIELD(FIELD_STATS_REPORT_DROPPED, K_INT, report_dropped, 0),
+	FIELD(FIELD_STATS_UNSEEN, K_INT, unseen, 0),
+	FIELD(FIELD_STATS_ID_HOLES, K_INT, id_holes, 0),
+	FIELD(FIELD_STATS_BLIND_INTERVALS, K_INT, blind_intervals, 0),
+	FIELD(FIELD_STATS_BLIND_MISSED, K_INT, blind_missed, 0),
 	FIELDS_END
 };
 

@@ -53,6 +53,8 @@ struct gw_rec {
 	int64_t time_us, uptime_s;
 	int64_t flows_created, queue_dropped, user_dropped, enobufs;
 	int64_t report_dropped;
+	int64_t unseen, id_holes;		/* passed unseen (fail-open) */
+	int64_t blind_intervals, blind_missed;
 };
 
 enum rec_result {

@@ -820,11 +820,21 @@ static void print_counters(FILE *f, json_t *g)
 		double u = jrec_num(in, FIELD_INSPECTOR_USER_DROPPED);
 		double e = jrec_num(in, FIELD_INSPECTOR_ENOBUFS);
 		double t = jrec_num(in, FIELD_INSPECTOR_TRUNCATED);
+		double n = jrec_num(in, FIELD_INSPECTOR_UNSEEN);
+		double h = jrec_num(in, FIELD_INSPECTOR_ID_HOLES);
+		double st = jrec_num(in, FIELD_INSPECTOR_STALLS);
+		const char *from = json_string_value(json_object_get(in,
+					FIELD_INSPECTOR_BLIND_FROM));
 
-		if (q + u + e + t > 0)
-			fprintf(f, "INSPECTOR LOST PACKETS in this gap: queue_dropped %.0f, "
-				"user_dropped %.0f, enobufs %.0f, truncated %.0f: the "
-				"silence may be gapwatchd's own\n", q, u, e, t);
+		if (q + u + e + t + n + h + st > 0)
+			fprintf(f, "INSPECTOR LOST PACKETS in this gap: unseen %.0f, "
+				"id_holes %.0f, stalls %.0f, queue_dropped %.0f, "
+				"user_dropped %.0f, enobufs %.0f, truncated %.0f%s%s: %s\n",
+				n, h, st, q, u, e, t, from ? "; blind from " : "",
+				from ? from : "",
+				json_is_true(json_object_get(in, FIELD_INSPECTOR_PARTLY_BLIND)) ?
+				"only after the silence was a gap (partly blind: the "
+				"cause stands)" : "the silence may be gapwatchd's own");
 		else
 			fprintf(f, "inspector: lost no packets in this gap\n");
 	}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blind.h"
 #include "cause.h"
 #include "gapwatch.h"
 #include "timefmt.h"
@@ -178,6 +179,17 @@ static int classify_local(struct gap_record *rec, int s)
 }
 
 /*
+ * The silence was a gap before gapwatchd went blind: it had passed its
+ * threshold while every packet was seen, so the blindness cannot explain
+ * it, and the gap keeps the cause its packets show.
+ */
+static int partly_blind(const struct gap_record *rec)
+{
+	return rec->blind_from_us &&
+	       rec->blind_from_us >= rec->start_us + rec->threshold_us;
+}
+
+/*
  * The inspector's blind spots first: what fail-open passed unseen (the
  * rules counted it, we never received it; or its id is a hole), and the
  * verdict loop not being scheduled, which is when both happen. Then the
@@ -188,12 +200,16 @@ static int classify_inspector(struct gap_record *rec)
 {
 	const struct inspector_counters *in = &rec->inspector;
 	uint64_t end = rec->is_open_event ? rec->detected_us : rec->end_us;
+	uint64_t missed = blind_missed(in);
 	char t1[TIMEFMT_LEN], t2[TIMEFMT_LEN], stall[96] = "";
 	size_t len = sizeof(rec->evidence);
 
-	if (!in->unseen && !in->id_holes && !in->stalls && !in->queue_dropped &&
-	    !in->user_dropped && !in->enobufs && !in->truncated)
+	if (!blind_grew(in))
 		return 0;
+	if (partly_blind(rec)) {
+		rec->partly_blind = 1;
+		return 0;
+	}
 	rec->cause = CAUSE_INSPECTOR_LOSS;
 	if (in->stalls)
 		snprintf(stall, sizeof(stall),
@@ -202,18 +218,18 @@ static int classify_inspector(struct gap_record *rec)
 			 (unsigned long long)in->stalls, in->stalls > 1 ? "s" : "");
 	timefmt_rfc3339((int64_t)rec->start_us, 1, t1, sizeof(t1));
 	timefmt_rfc3339((int64_t)end, 1, t2, sizeof(t2));
-	/* The rules' count of the unseen includes the id holes (counted,
-	 * never received); without the counters the holes are all we know. */
+	/* Passed unseen (the rules counted it, or its id is a hole); what
+	 * the kernel dropped or cut is said with its own counters. */
 	if (in->unseen || in->id_holes)
 		snprintf(rec->evidence, len,
 			 "gapwatchd saw none of the %llu packets that passed its "
 			 "rules between %s and %s: %s%s%s",
-			 (unsigned long long)(in->unseen > in->id_holes ?
-					      in->unseen : in->id_holes), t1, t2,
-			 in->unseen > in->id_holes ?
-			 "the queue was full and fail-open passed them" :
+			 (unsigned long long)missed, t1, t2,
+			 blind_reason_of(in) == BLIND_SOCKET_OVERRUN ?
 			 "their delivery failed (socket buffer full) and fail-open "
-			 "passed them", stall[0] ? "; " : "", stall);
+			 "passed them" :
+			 "the queue was full and fail-open passed them",
+			 stall[0] ? "; " : "", stall);
 	else if (stall[0])
 		snprintf(rec->evidence, len, "%s", stall);
 	else
@@ -227,15 +243,28 @@ static int classify_inspector(struct gap_record *rec)
 	return 1;
 }
 
-void cause_classify(struct gap_record *rec)
+/* A partly blind gap's evidence says so, after what its packets show
+ * (cut to fit: the packets' sentence comes first). */
+static void note_partly_blind(struct gap_record *rec)
+{
+	char when[TIMEFMT_LEN];
+	size_t used = strlen(rec->evidence);
+
+	timefmt_rfc3339((int64_t)rec->blind_from_us, 1, when, sizeof(when));
+	snprintf(rec->evidence + used, sizeof(rec->evidence) - used,
+		 "; the window was partly blind: gapwatchd missed %llu packets "
+		 "from %s, after the silence was already a gap",
+		 (unsigned long long)blind_missed(&rec->inspector), when);
+}
+
+/* What the packets and conntrack show, the inspector's losses aside. */
+static void classify_packets(struct gap_record *rec)
 {
 	int s = rec->silent == SILENT_SERVER ? SIDE_SERVER : SIDE_CLIENT;
 	const struct gap_side_facts *quiet = &rec->side[s];
 	const struct gap_side_facts *other = &rec->side[!s];
 	int tcp = rec->key.proto == IPPROTO_TCP;
 
-	if (classify_inspector(rec))
-		return;
 	if (classify_local(rec, s))
 		return;
 	if (!tcp && rec->outcome == OUTCOME_RECONNECTED) {
@@ -350,4 +379,14 @@ void cause_classify(struct gap_record *rec)
 			 "retransmissions",
 			 side_name(s), quiet->packets, side_name(!s),
 			 other->packets, other->retransmits);
+}
+
+void cause_classify(struct gap_record *rec)
+{
+	rec->partly_blind = 0;
+	if (classify_inspector(rec))
+		return;
+	classify_packets(rec);
+	if (rec->partly_blind)
+		note_partly_blind(rec);
 }

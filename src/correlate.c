@@ -122,8 +122,11 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 
 	if (c->ct)
 		ct_enrich(c->ct, rec);
-	cluster_assign(&c->clusters, rec);
 	cause_classify(rec);
+	/* Gaps of the inspector's own blindness began together because
+	 * gapwatchd went blind, not because the network did: no cluster. */
+	if (rec->cause != CAUSE_INSPECTOR_LOSS)
+		cluster_assign(&c->clusters, rec);
 	if (rec->has_pcap && c->store)
 		pcapstore_path(c->store, rec->queue, rec->seq, rec->pcap_path,
 			       sizeof(rec->pcap_path));
@@ -178,6 +181,13 @@ void correlator_submit(void *ctx, const struct gap_record *rec)
 		cause_classify(&j.rec);
 		report_gap(c->report, &j.rec, NULL);
 	}
+}
+
+void correlator_blind(void *ctx, const struct blind_record *iv)
+{
+	struct correlator *c = ctx;
+
+	report_blind(c->report, iv);
 }
 
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)

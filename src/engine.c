@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portset.h"
+#include "blind.h"
 #include "engine.h"
 #include "evidence.h"
+#include "portset.h"
 #include "samples.h"
 #include "tcp.h"
 #include "timer.h"
@@ -59,6 +60,7 @@ struct engine {
 	uint32_t gap_seq;
 	uint32_t open_gaps;
 	struct samples inspector;	/* struct inspector_counters, mono */
+	struct blind blind;		/* its blind intervals */
 	uint64_t counters[EC_MAX];
 	struct ev_recorder rec;		/* the packets of every gap */
 };
@@ -205,27 +207,49 @@ static const struct inspector_counters *inspector_at(const struct engine *e,
 	return c ? c : &zero;
 }
 
+/* An interval that ended, to the source's callback, in wall time. */
+static void blind_ended(struct engine *e, struct blind_record *iv)
+{
+	e->counters[EC_BLIND_INTERVALS]++;
+	e->counters[EC_BLIND_MISSED] += iv->missed;
+	e->counters[EC_BLIND_MS] += (iv->end_us - iv->start_us) / USEC_PER_MSEC;
+	if (e->cfg.blind_cb == NULL)
+		return;
+	iv->queue = e->cfg.queue;
+	iv->start_us = to_wall(e, iv->start_us);
+	iv->end_us = to_wall(e, iv->end_us);
+	e->cfg.blind_cb(e->cb_ctx, iv);
+}
+
 void engine_inspector_sample(struct engine *e, const struct gw_time *now,
 			     const struct inspector_counters *c)
 {
+	struct blind_record iv;
+
 	set_time(e, now);
 	samples_add(&e->inspector, now->mono_us, c);
+	if (blind_sample(&e->blind, now->mono_us, c, &iv))
+		blind_ended(e, &iv);
 }
 
-static void inspector_delta(const struct engine *e, uint64_t from, uint64_t to,
-			    struct inspector_counters *out)
+/*
+ * The inspector's part of a gap's record: what its counters grew by over
+ * the window, and when gapwatchd first went blind in it. A window with
+ * losses but older than every interval kept was blind, for all we know,
+ * from its start.
+ */
+static void inspector_fill(const struct engine *e, uint64_t from,
+			   struct gap_record *rec)
 {
-	const struct inspector_counters *a = inspector_at(e, from);
-	const struct inspector_counters *b = inspector_at(e, to);
+	uint64_t at;
 
-	out->queue_dropped = b->queue_dropped - a->queue_dropped;
-	out->user_dropped = b->user_dropped - a->user_dropped;
-	out->enobufs = b->enobufs - a->enobufs;
-	out->truncated = b->truncated - a->truncated;
-	out->unseen = b->unseen - a->unseen;
-	out->id_holes = b->id_holes - a->id_holes;
-	out->stalls = b->stalls - a->stalls;
-	out->stalled_us = b->stalled_us - a->stalled_us;
+	inspector_growth(inspector_at(e, from), inspector_at(e, e->now_us),
+			 &rec->inspector);
+	if (!blind_grew(&rec->inspector))
+		return;
+	if (blind_first(&e->blind, from, e->now_us, &at) < 0)
+		at = from;
+	rec->blind_from_us = to_wall(e, at);
 }
 
 /*
@@ -312,7 +336,7 @@ static void gap_fill(const struct engine *e, const struct flow *f,
 		rec->invalid_first_us = to_wall(e, f->invalid_first_us);
 		rec->invalid_last_us = to_wall(e, f->invalid_last_us);
 	}
-	inspector_delta(e, gap_start(f), e->now_us, &rec->inspector);
+	inspector_fill(e, gap_start(f), rec);
 }
 
 static void gap_open(struct engine *e, struct flow *f, int side,
@@ -840,7 +864,11 @@ static void close_all(struct engine *e, enum gap_outcome outcome)
 
 void engine_finish(struct engine *e, const struct gw_time *now)
 {
+	struct blind_record iv;
+
 	set_time(e, now);
+	if (blind_flush(&e->blind, &iv))
+		blind_ended(e, &iv);
 	close_all(e, OUTCOME_OPEN_AT_EXIT);
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_finish(&e->rec);
@@ -872,6 +900,7 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->due_us = calloc((size_t)cfg->max_flows + 1, sizeof(*e->due_us));
 	if (e->due_us == NULL)
 		goto err_wheel;
+	blind_init(&e->blind);
 	if (samples_init(&e->inspector, INSPECTOR_HISTORY,
 			 sizeof(struct inspector_counters)) < 0)
 		goto err_due;

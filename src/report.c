@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "blind.h"
 #include "bqueue.h"
 #include "cause.h"
 #include "gapwatch.h"
@@ -262,7 +263,44 @@ static json_t *probe_json(const struct probe_result *res, const char *run_id)
 	return add_probe_fields(o, res);
 }
 
-/* ---- gap records ---- */
+/* ---- gap and blind records ---- */
+
+/* The inspector's counters, added to o (taken; NULL if it failed). */
+static json_t *inspector_json(const struct inspector_counters *in, json_t *o)
+{
+	json_t *c = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+		FIELD_INSPECTOR_QUEUE_DROPPED, (json_int_t)in->queue_dropped,
+		FIELD_INSPECTOR_USER_DROPPED, (json_int_t)in->user_dropped,
+		FIELD_INSPECTOR_ENOBUFS, (json_int_t)in->enobufs,
+		FIELD_INSPECTOR_TRUNCATED, (json_int_t)in->truncated,
+		FIELD_INSPECTOR_UNSEEN, (json_int_t)in->unseen,
+		FIELD_INSPECTOR_ID_HOLES, (json_int_t)in->id_holes,
+		FIELD_INSPECTOR_STALLS, (json_int_t)in->stalls,
+		FIELD_INSPECTOR_STALLED_MS, json_ms(in->stalled_us));
+
+	if (c == NULL || o == NULL || json_object_update(o, c) < 0) {
+		json_decref(c);
+		json_decref(o);
+		return NULL;
+	}
+	json_decref(c);
+	return o;
+}
+
+static json_t *blind_json(const struct blind_record *iv)
+{
+	return inspector_json(&iv->growth, json_pack(
+		"{s:s,s:i,s:o,s:o,s:o,s:s,s:I}",
+		FIELD_TYPE, RECORD_BLIND,
+		FIELD_QUEUE, (int)iv->queue,
+		FIELD_START, json_time(iv->start_us),
+		FIELD_END, json_time(iv->end_us),
+		FIELD_DURATION_MS, json_ms(iv->end_us > iv->start_us ?
+					   iv->end_us - iv->start_us : 0),
+		FIELD_BLIND_REASON, blind_reason_name(iv->reason),
+		FIELD_BLIND_MISSED, (json_int_t)iv->missed));
+}
+
 
 json_t *report_gap_json(const struct gap_record *rec,
 			const struct probe_result *probe, const char *run_id)
@@ -336,17 +374,12 @@ json_t *report_gap_json(const struct gap_record *rec,
 			    json_string(cause_explanation(rec->cause)));
 	json_object_set_new(o, FIELD_NEXT_STEP,
 			    json_string(cause_next_step(rec->cause)));
-	json_object_set_new(o, FIELD_INSPECTOR, json_pack(
-		"{s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:I,s:o}",
-		FIELD_INSPECTOR_QUEUE_DROPPED, (json_int_t)in->queue_dropped,
-		FIELD_INSPECTOR_USER_DROPPED, (json_int_t)in->user_dropped,
-		FIELD_INSPECTOR_ENOBUFS, (json_int_t)in->enobufs,
-		FIELD_INSPECTOR_TRUNCATED, (json_int_t)in->truncated,
+	json_object_set_new(o, FIELD_INSPECTOR, inspector_json(in, json_pack(
+		"{s:b,s:b,s:o}",
 		FIELD_INSPECTOR_LOST_PACKETS, rec->cause == CAUSE_INSPECTOR_LOSS,
-		FIELD_INSPECTOR_UNSEEN, (json_int_t)in->unseen,
-		FIELD_INSPECTOR_ID_HOLES, (json_int_t)in->id_holes,
-		FIELD_INSPECTOR_STALLS, (json_int_t)in->stalls,
-		FIELD_INSPECTOR_STALLED_MS, json_ms(in->stalled_us)));
+		FIELD_INSPECTOR_PARTLY_BLIND, rec->partly_blind,
+		FIELD_INSPECTOR_BLIND_FROM, rec->blind_from_us ?
+			json_time(rec->blind_from_us) : json_null())));
 	json_object_set_new(o, FIELD_QUEUE, json_integer(rec->queue));
 	json_object_set_new(o, FIELD_TRIGGER, json_string(
 		rec->trigger == TRIGGER_UNACKED ? "unacked_data" : "data_silence"));
@@ -406,8 +439,9 @@ static const struct counter_field parse_fields[] = {
 	{ EC_PARSE_EXT_LIMIT, FIELD_PARSE_EXT_LIMIT },
 };
 
-_Static_assert(GW_ARRAY_SIZE(engine_fields) + GW_ARRAY_SIZE(parse_fields) ==
-	       EC_MAX, "every engine counter has its stats field");
+/* The blind counters are written beside the inspector's (stats_json). */
+_Static_assert(GW_ARRAY_SIZE(engine_fields) + GW_ARRAY_SIZE(parse_fields) +
+	       3 == EC_MAX, "every engine counter has its stats field");
 
 static void add_counters(json_t *o, const struct counter_field *f, size_t n,
 			 const uint64_t *counters)
@@ -552,6 +586,9 @@ static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 	N(FIELD_STATS_ID_HOLES, st->blind.id_holes);
 	N(FIELD_STATS_STALLS, st->blind.stalls);
 	N(FIELD_STATS_ACCT_ERRORS, st->acct_errors);
+	N(FIELD_STATS_BLIND_INTERVALS, st->engine[EC_BLIND_INTERVALS]);
+	N(FIELD_STATS_BLIND_MISSED, st->engine[EC_BLIND_MISSED]);
+	N(FIELD_STATS_BLIND_MS, st->engine[EC_BLIND_MS]);
 	json_object_set_new(o, FIELD_STATS_STALL_MAX_MS, json_ms(st->stall_max_us));
 	json_object_set_new(o, FIELD_STATS_SIGNALS, json_pack("{s:b,s:b,s:b}",
 		FIELD_STATS_UNSEEN, st->signals.unseen,
@@ -610,6 +647,11 @@ int report_gap(struct report *r, const struct gap_record *rec,
 int report_probe(struct report *r, const struct probe_result *res)
 {
 	return queue_json(r, probe_json(res, r->run_id));
+}
+
+int report_blind(struct report *r, const struct blind_record *iv)
+{
+	return queue_json(r, blind_json(iv));
 }
 
 int report_stats(struct report *r, const struct report_stats *st)

@@ -329,6 +329,17 @@ gw_rule_counter() {
 		END { print n + 0 }'
 }
 
+# gw_wait_counters: wait (5 s) until gapwatchd has read the rules'
+# counters once: from then on what passes its queue unseen is counted.
+gw_wait_counters() {
+	_n=0
+	until grep -q "the rules' counters are read" "$GW_WORK/gapwatchd.log"; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 100 ] || gw_fail "gapwatchd did not read the rules' counters within 5 s" "$GW_WORK/gapwatchd.log"
+		sleep 0.05
+	done
+}
+
 # gw_server PROTO PORT NAME [OPTION...]: a gamesim server in the server
 # namespace, stats to $GW_WORK/NAME.json; pid in $GW_LAST_PID.
 gw_server() {

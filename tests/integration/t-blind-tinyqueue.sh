@@ -17,8 +17,9 @@ gw_rules 7781
 gw_bg "$NS_S" sink "$GAMESIM" sink --listen "$SERVER_IP:7781" --duration 10
 sink=$GW_LAST_PID
 gw_wait_listen udp 7781
-# Give gapwatchd one reading of the counters before the burst.
-sleep 0.5
+# gapwatchd counts from its first reading of the counters: before the
+# burst.
+gw_wait_counters
 gw_bg "$NS_C" flood "$GAMESIM" flood --connect "$SERVER_IP:7781" --flows 4 \
 	--size 200 --rate 50000 --burst 64 --duration 2
 gw_exit_status "$GW_LAST_PID" 10
@@ -35,4 +36,9 @@ gw_log "rules counted $counted, gapwatchd received $received, unseen $unseen, id
 [ "$unseen" -gt 0 ] || gw_fail "nothing passed unseen: the burst did not fill the queue" "$report"
 gw_check "stats: unseen == counter - received ($counted - $received)" "$stats" \
 	".signals.unseen and .unseen == $counted - $received"
-gw_pass "unseen $unseen == $counted - $received"
+blind=$(jq -s -c '[.[] | select(.type == "blind")]' "$report")
+missed=$(printf '%s\n' "$blind" | jq 'map(.missed) | add // 0')
+gw_log "blind records: $blind"
+gw_check "blind records: queue_full, missed $missed within 1 % of unseen $unseen" "$blind" \
+	"any(.[]; .reason == \"queue_full\") and $missed >= $unseen * 0.99 and $missed <= $unseen * 1.01"
+gw_pass "unseen $unseen == $counted - $received; blind intervals missed $missed"

@@ -3,7 +3,8 @@
 # heartbeats both ways for 12 s through gapwatchd --gap-min 500 must give
 # no gap and no gap_open record; the final stats record (SIGTERM) shows
 # the packets and no verdict errors; nothing passed unseen (the rules'
-# counters), no id hole, no stall; no client ever timed out.
+# counters), no id hole, no stall, no blind interval; no client ever
+# timed out.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
@@ -51,6 +52,8 @@ gw_check "stats: nothing lost or unparsed by gapwatchd" "$stats" \
 gw_check "stats: nothing passed unseen, no id hole, no stall (signals on)" "$stats" \
 	'.unseen == 0 and .id_holes == 0 and .stalls == 0 and .signals.unseen and
 	 .signals.id_holes and .signals.stalls'
+gw_check "stats: no blind interval" "$stats" '.blind_intervals == 0 and .blind_missed == 0'
+[ "$(gw_count "$report" blind)" -eq 0 ] || gw_fail "blind records in a healthy run" "$report"
 # 12 s x 40 flows x (client ping + echo + server ping + its echo) x 5/s,
 # with ACKs on top: far more than 5000 packets.
 gw_check "stats: every flow's packets were seen (> 5000)" "$stats" '.packets > 5000'

@@ -125,6 +125,62 @@ START_TEST(test_id_holes_and_stall_alone)
 }
 END_TEST
 
+/*
+ * A silence that was a gap before gapwatchd went blind keeps the cause
+ * its packets show and says the window was partly blind; one whose
+ * blindness began before its threshold passed is the inspector's. A
+ * timeline: the client falls silent at T0, the threshold is 2 s, the
+ * server retransmits; gapwatchd is blind from T0 + 3 s (missing 50).
+ */
+START_TEST(test_partly_blind)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.start_us = 1764648000ULL * USEC_PER_SEC;
+	r.end_us = r.start_us + MS(5000);
+	r.threshold_us = MS(2000);
+	r.inspector.unseen = 50;
+	r.inspector.stalls = 1;
+	r.inspector.stalled_us = MS(1000);
+	r.blind_from_us = r.start_us + MS(3000);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_int_eq(r.partly_blind, 1);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "retransmitted 4 times"));
+	ck_assert_ptr_nonnull(strstr(r.evidence,
+		"; the window was partly blind: gapwatchd missed 50 packets "
+		"from 2025-12-02T04:00:03.000000Z"));
+
+	/* Blind exactly when the threshold passed: still a gap before. */
+	r.blind_from_us = r.start_us + MS(2000);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_int_eq(r.partly_blind, 1);
+
+	/* Blind before it: the silence may be ours alone. */
+	r.blind_from_us = r.start_us + MS(1999);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_int_eq(r.partly_blind, 0);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "saw none of the 50 packets"));
+
+	/* Losses but no moment known (the engine then gives the window's
+	 * start): the inspector's. */
+	r.blind_from_us = r.start_us;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+
+	/* No loss in the window: blind_from alone changes nothing. */
+	tcp_gap(&r);
+	r.blind_from_us = r.start_us + MS(3000);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_int_eq(r.partly_blind, 0);
+	ck_assert_ptr_null(strstr(r.evidence, "blind"));
+}
+END_TEST
+
 START_TEST(test_table_full)
 {
 	struct gap_record r;
@@ -534,6 +590,7 @@ static Suite *cause_suite(void)
 	tcase_add_test(tc, test_inspector_loss_first);
 	tcase_add_test(tc, test_unseen_is_inspector_loss);
 	tcase_add_test(tc, test_id_holes_and_stall_alone);
+	tcase_add_test(tc, test_partly_blind);
 	tcase_add_test(tc, test_table_full);
 	tcase_add_test(tc, test_destroyed);
 	tcase_add_test(tc, test_local_drop_invalid);

@@ -289,6 +289,77 @@ START_TEST(test_queue_full_counted)
 }
 END_TEST
 
+/*
+ * gapwatchd froze: twenty gaps open together, all the inspector's (the
+ * rules counted packets it never saw). They began together because it
+ * went blind, so they are no cluster, no network event; a network gap
+ * in the same second after them still finds no cluster of theirs to
+ * join. The blind record goes out as it is.
+ */
+START_TEST(test_blind_gaps_no_cluster)
+{
+	struct correlator *c = open_correlator(0);
+	struct blind_record iv;
+	struct gap_record r;
+	const json_t *in;
+	uint64_t k;
+
+	for (k = 1; k <= 20; k++) {
+		gap(&r, k, (uint16_t)(40000 + k), T0 + MS(10 * k), 1);
+		r.inspector.unseen = 2410;
+		r.inspector.stalls = 1;
+		r.inspector.stalled_us = MS(3000);
+		r.blind_from_us = T0;
+		correlator_submit(c, &r);
+	}
+	gap(&r, 21, 40021, T0 + MS(500), 1);
+	correlator_submit(c, &r);
+	memset(&iv, 0, sizeof(iv));
+	iv.queue = 3;
+	iv.reason = BLIND_STALLED;
+	iv.start_us = T0;
+	iv.end_us = T0 + MS(3200);
+	iv.missed = 48210;
+	iv.growth.unseen = 48210;
+	iv.growth.stalls = 1;
+	iv.growth.stalled_us = MS(3000);
+	correlator_blind(c, &iv);
+	close_and_read(c);
+
+	ck_assert_uint_eq(nlines, 22);
+	for (k = 0; k < 20; k++) {
+		ck_assert_str_eq(str(lines[k], FIELD_CAUSE),
+				 cause_name(CAUSE_INSPECTOR_LOSS));
+		ck_assert(json_is_null(json_object_get(lines[k], FIELD_CLUSTER)));
+		in = json_object_get(lines[k], FIELD_INSPECTOR);
+		ck_assert(json_is_true(json_object_get(in,
+					FIELD_INSPECTOR_LOST_PACKETS)));
+		ck_assert(json_is_false(json_object_get(in,
+					FIELD_INSPECTOR_PARTLY_BLIND)));
+		ck_assert_str_eq(str(in, FIELD_INSPECTOR_BLIND_FROM),
+				 "2023-11-14T22:13:20.000000Z");
+	}
+	ck_assert_str_eq(str(lines[20], FIELD_CAUSE),
+			 cause_name(CAUSE_PATH_LOSS_TO_SERVER));
+	ck_assert(json_is_null(json_object_get(lines[20], FIELD_CLUSTER)));
+	ck_assert(json_is_null(json_object_get(json_object_get(lines[20],
+		FIELD_INSPECTOR), FIELD_INSPECTOR_BLIND_FROM)));
+	ck_assert_str_eq(str(lines[21], FIELD_TYPE), RECORD_BLIND);
+	ck_assert_int_eq(num(lines[21], FIELD_QUEUE), 3);
+	ck_assert_str_eq(str(lines[21], FIELD_BLIND_REASON), "stalled");
+	ck_assert_int_eq(num(lines[21], FIELD_BLIND_MISSED), 48210);
+	ck_assert_int_eq(num(lines[21], FIELD_INSPECTOR_UNSEEN), 48210);
+	ck_assert_int_eq(num(lines[21], FIELD_INSPECTOR_STALLS), 1);
+	ck_assert_str_eq(str(lines[21], FIELD_START),
+			 "2023-11-14T22:13:20.000000Z");
+	ck_assert_str_eq(str(lines[21], FIELD_END),
+			 "2023-11-14T22:13:23.200000Z");
+	ck_assert(json_real_value(json_object_get(lines[21],
+					FIELD_DURATION_MS)) == 3200.0);
+	free_lines();
+}
+END_TEST
+
 static Suite *correlate_suite(void)
 {
 	Suite *s = suite_create("correlate");
@@ -298,6 +369,7 @@ static Suite *correlate_suite(void)
 	tcase_add_test(tc, test_clusters_and_causes);
 	tcase_add_test(tc, test_probe_result_on_close);
 	tcase_add_test(tc, test_queue_full_counted);
+	tcase_add_test(tc, test_blind_gaps_no_cluster);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -76,6 +76,8 @@ struct sim {
 	int nev;
 	struct inspector_counters ic;
 	uint64_t wall_off;		/* wall = mono + wall_off */
+	struct blind_record blind[4];	/* blind intervals reported */
+	int nblind;
 };
 
 static void collect(void *ctx, const struct gap_record *rec)
@@ -107,6 +109,14 @@ static struct gw_time gwt(const struct sim *s, uint64_t abs_us)
 	return t;
 }
 
+static void collect_blind(void *ctx, const struct blind_record *iv)
+{
+	struct sim *s = ctx;
+
+	ck_assert_int_lt(s->nblind, 4);
+	s->blind[s->nblind++] = *iv;
+}
+
 static void sim_config(struct sim *s)
 {
 	char err[128];
@@ -122,6 +132,7 @@ static void sim_config(struct sim *s)
 	s->cfg.closed_linger_us = 10 * USEC_PER_SEC;
 	s->cfg.reconnect_window_us = 120 * USEC_PER_SEC;
 	s->cfg.seed = 0x12345678;
+	s->cfg.blind_cb = collect_blind;
 	s->now = T0;
 }
 
@@ -1226,6 +1237,94 @@ START_TEST(test_inspector_loss)
 }
 END_TEST
 
+/*
+ * The blind intervals of that run, in wall time: the kernel's drops grew
+ * between the readings at 2 s and 3 s, and again between 4 s and 5 s.
+ */
+START_TEST(test_blind_intervals)
+{
+	struct sim *s = sim_new();
+	struct conv c;
+	const uint64_t *ec;
+
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	tcp_base(s, &c, S1_CLIENT_LAST, 9300, 4420);
+	plan_every(s, &c, C_DATA, 20, 7100, 500, 9100);
+	plan_inspector(s, 5000);
+	sim_run(s);
+	ec = counters(s);
+
+	ck_assert_int_eq(s->nblind, 2);
+	ck_assert_uint_eq(s->blind[0].start_us, T0 + MS(2000) + s->wall_off);
+	ck_assert_uint_eq(s->blind[0].end_us, T0 + MS(3000) + s->wall_off);
+	ck_assert_uint_eq(s->blind[0].missed, 5);
+	ck_assert_int_eq(s->blind[0].reason, BLIND_QUEUE_FULL);
+	ck_assert_uint_eq(s->blind[1].start_us, T0 + MS(4000) + s->wall_off);
+	ck_assert_uint_eq(s->blind[1].missed, 7);
+	ck_assert_uint_eq(ec[EC_BLIND_INTERVALS], 2);
+	ck_assert_uint_eq(ec[EC_BLIND_MISSED], 12);
+	ck_assert_uint_eq(ec[EC_BLIND_MS], 2000);
+	/* The gap began at 4.6 s, inside the second: blind from its start. */
+	ck_assert_uint_eq(s->rec[1].blind_from_us,
+			  T0 + MS(S1_CLIENT_LAST) + s->wall_off);
+	sim_free(s);
+}
+END_TEST
+
+/* Readings every 200 ms; the kernel's drops grow by 12 at rise_ms. */
+static void plan_blind_at(struct sim *s, uint64_t rise_ms)
+{
+	uint64_t t;
+
+	for (t = 0; t <= 9000; t += 200)
+		plan(s, NULL, MS(t), INSPECT, t < rise_ms ? 5 : 17);
+}
+
+/*
+ * The client falls silent at 4.6 s; the threshold (1.5 s) passes at
+ * 6.1 s. Blind from 6.6 s: the silence was a gap before, it keeps the
+ * cause its packets show and says it was partly blind. Blind from 5.4 s:
+ * the silence may be gapwatchd's own, and is.
+ */
+START_TEST(test_partly_blind_gap)
+{
+	struct sim *s = sim_new();
+	struct conv c;
+
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	tcp_base(s, &c, S1_CLIENT_LAST, 9300, 4420);
+	plan_every(s, &c, C_DATA, 20, 7100, 500, 9100);
+	plan_blind_at(s, 6800);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 2);
+	ck_assert_int_eq(s->rec[0].is_open_event, 1);
+	ck_assert_uint_eq(s->rec[0].blind_from_us, 0);
+	ck_assert_int_eq(s->rec[0].cause, CAUSE_UNKNOWN);
+	ck_assert_int_eq(s->rec[1].cause, CAUSE_UNKNOWN);
+	ck_assert_int_eq(s->rec[1].partly_blind, 1);
+	ck_assert_uint_eq(s->rec[1].inspector.queue_dropped, 12);
+	ck_assert_uint_eq(s->rec[1].blind_from_us,
+			  T0 + MS(6600) + s->wall_off);
+	ck_assert_ptr_nonnull(strstr(s->rec[1].evidence,
+				     "the window was partly blind"));
+	sim_free(s);
+
+	s = sim_new();
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	tcp_base(s, &c, S1_CLIENT_LAST, 9300, 4420);
+	plan_every(s, &c, C_DATA, 20, 7100, 500, 9100);
+	plan_blind_at(s, 5600);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 2);
+	ck_assert_int_eq(s->rec[0].cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_int_eq(s->rec[1].cause, CAUSE_INSPECTOR_LOSS);
+	ck_assert_int_eq(s->rec[1].partly_blind, 0);
+	ck_assert_uint_eq(s->rec[1].blind_from_us,
+			  T0 + MS(5400) + s->wall_off);
+	sim_free(s);
+}
+END_TEST
+
 /* Drops that all happened before the gap window do not count. */
 START_TEST(test_inspector_loss_before_window)
 {
@@ -1415,6 +1514,8 @@ static Suite *gap_suite(void)
 	tcase_add_test(tc, test_server_app_stall);
 	tcase_add_test(tc, test_port_reuse_accounting);
 	tcase_add_test(tc, test_inspector_loss);
+	tcase_add_test(tc, test_blind_intervals);
+	tcase_add_test(tc, test_partly_blind_gap);
 	tcase_add_test(tc, test_inspector_loss_before_window);
 	suite_add_tcase(s, tc);
 

@@ -566,7 +566,7 @@ START_TEST(test_report_stats_text)
 		"e_received\":0,\"verdict_batches\":0,\"verdict_errors\":0,\"enob"
 		"ufs\":0,\"truncated\":0,\"recv_errors\":0,\"bad_messages\":0,\"q"
 		"ueue_dropped\":0,\"user_dropped\":0,\"unseen\":0,\"id_holes\":0"
-		",\"stalls\":0,\"rule_counter_errors\":0,\"stall_max_ms\":0.0,\"signals\":{\"unseen\":false,"
+		",\"stalls\":0,\"rule_counter_errors\":0,\"blind_intervals\":0,\"blind_missed\":0,\"blind_ms\":0,\"stall_max_ms\":0.0,\"signals\":{\"unseen\":false,"
 		"\"id_holes\":false,\"stalls\":false},\"report_dropped\":0,\"repor"
 		"t_write_errors\":0,\"conntrack\":{\"events\":0,\"events_ignored\""
 		":0,\"enobufs\":0,\"resyncs\":0,\"queries\":2,\"query_errors\":0,"
