@@ -54,7 +54,7 @@ static const struct opt opts[] = {
 	{ "flow-timeout", 1003, OPT_UINT, AT(engine.flow_timeout_us), 1, 86400, "seconds", S_US },
 	{ "reconnect-window", 1004, OPT_UINT, AT(engine.reconnect_window_us), 1, 3600, "seconds", S_US },
 	{ "stats-interval", 1005, OPT_UINT, AT(stats_interval_s), 0, 86400, "seconds", 1 },
-	{ "queue-maxlen", 1006, OPT_UINT, AT(queue.maxlen), 16, 1U << 20, "packets", 1 },
+	{ "queue-maxlen", 1006, OPT_UINT, AT(queue.maxlen), 1, 1U << 20, "packets", 1 },
 	{ "copy-range", 1007, OPT_UINT, AT(queue.copy_range), 64, 0xffff, "bytes", 1 },
 	{ "rcvbuf", 1008, OPT_UINT, AT(queue.rcvbuf), 0, 1U << 30, "bytes", 1 },
 	{ "syslog", 1009, OPT_FLAG, AT(use_syslog), 0, 1, NULL, 1 },

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t-blind-tinyqueue - a queue of 16 packets (--queue-maxlen 16, the least gapwatchd takes) and a UDP
+# t-blind-tinyqueue - a queue of 8 packets (--queue-maxlen 8) and a UDP
 # burst through it: what fail-open passed unseen is exactly the rules'
 # counter minus what gapwatchd received.
 set -eu
@@ -12,7 +12,7 @@ gw_need_binaries
 command -v nfacct >/dev/null || gw_fail "no nfacct tool (tools/install-deps)"
 gw_topology
 report=$GW_WORK/gaps.jsonl
-gw_start_gapwatchd 7781 "$report" --queue-maxlen 16
+gw_start_gapwatchd 7781 "$report" --queue-maxlen 8
 gw_rules 7781
 gw_bg "$NS_S" sink "$GAMESIM" sink --listen "$SERVER_IP:7781" --duration 10
 sink=$GW_LAST_PID

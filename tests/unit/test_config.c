@@ -279,7 +279,7 @@ START_TEST(test_load_into_modules)
 	char *argv[] = {
 		"gapwatchd", "-p", "7781", "--flow-timeout", "86400",
 		"--gap-min", "3600000", "--reconnect-window", "3600",
-		"--max-flows", "5000", "--queue-maxlen", "100", "--copy-range",
+		"--max-flows", "5000", "--queue-maxlen", "8", "--copy-range",
 		"128", "--rcvbuf", "65536", "--invalid-mark", "0x1",
 		"--untracked-mark", "0", "--connmark", "0x2", "--pcap-packets",
 		"0", "--probe-mark", "0x4", "--probe-max-ttl", "9",
@@ -296,7 +296,7 @@ START_TEST(test_load_into_modules)
 	ck_assert_uint_eq(cfg.engine.reconnect_window_us, 3600 * USEC_PER_SEC);
 	ck_assert_uint_eq(cfg.engine.max_flows, 5000);
 	ck_assert_uint_eq(cfg.ct.max_tracked, 5000);
-	ck_assert_uint_eq(cfg.queue.maxlen, 100);
+	ck_assert_uint_eq(cfg.queue.maxlen, 8);	/* a tiny queue is allowed */
 	ck_assert_uint_eq(cfg.queue.copy_range, 128);
 	ck_assert_uint_eq(cfg.queue.rcvbuf, 65536);
 	ck_assert_uint_eq(cfg.engine.invalid_mark, 0x1);
@@ -338,6 +338,8 @@ static const struct bad_cmdline bad_cmdlines[] = {
 	  { "--gap-min", "'-5'" } },
 	{ { "gapwatchd", "--ports", "7781", "--gap-factor", "101" },
 	  { "--gap-factor", "1..100" } },
+	{ { "gapwatchd", "--ports", "7781", "--queue-maxlen", "0" },
+	  { "--queue-maxlen", "1..1048576" } },
 	{ { "gapwatchd", "--ports", "0" }, { "--ports", "ports" } },
 	{ { "gapwatchd", "--ports", "7781", "-q", "0-100" },
 	  { "--queue", "101" } },
