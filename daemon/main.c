@@ -26,6 +26,8 @@
 #include "config.h"
 #include "conntrack.h"
 #include "correlate.h"
+#include "dropwatch.h"
+#include "hoststat.h"
 #include "engine.h"
 #include "acct.h"
 #include "log.h"
@@ -429,6 +431,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	struct pcapstore *store;
 	struct engine *e;
 	struct gw_time start = { 0, 0, 0 };
+	struct correlate_parts parts = { 0 };
 	char err[512];
 	int rc;
 
@@ -437,7 +440,8 @@ static int run_replay(const struct config *cfg, const char *run_id)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	/* No conntrack in a capture: clusters and causes only. */
 	store = open_store(cfg, cfg->output, 0, run_id);
-	corr = correlator_new(NULL, store, NULL, report, 0, err, sizeof(err));
+	parts.store = store;
+	corr = correlator_new(&parts, report, 0, err, sizeof(err));
 	if (corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	engine_config_for(cfg, 0, store != NULL, &ec);
@@ -535,6 +539,9 @@ struct daemon {
 	struct worker *ws;
 	struct ct *ct;			/* NULL: no conntrack facts */
 	struct prober *prober;		/* NULL: --probe is off */
+	struct dropwatch *drops;	/* NULL: the drop watcher is off */
+	struct hoststat *host;		/* NULL: the server's counters unread */
+	char drops_off[192];		/* then why */
 	struct pcapstore *store;		/* NULL: no pcap files */
 	struct report *report;
 	struct correlator *corr;
@@ -639,6 +646,36 @@ static void open_prober(struct daemon *d)
 		fatalx(EXIT_RUNTIME, "--probe: %s", err);
 	if (d->cfg->probe.mark == 0)
 		log_warnx("--probe-mark 0: the rules may queue the probes");
+}
+
+/*
+ * The server's own drops: its counters (no privilege needed), and the
+ * kernel's drops of game packets (BPF): wanted by default, and not worth
+ * stopping for. Without the watcher gapwatchd says why once, and so does
+ * every stats record.
+ */
+static void open_drop_watch(struct daemon *d)
+{
+	struct gw_time now;
+	char err[256];
+
+	d->host = hoststat_open(err, sizeof(err));
+	if (d->host == NULL)
+		log_warnx("%s", err);
+	if (d->cfg->no_drop_watch) {
+		snprintf(d->drops_off, sizeof(d->drops_off), "--no-drop-watch");
+		return;
+	}
+	gw_clock_read(&now);
+	d->drops = dropwatch_open(&d->cfg->ports, &now, d->drops_off,
+				  sizeof(d->drops_off));
+	if (d->drops == NULL)
+		log_warnx("%s: the gaps cannot say whether this server's kernel "
+			  "dropped their packets (the kernel counters still do)",
+			  d->drops_off);
+	else
+		log_info("drop watcher: on (skb:kfree_skb, the game ports of "
+			 "this network namespace)");
 }
 
 /*
@@ -776,6 +813,7 @@ static void start_workers(struct daemon *d)
  */
 static void setup_live(struct daemon *d, const char *run_id)
 {
+	struct correlate_parts parts = { 0 };
 	char err[512];
 
 	d->output = absolute(d->cfg->output, d->output_buf,
@@ -785,6 +823,7 @@ static void setup_live(struct daemon *d, const char *run_id)
 	open_queues(d);
 	open_conntrack(d);
 	open_prober(d);
+	open_drop_watch(d);
 	make_run_dirs(d);
 	drop_privileges(d);
 	check_report_file(d);
@@ -795,9 +834,14 @@ static void setup_live(struct daemon *d, const char *run_id)
 	d->report = report_open(d->output, run_id, err, sizeof(err));
 	if (d->report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	/* From here on the correlator owns ct, store and prober. */
-	d->corr = correlator_new(d->ct, d->store, d->prober, d->report, 1, err,
-				 sizeof(err));
+	/* From here on the correlator owns ct, store, prober and watcher. */
+	parts.ct = d->ct;
+	parts.store = d->store;
+	parts.prober = d->prober;
+	parts.drops = d->drops;
+	parts.drops_off = d->drops_off;
+	parts.host = d->host;
+	d->corr = correlator_new(&parts, d->report, 1, err, sizeof(err));
 	if (d->corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	start_workers(d);

@@ -61,6 +61,7 @@ struct config {
 	int seccomp;			/* --seccomp: system-call allow-list */
 	uint32_t stats_interval_s;	/* 0: stats only at exit */
 	int no_conntrack;		/* no ctnetlink correlation */
+	int no_drop_watch;		/* no BPF drop watcher */
 	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
 	uint32_t pcap_max_mb;
 	int no_pcap;

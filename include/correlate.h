@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "conntrack.h"
+#include "dropwatch.h"
 #include "engine.h"
+#include "hoststat.h"
 #include "evidence.h"
 #include "pcapstore.h"
 #include "probe.h"
@@ -46,15 +48,24 @@ void cluster_assign(struct cluster_state *cs, struct gap_record *rec);
 
 struct correlator;
 
+/* What the correlator is given to work with; any may be NULL. */
+struct correlate_parts {
+	struct ct *ct;			/* conntrack facts */
+	struct pcapstore *store;	/* pcap files */
+	struct prober *prober;		/* probe ladders; only threaded */
+	struct dropwatch *drops;	/* the kernel's drops of game packets */
+	const char *drops_off;		/* without them: why (the stats say) */
+	struct hoststat *host;		/* the server's drop counters */
+};
+
 /*
- * correlator_new - ct may be NULL (no conntrack facts), store NULL (no
- * pcap files), prober NULL (no probe ladders; only with threaded). With
- * threaded, a thread owns them from now on; the correlator closes them.
- * Returns NULL with a reason in err.
+ * correlator_new - from parts (copied). With threaded, a thread owns them
+ * from now on; the correlator closes them. Returns NULL with a reason in
+ * err.
  */
-struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
-				  struct prober *prober, struct report *report,
-				  int threaded, char *err, size_t errlen);
+struct correlator *correlator_new(const struct correlate_parts *parts,
+				  struct report *report, int threaded,
+				  char *err, size_t errlen);
 
 /* correlator_submit - an engine's gap callback (ctx: the correlator). */
 void correlator_submit(void *ctx, const struct gap_record *rec);

@@ -33,6 +33,10 @@ enum gap_cause {
 	CAUSE_PATH_LOSS_TO_SERVER,
 	CAUSE_PATH_LOSS_TO_CLIENT,
 	CAUSE_LOCAL_DROP_INVALID,
+	CAUSE_LOCAL_DROP_FIREWALL,
+	CAUSE_LOCAL_DROP_SOCKET,
+	CAUSE_LOCAL_DROP_NIC,
+	CAUSE_LOCAL_DROP_TCP,
 	CAUSE_CONNTRACK_DESTROYED,
 	CAUSE_CONNTRACK_TABLE_FULL,
 	CAUSE_NAT_REBIND,
@@ -156,6 +160,66 @@ struct ct_facts {
 	struct ct_health health;
 };
 
+/*
+ * What the server's own kernel dropped of the gap's flow over its window,
+ * as the drop watcher (dropwatch.h) saw it: the proof, either way, of
+ * whether it was the server. Filled by the correlator.
+ */
+#define LOCAL_DROP_REASONS	4
+#define LOCAL_DROP_NAME_LEN	40	/* "TCP_INVALID_SEQUENCE" ... */
+#define LOCAL_DROP_FUNC_LEN	48	/* "nf_hook_slow" ... */
+
+struct local_drop_reason {
+	uint32_t reason;		/* enum skb_drop_reason */
+	uint32_t count;
+	char name[LOCAL_DROP_NAME_LEN];	/* without SKB_DROP_REASON_ */
+	char func[LOCAL_DROP_FUNC_LEN];	/* where, of its first drop */
+};
+
+struct local_drops {
+	uint8_t watching;		/* the watcher was on for the window */
+	uint8_t complete;		/* and lost or forgot no event in it */
+	uint8_t nreasons;		/* by_reason entries, most first */
+	uint32_t count;			/* the flow's packets dropped */
+	uint32_t other_ports;		/* packets of the client's address to
+					 * the server port from other ports
+					 * (other players behind its NAT, or
+					 * its reconnect) */
+	uint32_t other_syns;		/* of those, TCP SYNs: new connections,
+					 * its reconnect's that no flow holds */
+	uint64_t first_us, last_us;	/* wall; 0: none */
+	uint64_t since_us;		/* wall: watching since */
+	struct local_drop_reason by_reason[LOCAL_DROP_REASONS];
+};
+
+/*
+ * The server's drop counters that need no BPF (hoststat.h): cumulative
+ * as read, and in a gap record their growth over its window. For the
+ * namespace or the host, never one flow. Every member a uint64_t, in the
+ * order of the record's "server" object (report.c).
+ */
+struct host_counters {
+	uint64_t udp_in_errors;
+	uint64_t udp_rcvbuf_errors;
+	uint64_t udp_sndbuf_errors;
+	uint64_t udp_mem_errors;
+	uint64_t tcp_listen_overflows;
+	uint64_t tcp_listen_drops;
+	uint64_t tcp_backlog_drop;
+	uint64_t tcp_rcvq_drop;
+	uint64_t tcp_zero_window_drop;
+	uint64_t tcp_ofo_drop;
+	uint64_t tcp_paws_estab;
+	uint64_t tcp_timeouts;
+	uint64_t softnet_dropped;	/* the CPUs' input backlog was full */
+	uint64_t softnet_squeezed;	/* NAPI ran out of budget or time */
+	uint64_t nic_rx_dropped;	/* every device but loopback */
+	uint64_t nic_rx_missed;
+	uint64_t nic_rx_fifo;
+	uint64_t nic_tx_dropped;
+};
+#define HOST_COUNTERS	(sizeof(struct host_counters) / sizeof(uint64_t))
+
 /* Gaps that started within about a second of each other: one event. */
 struct gap_cluster {
 	uint64_t id;			/* 0: not part of a cluster */
@@ -188,6 +252,9 @@ struct gap_record {
 	uint64_t invalid_first_us;	/* wall: the run of INVALID packets */
 	uint64_t invalid_last_us;
 	struct ct_facts ct;
+	struct local_drops drops;
+	uint8_t server_known;		/* server: the counters were read */
+	struct host_counters server;	/* their growth over the window */
 	struct gap_cluster cluster;
 	/* TCP: a keep-alive the server could send on this flow now (for
 	 * probes): seq = what the client last acknowledged - 1, ack = the
@@ -198,7 +265,7 @@ struct gap_record {
 	uint16_t server_window;
 	uint8_t has_pcap;		/* the packets go to a pcap file */
 	char pcap_path[192];		/* set by the correlator */
-	char evidence[256];		/* one human sentence */
+	char evidence[384];		/* one human sentence */
 };
 
 #endif

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "conntrack.h"
+#include "dropwatch.h"
 #include "engine.h"
 #include "pcapstore.h"
 #include "probe.h"
@@ -77,8 +78,11 @@ struct correlate_counters {
 	struct pcapstore_counters pcap;	/* zero without pcap evidence */
 	struct probe_counters probe;	/* zero without --probe */
 	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
+	struct dropwatch_counters drops;	/* zero when the watcher is off */
 	int conntrack;			/* 1: conntrack facts are added */
 	int probing;			/* 1: --probe is on */
+	int drop_watch;			/* 1: the kernel's drops are watched */
+	char drop_watch_off[192];	/* else why; "" in a replay */
 };
 
 struct report_stats {

@@ -80,6 +80,50 @@
 #define FIELD_INVALID_FIRST		"first"
 #define FIELD_INVALID_LAST		"last"
 #define FIELD_CONNTRACK			"conntrack"
+#define FIELD_SERVER_COUNTERS		"server_counters"	/* null: not read */
+#define FIELD_HOST_UDP_IN_ERRORS	"udp_in_errors"
+#define FIELD_HOST_UDP_RCVBUF_ERRORS	"udp_rcvbuf_errors"
+#define FIELD_HOST_UDP_SNDBUF_ERRORS	"udp_sndbuf_errors"
+#define FIELD_HOST_UDP_MEM_ERRORS	"udp_mem_errors"
+#define FIELD_HOST_TCP_LISTEN_OVERFLOWS	"tcp_listen_overflows"
+#define FIELD_HOST_TCP_LISTEN_DROPS	"tcp_listen_drops"
+#define FIELD_HOST_TCP_BACKLOG_DROP	"tcp_backlog_drop"
+#define FIELD_HOST_TCP_RCVQ_DROP	"tcp_rcvq_drop"
+#define FIELD_HOST_TCP_ZERO_WINDOW_DROP	"tcp_zero_window_drop"
+#define FIELD_HOST_TCP_OFO_DROP		"tcp_ofo_drop"
+#define FIELD_HOST_TCP_PAWS_ESTAB	"tcp_paws_estab"
+#define FIELD_HOST_TCP_TIMEOUTS		"tcp_timeouts"
+#define FIELD_HOST_SOFTNET_DROPPED	"softnet_dropped"
+#define FIELD_HOST_SOFTNET_SQUEEZED	"softnet_squeezed"
+#define FIELD_HOST_NIC_RX_DROPPED	"nic_rx_dropped"
+#define FIELD_HOST_NIC_RX_MISSED	"nic_rx_missed"
+#define FIELD_HOST_NIC_RX_FIFO		"nic_rx_fifo"
+#define FIELD_HOST_NIC_TX_DROPPED	"nic_tx_dropped"
+/* The "server_counters" object's fields, in the order of struct
+ * host_counters (record.h). */
+#define HOST_COUNTER_FIELDS \
+	FIELD_HOST_UDP_IN_ERRORS, FIELD_HOST_UDP_RCVBUF_ERRORS, \
+	FIELD_HOST_UDP_SNDBUF_ERRORS, FIELD_HOST_UDP_MEM_ERRORS, \
+	FIELD_HOST_TCP_LISTEN_OVERFLOWS, FIELD_HOST_TCP_LISTEN_DROPS, \
+	FIELD_HOST_TCP_BACKLOG_DROP, FIELD_HOST_TCP_RCVQ_DROP, \
+	FIELD_HOST_TCP_ZERO_WINDOW_DROP, FIELD_HOST_TCP_OFO_DROP, \
+	FIELD_HOST_TCP_PAWS_ESTAB, FIELD_HOST_TCP_TIMEOUTS, \
+	FIELD_HOST_SOFTNET_DROPPED, FIELD_HOST_SOFTNET_SQUEEZED, \
+	FIELD_HOST_NIC_RX_DROPPED, FIELD_HOST_NIC_RX_MISSED, \
+	FIELD_HOST_NIC_RX_FIFO, FIELD_HOST_NIC_TX_DROPPED
+#define FIELD_LOCAL_DROPS		"local_drops"	/* null: not watched */
+#define FIELD_LD_WATCHING		"watching"
+#define FIELD_LD_COMPLETE		"complete"
+#define FIELD_LD_COUNT			"count"
+#define FIELD_LD_BY_REASON		"by_reason"
+#define FIELD_LD_REASON			"reason"
+#define FIELD_LD_FUNCTION		"function"
+#define FIELD_LD_FIRST			"first"
+#define FIELD_LD_LAST			"last"
+#define FIELD_LD_SINCE			"since"
+#define FIELD_LD_OTHER_PORTS		"other_ports"
+#define FIELD_LD_OTHER_SYNS		"other_syns"
+#define FIELD_LD_VERDICT		"verdict"
 #define FIELD_PCAP			"pcap"
 #define FIELD_CLUSTER			"cluster"
 #define FIELD_CLUSTER_ID		"id"
@@ -169,6 +213,7 @@
 #define FIELD_STATS_CONNTRACK		"conntrack"
 #define FIELD_STATS_PCAP		"pcap"
 #define FIELD_STATS_PROBE		"probe"
+#define FIELD_STATS_DROP_WATCH		"drop_watch"
 #define FIELD_STATS_REPLAY		"replay"	/* --read only */
 
 /* The stats record's replay object: what the capture file held. */
@@ -202,6 +247,12 @@
 #define FIELD_STATS_CT_OPEN_LOOKUPS_LOST "open_lookups_lost"
 
 /* The stats record's pcap object. */
+#define FIELD_STATS_DW_ON		"on"
+#define FIELD_STATS_DW_OFF_REASON	"off_reason"	/* null when on */
+#define FIELD_STATS_DW_EVENTS		"events"
+#define FIELD_STATS_DW_LOST		"lost"
+#define FIELD_STATS_DW_NOT_GAME		"not_game"
+
 #define FIELD_STATS_PCAP_WRITTEN	"written"
 #define FIELD_STATS_PCAP_WRITE_ERRORS	"write_errors"
 #define FIELD_STATS_PCAP_REMOVED	"removed"

@@ -55,6 +55,7 @@ static struct {
 	socklen_t addr_len, bind_len;	/* bind_len 0: no --bind */
 	long flows, ping_interval, ping_size, timeout;
 	long pause_at, pause_for, rebind_at, size, rate, burst, sources;
+	long rcvbuf;
 	double duration;		/* seconds; 0: until a signal */
 } opt;
 
@@ -1021,6 +1022,12 @@ static void run_server(void)
 		die("cannot create a socket for %s: %s", opt.addr_str, strerror(errno));
 	if (opt.tcp && setsockopt(server_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		die("cannot set SO_REUSEADDR: %s", strerror(errno));
+	if (opt.rcvbuf) {
+		int rb = (int)opt.rcvbuf;
+
+		if (setsockopt(server_fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb)) < 0)
+			die("cannot set SO_RCVBUF %d: %s", rb, strerror(errno));
+	}
 	if (bind(server_fd, (struct sockaddr *)&opt.addr, opt.addr_len) < 0)
 		die("cannot bind %s: %s", opt.addr_str, strerror(errno));
 	if (opt.tcp && listen(server_fd, SOMAXCONN) < 0)
@@ -1034,6 +1041,15 @@ static void run_server(void)
 		now = now_ms();
 		if (now >= end)
 			break;
+		if (opt.pause_at >= 0 && now >= opt.pause_at &&
+		    now < opt.pause_at + opt.pause_for) {
+			/* A stalled game loop: it neither reads nor sends; the
+			 * socket's buffer fills and the kernel drops. */
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
 		while (timer_next() <= now)
 			peer_tick(container_of(heap[0], struct peer, tm), now);
 		n = wait_events(ep, ev, end < timer_next() ? end : timer_next());
@@ -1227,6 +1243,7 @@ static void run_sink(void)
 static const char usage_text[] =
 "usage: gamesim server --proto tcp|udp --listen ADDR:PORT [--ping-interval MS]\n"
 "                      [--ping-size N] [--echo] [--duration S] [--stats FILE]\n"
+"                      [--pause-at MS --pause-for MS] [--rcvbuf BYTES]\n"
 "       gamesim client --proto tcp|udp --connect ADDR:PORT [--flows N]\n"
 "                      [--ping-interval MS] [--ping-size N] [--timeout MS]\n"
 "                      [--no-reconnect] [--duration S]\n"
@@ -1236,7 +1253,7 @@ static const char usage_text[] =
 "                     [--duration S] [--rate PPS] [--burst N]\n"
 "                     [--bind ADDR [--sources N]]\n"
 "       gamesim sink --listen ADDR:PORT [--duration S]\n"
-"ADDR:PORT is a.b.c.d:port or [v6]:port.  See doc/gamesim.md.\n";
+"ADDR:PORT is a.b.c.d:port or [v6]:port.  See rigs/README.md.\n";
 
 static _Noreturn void usage(FILE *f, int status)
 {
@@ -1275,11 +1292,12 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, 'R' },
 	{ "burst", required_argument, NULL, 'B' },
 	{ "sources", required_argument, NULL, 'X' },
+	{ "rcvbuf", required_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 /* Per mode, by longopts[].val: the options taken and those required. */
-static const char *const allowed[] = { "plisedoh", "pcisdontNafrbh", "cndSRBbXh", "ldh" };
+static const char *const allowed[] = { "plisedoafKh", "pcisdontNafrbh", "cndSRBbXh", "ldh" };
 static const char *const required[] = { "pl", "pc", "cnS", "l" };
 
 static const char *opt_name(int val)
@@ -1369,6 +1387,7 @@ static void parse_args(int argc, char **argv)
 		case 'R': opt.rate = num(o, optarg, 1, 1000000000); break;
 		case 'B': opt.burst = num(o, optarg, 1, BATCH); break;
 		case 'X': opt.sources = num(o, optarg, 1, 1L << 24); break;
+		case 'K': opt.rcvbuf = num(o, optarg, 1, 1L << 30); break;
 		case 'h': usage(stdout, 0);
 		}
 	}

@@ -17,6 +17,7 @@
 #include "blind.h"
 #include "cause.h"
 #include "gapwatch.h"
+#include "schema.h"
 #include "timefmt.h"
 
 struct cause_text {
@@ -53,6 +54,34 @@ static const struct cause_text cause_texts[CAUSE_MAX] = {
 		"find the rule: iptables -S | grep INVALID (ufw: /etc/ufw/before.rules); "
 		"see why with sysctl net.netfilter.nf_conntrack_log_invalid=255, and check "
 		"nf_conntrack_tcp_loose and nf_conntrack_tcp_be_liberal" },
+	[CAUSE_LOCAL_DROP_FIREWALL] = {
+		"local_drop_firewall",
+		"this server's own firewall dropped the flow's packets (NETFILTER_DROP, "
+		"not for INVALID): a deny, limit or hashlimit rule",
+		"find the rule that matches the player: iptables -S / nft list ruleset "
+		"(ufw status numbered; look at limit and hashlimit rules and their burst), "
+		"and its counters (iptables -L -v -n)" },
+	[CAUSE_LOCAL_DROP_SOCKET] = {
+		"local_drop_socket",
+		"this server's kernel dropped the flow's packets at the game's socket "
+		"(its receive buffer or backlog was full): the game process does not "
+		"read fast enough",
+		"look at the game server's receive loop; raise its SO_RCVBUF "
+		"(net.core.rmem_max, net.core.rmem_default) and check "
+		"ss -m / UDP RcvbufErrors in /proc/net/snmp" },
+	[CAUSE_LOCAL_DROP_NIC] = {
+		"local_drop_nic",
+		"this server's network device or its queueing dropped the flow's packets "
+		"(a full ring, the CPU backlog, a qdisc)",
+		"look at ethtool -S and ip -s link for drops and missed packets, raise the "
+		"ring (ethtool -G) or net.core.netdev_max_backlog, spread interrupts (RSS, "
+		"RPS), and check the qdisc (tc -s qdisc)" },
+	[CAUSE_LOCAL_DROP_TCP] = {
+		"local_drop_tcp",
+		"this server's TCP refused the flow's segments (PAWS, out of window, an "
+		"invalid sequence or acknowledgement)",
+		"look for a middlebox that rewrites sequence numbers or time stamps, and "
+		"at net.ipv4.tcp_timestamps; nstat -az TcpExtPAWSEstab TcpExtTCPACKSkipped" },
 	[CAUSE_CONNTRACK_DESTROYED] = {
 		"conntrack_destroyed",
 		"conntrack's entry for this live flow was destroyed (a flush, a ruleset "
@@ -178,6 +207,113 @@ static int classify_local(struct gap_record *rec, int s)
 	return 0;
 }
 
+/* A kernel drop reason's cause: its name, else where it dropped. */
+static enum gap_cause drop_cause(const struct local_drop_reason *r)
+{
+	static const char *const socket[] = { "SOCKET_", "PROTO_MEM", "NO_SOCKET",
+					      "UDP_", "SOCKET_FILTER" };
+	static const char *const nic[] = { "FULL_RING", "CPU_BACKLOG", "QDISC_",
+					   "DEV_", "TC_", "NOMEM", "TAP_", "XDP",
+					   "NEIGH_", "PKT_TOO_BIG" };
+	unsigned int k;
+
+	if (!strcmp(r->name, "NETFILTER_DROP"))
+		return CAUSE_LOCAL_DROP_FIREWALL;
+	if (!strncmp(r->name, "TCP_", 4))
+		return CAUSE_LOCAL_DROP_TCP;
+	for (k = 0; k < GW_ARRAY_SIZE(socket); k++)
+		if (!strncmp(r->name, socket[k], strlen(socket[k])))
+			return CAUSE_LOCAL_DROP_SOCKET;
+	for (k = 0; k < GW_ARRAY_SIZE(nic); k++)
+		if (!strncmp(r->name, nic[k], strlen(nic[k])))
+			return CAUSE_LOCAL_DROP_NIC;
+	/* A reason this table does not know: the function tells the layer. */
+	if (!strncmp(r->func, "tcp_", 4))
+		return CAUSE_LOCAL_DROP_TCP;
+	if (!strncmp(r->func, "nf_", 3) || !strncmp(r->func, "ipt_", 4) ||
+	    !strncmp(r->func, "nft_", 4))
+		return CAUSE_LOCAL_DROP_FIREWALL;
+	if (!strncmp(r->func, "dev_", 4) || !strncmp(r->func, "netif_", 6) ||
+	    !strncmp(r->func, "__dev", 5))
+		return CAUSE_LOCAL_DROP_NIC;
+	return CAUSE_LOCAL_DROP_SOCKET;
+}
+
+/*
+ * The server's own kernel dropped the flow's packets in the window, or
+ * the reconnect its client tried: that is the cause, whatever the path
+ * did, and it is named with its reason and function.
+ */
+static int classify_drops(struct gap_record *rec)
+{
+	const struct local_drops *d = &rec->drops;
+	const struct local_drop_reason *r = &d->by_reason[0];
+
+	if (d->count == 0 || d->nreasons == 0)
+		return 0;
+	rec->cause = drop_cause(r);
+	snprintf(rec->evidence, sizeof(rec->evidence),
+		 "the server dropped %u of this flow's packets: %s in %s "
+		 "(%u)%s", d->count, r->name, r->func, r->count,
+		 d->nreasons > 1 ? ", and for other reasons" : "");
+	return 1;
+}
+
+static void note_host_counters(const struct gap_record *rec, char *buf,
+			       size_t len)
+{
+	static const char *const names[] = { HOST_COUNTER_FIELDS };
+	const uint64_t *v = (const uint64_t *)&rec->server;
+	size_t k, used = 0;
+	int n;
+
+	for (k = 0; k < GW_ARRAY_SIZE(names) && used < len; k++) {
+		if (v[k] == 0)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s +%llu",
+			     used ? ", " : "; this host's counters in the gap: ",
+			     names[k], (unsigned long long)v[k]);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+void cause_drops_verdict(const struct gap_record *rec, char *buf, size_t len)
+{
+	const struct local_drops *d = &rec->drops;
+	char since[TIMEFMT_LEN];
+
+	timefmt_rfc3339((int64_t)d->since_us, 1, since, sizeof(since));
+	if (d->since_us == 0)
+		snprintf(buf, len, "server kernel: not watched");
+	else if (d->count)
+		snprintf(buf, len, "server kernel: dropped %u of this flow's packets "
+			 "in the gap: %s in %s", d->count,
+			 d->nreasons ? d->by_reason[0].name : "?",
+			 d->nreasons ? d->by_reason[0].func : "?");
+	else if (!d->watching)
+		snprintf(buf, len, "server kernel: no drop of this flow seen, but "
+			 "the watcher started after the gap began (on since %s)",
+			 since);
+	else if (!d->complete)
+		snprintf(buf, len, "server kernel: no drop of this flow seen, but "
+			 "some drop events were lost in the window");
+	else
+		snprintf(buf, len, "server kernel: 0 drops of this flow in the gap "
+			 "(watcher on since %s)", since);
+	/* Unwatched, the host's counters are all there is: they say that
+	 * something here dropped, not whose packet it was. */
+	if (d->since_us == 0 && rec->server_known)
+		note_host_counters(rec, buf + strlen(buf), len - strlen(buf));
+	/* Other ports of the address may be other players behind one NAT:
+	 * only a new connection's SYN is this client's reconnect. */
+	if (d->other_syns)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+			 "; and %u new connections (SYN) from the client's "
+			 "address dropped: its reconnect", d->other_syns);
+}
+
 /*
  * The silence was a gap before gapwatchd went blind: it had passed its
  * threshold while every packet was seen, so the blindness cannot explain
@@ -257,6 +393,20 @@ static void note_partly_blind(struct gap_record *rec)
 		 (unsigned long long)blind_missed(&rec->inspector), when);
 }
 
+/* Every other cause carries what the server's kernel dropped of the
+ * flow: nothing, proven, or why it cannot be. */
+static void note_drops(struct gap_record *rec)
+{
+	size_t used = strlen(rec->evidence);
+
+	if (used + 3 >= sizeof(rec->evidence))
+		return;
+	memcpy(rec->evidence + used, "; ", 3);
+	used += 2;
+	cause_drops_verdict(rec, rec->evidence + used,
+			    sizeof(rec->evidence) - used);
+}
+
 /* What the packets and conntrack show, the inspector's losses aside. */
 static void classify_packets(struct gap_record *rec)
 {
@@ -266,6 +416,8 @@ static void classify_packets(struct gap_record *rec)
 	int tcp = rec->key.proto == IPPROTO_TCP;
 
 	if (classify_local(rec, s))
+		return;
+	if (classify_drops(rec))
 		return;
 	if (!tcp && rec->outcome == OUTCOME_RECONNECTED) {
 		rec->cause = CAUSE_NAT_REBIND;
@@ -389,4 +541,10 @@ void cause_classify(struct gap_record *rec)
 	classify_packets(rec);
 	if (rec->partly_blind)
 		note_partly_blind(rec);
+	if (rec->cause != CAUSE_LOCAL_DROP_FIREWALL &&
+	    rec->cause != CAUSE_LOCAL_DROP_SOCKET &&
+	    rec->cause != CAUSE_LOCAL_DROP_NIC &&
+	    rec->cause != CAUSE_LOCAL_DROP_TCP &&
+	    (rec->drops.since_us || rec->server_known))
+		note_drops(rec);
 }

@@ -80,6 +80,7 @@ static const struct opt opts[] = {
 	{ "check", 'n', OPT_FLAG, AT(check_only), 0, 1, NULL, 1 },
 	{ "user", 'u', OPT_STRING, AT(user), 0, 0, NULL, 1 },
 	{ "seccomp", 1028, OPT_FLAG, AT(seccomp), 0, 1, NULL, 1 },
+	{ "no-drop-watch", 1029, OPT_FLAG, AT(no_drop_watch), 0, 1, NULL, 1 },
 };
 
 static void usage(FILE *f)
@@ -93,6 +94,7 @@ static void usage(FILE *f)
 "                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
 "                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
+"                 [--no-drop-watch]\n"
 "                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
 "                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
 "                 [--probe-max-ladders N] [--probe-ladder-interval-ms MS]\n"
@@ -125,6 +127,8 @@ static void usage(FILE *f)
 "                          only (and CAP_NET_RAW with --probe); root keeps\n"
 "                          every privilege, not recommended (default %s)\n"
 "      --seccomp           allow only the system calls gapwatchd makes\n"
+"      --no-drop-watch     do not watch the kernel's drops of game packets\n"
+"                          (BPF on skb:kfree_skb; needs CAP_BPF, CAP_PERFMON)\n"
 "  -n, --check             check the configuration and exit\n",
 		CONFIG_OUTPUT_DEFAULT, ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR,
 		ENGINE_MAX_FLOWS, CONFIG_STATS_INTERVAL_S, CONFIG_PIDFILE_DEFAULT,

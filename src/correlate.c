@@ -9,12 +9,16 @@
 
 #include "bqueue.h"
 #include "cause.h"
+#include "droptally.h"
+#include "samples.h"
 #include "correlate.h"
 #include "probe.h"
 #include "report.h"
 
 /* Conntrack's table statistics are sampled this often. */
 #define SAMPLE_US	USEC_PER_SEC
+/* The server's counters kept at one a second: the last hour and more. */
+#define HOST_SAMPLES	4096
 /* The longest the thread sleeps when nothing else is due: the samples
  * and the stop request are looked at this often. */
 #define IDLE_WAIT_MS	250
@@ -34,6 +38,10 @@ struct kept_result {
 
 struct correlator {
 	struct ct *ct;
+	struct dropwatch *drops;		/* NULL: not watched */
+	struct hoststat *host;			/* NULL: not read */
+	struct samples host_samples;		/* struct host_counters, wall */
+	struct host_counters host_now;
 	struct report *report;
 	struct cluster_state clusters;
 	int threaded;
@@ -115,6 +123,29 @@ void correlator_probe_done(void *ctx, const struct probe_result *res)
 	c->next_result = (c->next_result + 1) % PROBE_RESULTS_KEPT;
 }
 
+/* Read the server's counters now, and keep the reading. */
+static void host_sample(struct correlator *c, uint64_t wall_us)
+{
+	hoststat_read(c->host, &c->host_now);
+	samples_add(&c->host_samples, wall_us, &c->host_now);
+}
+
+/* The counters' growth over the gap's window: from the reading at or
+ * before its start to one taken now. */
+static void host_fill(struct correlator *c, struct gap_record *rec)
+{
+	const struct host_counters *from;
+	struct gw_time now;
+
+	gw_clock_read(&now);
+	from = samples_at(&c->host_samples, rec->start_us);
+	host_sample(c, now.wall_us);
+	if (from == NULL)
+		from = &c->host_now;
+	hoststat_growth(from, &c->host_now, &rec->server);
+	rec->server_known = 1;
+}
+
 static void correlate(struct correlator *c, struct gap_record *rec)
 {
 	struct kept_result *kept;
@@ -122,6 +153,14 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 
 	if (c->ct)
 		ct_enrich(c->ct, rec);
+	if (c->drops) {
+		/* The drops that came just before the record count too. */
+		gw_clock_read(&now);
+		dropwatch_read(c->drops, &now);
+		dropwatch_fill(c->drops, rec);
+	}
+	if (c->host)
+		host_fill(c, rec);
 	cause_classify(rec);
 	/* Gaps of the inspector's own blindness began together because
 	 * gapwatchd went blind, not because the network did: no cluster. */
@@ -209,10 +248,21 @@ void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
 	}
 }
 
+/* How long after its end a closing record waits for what the packet that
+ * ended it caused: conntrack's events, the kernel's drops; 0 without. */
+static uint64_t grace_us(const struct correlator *c)
+{
+	uint64_t g = c->ct ? CT_GRACE_US : 0;
+
+	if (c->drops && DROPTALLY_GRACE_US > g)
+		g = DROPTALLY_GRACE_US;
+	return g;
+}
+
 /*
- * Run the queued jobs in order. With conntrack, a closing record waits
- * until CT_GRACE_US after its end so that the events caused by the
- * packet that ended it are read first; the jobs behind it wait with it
+ * Run the queued jobs in order. A closing record waits until grace_us()
+ * after its end so that the events and drops caused by the packet that
+ * ended it are read first; the jobs behind it wait with it
  * (order matters to readers of the report). Returns 1 when stopping and
  * everything is done, and sets *wait_ms when the head must wait.
  */
@@ -228,8 +278,8 @@ static int drain(struct correlator *c, const struct gw_time *now,
 		rc = bqueue_peek(c->jobs, j);
 		if (rc <= 0)
 			return rc < 0;	/* -1: closed and done */
-		due = j->slot == 0 && !j->rec.is_open_event && c->ct ?
-			      j->rec.end_us + CT_GRACE_US : 0;
+		due = j->slot == 0 && !j->rec.is_open_event ?
+			      j->rec.end_us + grace_us(c) : 0;
 		if (due > now->wall_us && !stop) {
 			*wait_ms = (int)((due - now->wall_us) / USEC_PER_MSEC) + 1;
 			return 0;
@@ -252,13 +302,15 @@ static void copy_counters(struct correlator *c)
 		c->counters.ct = *ct_counters(c->ct);
 	if (c->store)
 		c->counters.pcap = *pcapstore_counters(c->store);
+	if (c->drops)
+		dropwatch_get_counters(c->drops, &c->counters.drops);
 	pthread_mutex_unlock(&c->lock);
 }
 
 static void *correlator_main(void *arg)
 {
 	struct correlator *c = arg;
-	struct pollfd pfd[2 + PROBE_FDS_MAX];
+	struct pollfd pfd[3 + PROBE_FDS_MAX];
 	struct gw_time now;
 	uint64_t next_sample = 0;
 	int nfd = 1, nbase, timeout, wait_ms = IDLE_WAIT_MS;
@@ -266,9 +318,12 @@ static void *correlator_main(void *arg)
 	pfd[0].fd = bqueue_fd(c->jobs);
 	pfd[0].events = POLLIN;
 	if (c->ct) {
-		pfd[1].fd = ct_event_fd(c->ct);
-		pfd[1].events = POLLIN;
-		nfd = 2;
+		pfd[nfd].fd = ct_event_fd(c->ct);
+		pfd[nfd++].events = POLLIN;
+	}
+	if (c->drops) {
+		pfd[nfd].fd = dropwatch_fd(c->drops);
+		pfd[nfd++].events = POLLIN;
 	}
 	nbase = nfd;
 	for (;;) {
@@ -288,15 +343,19 @@ static void *correlator_main(void *arg)
 		}
 		poll(pfd, (nfds_t)nfd, timeout);
 		gw_clock_read(&now);
-		if (c->ct) {
+		if (c->ct)
 			/* Events first: a record must see the DESTROY that
 			 * arrived just before it. */
 			ct_read_events(c->ct, &now);
-			if (now.mono_us >= next_sample) {
+		if (now.mono_us >= next_sample) {
+			if (c->ct)
 				ct_sample(c->ct, &now);
-				next_sample = now.mono_us + SAMPLE_US;
-			}
+			if (c->host)
+				host_sample(c, now.wall_us);
+			next_sample = now.mono_us + SAMPLE_US;
 		}
+		if (c->drops)
+			dropwatch_read(c->drops, &now);
 		bqueue_fd_clear(c->jobs);
 		if (drain(c, &now, &wait_ms))
 			break;
@@ -307,9 +366,9 @@ static void *correlator_main(void *arg)
 	return NULL;
 }
 
-struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
-				  struct prober *prober, struct report *report,
-				  int threaded, char *err, size_t errlen)
+struct correlator *correlator_new(const struct correlate_parts *parts,
+				  struct report *report, int threaded,
+				  char *err, size_t errlen)
 {
 	struct correlator *c = calloc(1, sizeof(*c));
 	int rc;
@@ -318,13 +377,24 @@ struct correlator *correlator_new(struct ct *ct, struct pcapstore *store,
 		snprintf(err, errlen, "correlator: out of memory");
 		return NULL;
 	}
-	c->ct = ct;
-	c->store = store;
-	c->prober = prober;
-	c->counters.probing = prober != NULL;
+	c->ct = parts->ct;
+	c->store = parts->store;
+	c->prober = parts->prober;
+	c->drops = parts->drops;
+	c->host = parts->host;
+	if (c->host && samples_init(&c->host_samples, HOST_SAMPLES,
+				    sizeof(struct host_counters)) < 0) {
+		snprintf(err, errlen, "correlator: out of memory");
+		free(c);
+		return NULL;
+	}
+	c->counters.probing = c->prober != NULL;
+	c->counters.drop_watch = c->drops != NULL;
+	snprintf(c->counters.drop_watch_off, sizeof(c->counters.drop_watch_off),
+		 "%s", parts->drops_off ? parts->drops_off : "");
 	c->report = report;
 	c->threaded = threaded;
-	c->counters.conntrack = ct != NULL;
+	c->counters.conntrack = c->ct != NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	if (!threaded)
 		return c;
@@ -377,6 +447,9 @@ void correlator_free(struct correlator *c)
 	ct_close(c->ct);
 	pcapstore_close(c->store);
 	probe_close(c->prober);
+	dropwatch_close(c->drops);
+	hoststat_close(c->host);
+	samples_fini(&c->host_samples);
 	bqueue_free(c->jobs);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

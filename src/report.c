@@ -287,6 +287,55 @@ static json_t *inspector_json(const struct inspector_counters *in, json_t *o)
 	return o;
 }
 
+/* The record's "server" object: struct host_counters, in order. */
+static const char *const host_fields[] = { HOST_COUNTER_FIELDS };
+_Static_assert(GW_ARRAY_SIZE(host_fields) == HOST_COUNTERS,
+	       "every host counter has its field");
+
+static json_t *server_json(const struct gap_record *rec)
+{
+	const uint64_t *v = (const uint64_t *)&rec->server;
+	json_t *o;
+	size_t k;
+
+	if (!rec->server_known || (o = json_object()) == NULL)
+		return json_null();
+	for (k = 0; k < HOST_COUNTERS; k++)
+		json_object_set_new(o, host_fields[k], json_integer((json_int_t)v[k]));
+	return o;
+}
+
+/* What the server's kernel dropped of the flow: null when unwatched. */
+static json_t *local_drops_json(const struct gap_record *rec)
+{
+	const struct local_drops *d = &rec->drops;
+	char verdict[sizeof(rec->evidence)];
+	json_t *reasons, *o;
+	unsigned int k;
+
+	if (d->since_us == 0)
+		return json_null();
+	reasons = json_array();
+	for (k = 0; reasons && k < d->nreasons; k++)
+		json_array_append_new(reasons, json_pack("{s:s,s:I,s:s}",
+			FIELD_LD_REASON, d->by_reason[k].name,
+			FIELD_LD_COUNT, (json_int_t)d->by_reason[k].count,
+			FIELD_LD_FUNCTION, d->by_reason[k].func));
+	cause_drops_verdict(rec, verdict, sizeof(verdict));
+	o = json_pack("{s:b,s:b,s:I,s:o,s:o,s:o,s:I,s:I,s:o,s:s}",
+		FIELD_LD_WATCHING, d->watching,
+		FIELD_LD_COMPLETE, d->complete,
+		FIELD_LD_COUNT, (json_int_t)d->count,
+		FIELD_LD_BY_REASON, reasons ? reasons : json_null(),
+		FIELD_LD_FIRST, d->first_us ? json_time(d->first_us) : json_null(),
+		FIELD_LD_LAST, d->last_us ? json_time(d->last_us) : json_null(),
+		FIELD_LD_OTHER_PORTS, (json_int_t)d->other_ports,
+		FIELD_LD_OTHER_SYNS, (json_int_t)d->other_syns,
+		FIELD_LD_SINCE, json_time(d->since_us),
+		FIELD_LD_VERDICT, verdict);
+	return o ? o : json_null();
+}
+
 static json_t *blind_json(const struct blind_record *iv)
 {
 	return inspector_json(&iv->growth, json_pack(
@@ -380,6 +429,8 @@ json_t *report_gap_json(const struct gap_record *rec,
 		FIELD_INSPECTOR_PARTLY_BLIND, rec->partly_blind,
 		FIELD_INSPECTOR_BLIND_FROM, rec->blind_from_us ?
 			json_time(rec->blind_from_us) : json_null())));
+	json_object_set_new(o, FIELD_LOCAL_DROPS, local_drops_json(rec));
+	json_object_set_new(o, FIELD_SERVER_COUNTERS, server_json(rec));
 	json_object_set_new(o, FIELD_QUEUE, json_integer(rec->queue));
 	json_object_set_new(o, FIELD_TRIGGER, json_string(
 		rec->trigger == TRIGGER_UNACKED ? "unacked_data" : "data_silence"));
@@ -537,6 +588,17 @@ static json_t *pcap_stats(const struct correlate_counters *cc)
 		FIELD_STATS_PCAP_TRUNCATED, (json_int_t)cc->pcap.truncated);
 }
 
+static json_t *drop_watch_stats(const struct correlate_counters *cc)
+{
+	return json_pack("{s:b,s:o,s:I,s:I,s:I}",
+		FIELD_STATS_DW_ON, cc->drop_watch,
+		FIELD_STATS_DW_OFF_REASON, cc->drop_watch || !cc->drop_watch_off[0] ?
+			json_null() : json_string(cc->drop_watch_off),
+		FIELD_STATS_DW_EVENTS, (json_int_t)cc->drops.events,
+		FIELD_STATS_DW_LOST, (json_int_t)cc->drops.lost,
+		FIELD_STATS_DW_NOT_GAME, (json_int_t)cc->drops.not_game);
+}
+
 static json_t *replay_stats(const struct replay_stats *rs)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
@@ -600,6 +662,7 @@ static json_t *stats_json(const struct report_stats *st, uint64_t dropped,
 	json_object_set_new(o, FIELD_STATS_CONNTRACK, conntrack_stats(st->corr));
 	json_object_set_new(o, FIELD_STATS_PCAP, pcap_stats(st->corr));
 	json_object_set_new(o, FIELD_STATS_PROBE, probe_stats(st->corr));
+	json_object_set_new(o, FIELD_STATS_DROP_WATCH, drop_watch_stats(st->corr));
 	if (st->replay)
 		json_object_set_new(o, FIELD_STATS_REPLAY, replay_stats(st->replay));
 	return o;

@@ -5,7 +5,8 @@
 # gapwatchd must report exactly one gap for the old port: silent client
 # (or both), server retransmits, outcome reconnected to the new port,
 # cause path_loss_to_server, starting when the drop began and detected no
-# later than 100 ms after its threshold passed; "gap_open" before it.
+# later than 100 ms after its threshold passed; "gap_open" before it; and
+# the server's kernel dropped none of the flow's packets (drop watcher).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
@@ -70,6 +71,13 @@ gw_check "gamesim client: one timeout, one reconnect, from $OLD_PORT to $NEW_POR
 stats=$(gw_records "$report" stats)
 gw_check "final stats: 1 reconnect, no verdict errors" "$stats" \
 	'.reconnects == 1 and .verdict_errors == 0 and .packets > 0'
+# Is it my server? No: the middlebox dropped in its own namespace, on the
+# same kernel, and the drop watcher counts only gapwatchd's namespace.
+gw_check "the gap exonerates the server: 0 local drops, proven" "$gap" \
+	'.local_drops.watching and .local_drops.complete and .local_drops.count == 0 and
+	 (.evidence | test("server kernel: 0 drops of this flow in the gap \\(watcher on since"))'
+gw_check "stats: the watcher saw no drop (the middlebox's are not ours)" "$stats" \
+	'.drop_watch.on and .drop_watch.events == 0 and .drop_watch.lost == 0'
 
 echo "$all" | jq -c '{type, client, silent, start, detected, duration_ms, threshold_ms,
 	server_retransmits, outcome, reconnect, cause}' >&2

@@ -32,6 +32,7 @@ static size_t nlines;
 /* A fresh report file and a correlator writing into it. */
 static struct correlator *open_correlator(int threaded)
 {
+	static const struct correlate_parts parts = { 0 };
 	char err[256];
 	struct correlator *c;
 
@@ -40,7 +41,7 @@ static struct correlator *open_correlator(int threaded)
 	unlink(path);
 	report = report_open(path, "RUN", err, sizeof(err));
 	ck_assert_msg(report != NULL, "report_open: %s", err);
-	c = correlator_new(NULL, NULL, NULL, report, threaded, err, sizeof(err));
+	c = correlator_new(&parts, report, threaded, err, sizeof(err));
 	ck_assert_msg(c != NULL, "correlator_new: %s", err);
 	return c;
 }

@@ -141,7 +141,7 @@ START_TEST(test_gap_json_closed)
 		"bytes_in_flight", "ttl", "outcome", "reconnect", "cause",
 		"evidence", "explanation", "next_step", "inspector", "queue",
 		"trigger", "big_retransmits", "invalid", "conntrack", "cluster",
-		"pcap",
+		"pcap", "local_drops", "server_counters",
 	};
 	size_t k;
 
@@ -581,7 +581,8 @@ START_TEST(test_report_stats_text)
 		":0,\"probes_sent\":0,\"send_errors\":0,\"icmp_received\":0,\"icm"
 		"p_matched\":0,\"icmp_truncated\":0,\"icmp_not_ours\":0,\"icmp_un"
 		"matched\":0,\"client_answers\":0,\"recv_errors\":0,\"results_evi"
-		"cted\":0}}";
+		"cted\":0},\"drop_watch\":{\"on\":false,\"off_reason\":\"--no-drop-"
+		"watch\",\"events\":0,\"lost\":0,\"not_game\":0}}";
 	static char lines[4][4096];
 	struct correlate_counters cc;
 	struct report_stats st;
@@ -594,6 +595,7 @@ START_TEST(test_report_stats_text)
 	cc.ct.queries = 2;
 	cc.ct.max = 262144;
 	cc.ct.kernel_filter = 1;
+	snprintf(cc.drop_watch_off, sizeof(cc.drop_watch_off), "--no-drop-watch");
 	memset(&st, 0, sizeof(st));
 	st.wall_us = START_US;
 	st.uptime_s = 1;
@@ -619,7 +621,7 @@ START_TEST(test_report_stats_text)
 				     "\"not_tcp_udp\":0,\"fragment\":7,"));
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"bad_messages\":9,"));
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"conntrack\":null,"));
-	ck_assert_ptr_nonnull(strstr(lines[1], "\"dropped\":5,\"truncated\":0},\"probe\":null}"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "\"dropped\":5,\"truncated\":0},\"probe\":null,"));
 	unlink(path);
 }
 END_TEST

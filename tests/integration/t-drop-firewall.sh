@@ -1,0 +1,56 @@
+#!/bin/sh
+# t-drop-firewall - is it my server? Four TCP players on the game port;
+# mid-game the server namespace's filter INPUT gets a deny rule for one
+# of them (plain iptables: -s CLIENT --sport PORT -j DROP), for 3 s. The
+# kernel drop watcher (BPF on skb:kfree_skb) sees every packet the rule
+# drops: that player's gap is local_drop_firewall, with the count and
+# NETFILTER_DROP in nf_hook_slow; the other players get no gap; the drops
+# gapwatchd names are the rule's own count.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/integration/lib.sh"
+. "$top/tests/integration/ct-lib.sh"
+
+ct_init t-drop-firewall
+ct_setup 7781 --gap-min 500
+grep -q "drop watcher: on" "$GW_WORK/gapwatchd.log" ||
+	gw_fail "the drop watcher is off" "$GW_WORK/gapwatchd.log"
+gw_server tcp 7781 server --echo --ping-interval 200
+server=$GW_LAST_PID
+gw_wait_listen tcp 7781
+gw_client tcp 7781 client --flows 4 --ping-interval 200 --timeout 10000
+client=$GW_LAST_PID
+gw_wait_tcp_flows 7781 4
+sleep 2
+port=$(gw_client_ports 7781 | head -n 1)
+gw_log "denying the player on port $port for 3 s"
+nss iptables -w -I INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP ||
+	gw_fail "cannot add the deny rule"
+sleep 3
+denied=$(nss iptables -w -nvx -L INPUT | awk -v p="spt:$port" '$3 == "DROP" && $0 ~ p { print $1 }')
+nss iptables -w -D INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP
+sleep 3
+gw_stop "$client"
+gw_stop "$server"
+gw_stop_gapwatchd
+
+report=$CT_REPORT
+gap=$(jq -c --arg c "$CLIENT_IP:$port" 'select(.type == "gap" and .client == $c)' "$report")
+[ "$(printf '%s' "$gap" | grep -c .)" -eq 1 ] ||
+	gw_fail "expected one gap for the denied player (port $port)" "$report"
+gw_log "the rule dropped $denied packets; the gap: $(printf '%s\n' "$gap" | jq -c '{cause, evidence, local_drops}')"
+gw_check "the gap is local_drop_firewall, NETFILTER_DROP, named" "$gap" \
+	'.cause == "local_drop_firewall" and .local_drops.watching and
+	 .local_drops.by_reason[0].reason == "NETFILTER_DROP" and
+	 (.local_drops.by_reason[0].function | length) > 0 and
+	 (.evidence | test("the server dropped [0-9]+ of this flow.s packets: NETFILTER_DROP"))'
+# The gap's window starts at the player's last data, the rule counts from
+# its insertion: every packet it dropped inside the window is named.
+gw_check "the drops named are the rule's ($denied)" "$gap" \
+	".local_drops.count == $denied"
+others=$(jq -c --arg c "$CLIENT_IP:$port" 'select((.type == "gap" or .type == "gap_open") and .client != $c) | .client' "$report")
+[ -z "$others" ] || gw_fail "other players got gaps: $others" "$report"
+stats=$(gw_records "$report" stats)
+gw_check "stats: the watcher was on and lost nothing" "$stats" \
+	'.drop_watch.on and .drop_watch.lost == 0 and .drop_watch.events >= 1'
+gw_pass "$(printf '%s\n' "$gap" | jq -r .evidence)"
