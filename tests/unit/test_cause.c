@@ -181,6 +181,124 @@ START_TEST(test_partly_blind)
 }
 END_TEST
 
+/* The server's kernel dropped the flow's packets: the reason's cause. */
+static void drops(struct gap_record *r, const char *reason, const char *func,
+		  uint32_t n)
+{
+	r->drops.since_us = r->start_us - MS(60000);
+	r->drops.watching = 1;
+	r->drops.complete = 1;
+	r->drops.count = n;
+	r->drops.nreasons = n ? 1 : 0;
+	r->drops.by_reason[0].count = n;
+	snprintf(r->drops.by_reason[0].name, sizeof(r->drops.by_reason[0].name),
+		 "%s", reason);
+	snprintf(r->drops.by_reason[0].func, sizeof(r->drops.by_reason[0].func),
+		 "%s", func);
+}
+
+START_TEST(test_local_drops)
+{
+	static const struct {
+		const char *reason, *func;
+		enum gap_cause cause;
+	} cases[] = {
+		{ "NETFILTER_DROP", "nft_do_chain", CAUSE_LOCAL_DROP_FIREWALL },
+		{ "SOCKET_RCVBUFF", "udp_queue_rcv_one_skb", CAUSE_LOCAL_DROP_SOCKET },
+		{ "SOCKET_BACKLOG", "tcp_add_backlog", CAUSE_LOCAL_DROP_SOCKET },
+		{ "PROTO_MEM", "tcp_v4_rcv", CAUSE_LOCAL_DROP_SOCKET },
+		{ "FULL_RING", "veth_xmit", CAUSE_LOCAL_DROP_NIC },
+		{ "CPU_BACKLOG", "enqueue_to_backlog", CAUSE_LOCAL_DROP_NIC },
+		{ "QDISC_DROP", "__dev_queue_xmit", CAUSE_LOCAL_DROP_NIC },
+		{ "TCP_INVALID_SEQUENCE", "tcp_validate_incoming", CAUSE_LOCAL_DROP_TCP },
+		{ "TCP_RFC7323_PAWS", "tcp_validate_incoming", CAUSE_LOCAL_DROP_TCP },
+		/* A reason the table does not know: where it was dropped. */
+		{ "SOMETHING_NEW", "tcp_rcv_state_process", CAUSE_LOCAL_DROP_TCP },
+		{ "SOMETHING_NEW", "nf_hook_slow", CAUSE_LOCAL_DROP_FIREWALL },
+		{ "SOMETHING_NEW", "netif_receive_skb", CAUSE_LOCAL_DROP_NIC },
+		{ "SOMETHING_NEW", "unknown_function", CAUSE_LOCAL_DROP_SOCKET },
+	};
+	struct gap_record r;
+	unsigned int k;
+
+	for (k = 0; k < GW_ARRAY_SIZE(cases); k++) {
+		tcp_gap(&r);
+		drops(&r, cases[k].reason, cases[k].func, 14);
+		cause_classify(&r);
+		ck_assert_msg(r.cause == cases[k].cause, "%s in %s: %s",
+			      cases[k].reason, cases[k].func, cause_name(r.cause));
+	}
+	tcp_gap(&r);
+	drops(&r, "NETFILTER_DROP", "nft_do_chain", 14);
+	cause_classify(&r);
+	ck_assert_str_eq(r.evidence, "the server dropped 14 of this flow's "
+			 "packets: NETFILTER_DROP in nft_do_chain (14)");
+	ck_assert_str_eq(cause_name(r.cause), "local_drop_firewall");
+
+	/* INVALID packets explain the firewall's drop better. */
+	tcp_gap(&r);
+	drops(&r, "NETFILTER_DROP", "nft_do_chain", 3);
+	r.side[SIDE_CLIENT].invalid = 3;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_LOCAL_DROP_INVALID);
+	/* And the inspector's own blindness comes before all. */
+	tcp_gap(&r);
+	drops(&r, "NETFILTER_DROP", "nft_do_chain", 3);
+	r.inspector.unseen = 9;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_INSPECTOR_LOSS);
+}
+END_TEST
+
+/* No drop: a network cause carries the proof, or why there is none. */
+START_TEST(test_exoneration)
+{
+	struct gap_record r;
+
+	tcp_gap(&r);
+	r.start_us = 1764648000ULL * USEC_PER_SEC;
+	r.end_us = r.start_us + MS(5000);
+	drops(&r, "", "", 0);
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "; server kernel: 0 drops of "
+		"this flow in the gap (watcher on since 2025-12-02T03:59:00.000000Z)"));
+
+	r.drops.complete = 0;
+	cause_classify(&r);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "no drop of this flow seen, but "
+				     "some drop events were lost"));
+	r.drops.watching = 0;
+	cause_classify(&r);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "the watcher started after the "
+				     "gap began"));
+
+	/* A reconnect's SYN dropped: tied to the gap, the cause stays. */
+	drops(&r, "", "", 0);
+	r.drops.other_ports = 3;
+	r.drops.other_syns = 2;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "and 2 new connections (SYN) "
+				     "from the client's address dropped"));
+
+	/* Unwatched: the host's counters, said as the host's. */
+	tcp_gap(&r);
+	r.server_known = 1;
+	r.server.udp_rcvbuf_errors = 56;
+	r.server.nic_rx_missed = 2;
+	cause_classify(&r);
+	ck_assert_int_eq(r.cause, CAUSE_PATH_LOSS_TO_SERVER);
+	ck_assert_ptr_nonnull(strstr(r.evidence, "; server kernel: not watched; "
+		"this host's counters in the gap: udp_rcvbuf_errors +56, "
+		"nic_rx_missed +2"));
+	/* Neither: nothing is said. */
+	tcp_gap(&r);
+	cause_classify(&r);
+	ck_assert_ptr_null(strstr(r.evidence, "server kernel"));
+}
+END_TEST
+
 START_TEST(test_table_full)
 {
 	struct gap_record r;
@@ -591,6 +709,8 @@ static Suite *cause_suite(void)
 	tcase_add_test(tc, test_unseen_is_inspector_loss);
 	tcase_add_test(tc, test_id_holes_and_stall_alone);
 	tcase_add_test(tc, test_partly_blind);
+	tcase_add_test(tc, test_local_drops);
+	tcase_add_test(tc, test_exoneration);
 	tcase_add_test(tc, test_table_full);
 	tcase_add_test(tc, test_destroyed);
 	tcase_add_test(tc, test_local_drop_invalid);
