@@ -446,6 +446,13 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		a->r.with_probe++;
 	if (r->lost_packets)
 		a->r.lost_packets++;
+	if (!open && (r->has & REC_HAS_LOCAL_DROPS)) {
+		a->r.watched++;
+		if (r->drops_count > 0)
+			a->r.server_dropped++;
+		else if (r->drops_complete)
+			a->r.exonerated++;
+	}
 	if ((r->has & REC_HAS_CLUSTER) && r->cluster_id.p != NULL) {
 		if (set_add(&a->clusters,
 			    htab_hash(r->cluster_id.p, r->cluster_id.len)) < 0)

@@ -104,6 +104,9 @@ struct agg_result {
 	uint64_t flows;			/* distinct flows with a gap */
 	uint64_t clients;		/* distinct client addresses */
 	uint64_t with_pcap, with_conntrack, with_probe, lost_packets;
+	uint64_t watched;		/* closed gaps with local_drops */
+	uint64_t exonerated;		/* of those: 0 drops, proven */
+	uint64_t server_dropped;	/* of those: the server dropped some */
 	uint64_t clusters;		/* distinct cluster ids */
 	char *big_cluster_id;
 	int64_t big_cluster_size, big_cluster_first_us;

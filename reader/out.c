@@ -203,6 +203,13 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 		dur(r->median_us, a, sizeof(a)), dur(r->p95_us, b, sizeof(b)),
 		dur(r->max_us, c, sizeof(c)));
 	daemon_line(f, r);
+	if (r->watched) {
+		fprintf(f, "server    %s", out_count(r->server_dropped, a, sizeof(a)));
+		fprintf(f, " of %s watched gaps: this server's kernel dropped the "
+			"flow's packets (local_drop_*); %s: it dropped none of them, "
+			"proven\n", out_count(r->watched, b, sizeof(b)),
+			out_count(r->exonerated, c, sizeof(c)));
+	}
 	if (r->lost_packets)
 		fprintf(f, "warning   %s gaps while the inspector lost packets "
 			"(cause inspector_loss): not the network's\n",
@@ -408,11 +415,14 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 	json_object_set_new(o, "top_clients", jtop(r->top_clients, r->ntop_clients, r, 0));
 	json_object_set_new(o, "top_prefixes", jtop(r->top_prefixes, r->ntop_prefixes, r, 1));
 	json_object_set_new(o, "busiest_minutes", busy);
-	json_object_set_new(o, "evidence", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+	json_object_set_new(o, "evidence", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"pcap", (json_int_t)r->with_pcap,
 		"conntrack", (json_int_t)r->with_conntrack,
 		"probe", (json_int_t)r->with_probe,
 		"inspector_lost_packets", (json_int_t)r->lost_packets,
+		"server_watched", (json_int_t)r->watched,
+		"server_dropped", (json_int_t)r->server_dropped,
+		"server_exonerated", (json_int_t)r->exonerated,
 		"clusters", (json_int_t)r->clusters));
 	if (r->stats.records)
 		json_object_set_new(o, "daemon", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",

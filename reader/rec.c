@@ -67,6 +67,12 @@ static const struct field inspector_fields[] = {
 	FIELDS_END
 };
 
+static const struct field local_drops_fields[] = {
+	FIELD(FIELD_LD_COMPLETE, K_TRUE, drops_complete, 0),
+	FIELD(FIELD_LD_COUNT, K_INT, drops_count, 0),
+	FIELDS_END
+};
+
 /* gap, gap_open and stats records share one level: their names differ. */
 static const struct field record_fields[] = {
 	FIELD(FIELD_TYPE, K_TYPE, type, REC_HAS_TYPE),
@@ -88,6 +94,7 @@ static const struct field record_fields[] = {
 	FIELD(FIELD_EXPLANATION, K_STRING, explanation, 0),
 	FIELD(FIELD_NEXT_STEP, K_STRING, next_step, 0),
 	NESTED(FIELD_INSPECTOR, inspector_fields, 0),
+	NESTED(FIELD_LOCAL_DROPS, local_drops_fields, REC_HAS_LOCAL_DROPS),
 	PRESENT(FIELD_CONNTRACK, REC_HAS_CONNTRACK),
 	FIELD(FIELD_PCAP, K_STRING, pcap, REC_HAS_PCAP),
 	NESTED(FIELD_CLUSTER, cluster_fields, REC_HAS_CLUSTER),

@@ -34,6 +34,7 @@ enum rec_type { REC_OTHER = 0, REC_GAP, REC_GAP_OPEN, REC_STATS };
 #define REC_HAS_CAUSE		0x00004000
 #define REC_HAS_OUTCOME		0x00008000
 #define REC_HAS_TYPE		0x00010000
+#define REC_HAS_LOCAL_DROPS	0x00020000	/* an object, not null */
 
 /*
  * The fields gapwatch reads from one line. Spans point into the line:
@@ -49,6 +50,8 @@ struct gw_rec {
 	int64_t server_retransmits, client_retransmits;
 	int64_t cluster_size, cluster_first_us;
 	int lost_packets;			/* inspector.lost_packets */
+	int drops_complete;			/* local_drops.complete */
+	int64_t drops_count;			/* local_drops.count */
 	/* stats records: cumulative since the daemon started */
 	int64_t time_us, uptime_s;
 	int64_t flows_created, queue_dropped, user_dropped, enobufs;

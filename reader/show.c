@@ -840,6 +840,37 @@ static void print_counters(FILE *f, json_t *g)
 	}
 }
 
+/* Is it the server? What its kernel dropped of the flow, and the host's
+ * drop counters that grew in the window. */
+static void print_server(FILE *f, json_t *g)
+{
+	json_t *ld = json_object_get(g, FIELD_LOCAL_DROPS);
+	json_t *sc = json_object_get(g, FIELD_SERVER_COUNTERS);
+	const char *verdict = json_string_value(json_object_get(ld, FIELD_LD_VERDICT));
+	const char *key;
+	json_t *v, *r;
+	size_t k;
+	int any = 0;
+
+	if (verdict)
+		fprintf(f, "%s\n", verdict);
+	json_array_foreach(json_object_get(ld, FIELD_LD_BY_REASON), k, r)
+		fprintf(f, "  %.0f x %s in %s\n", jrec_num(r, FIELD_LD_COUNT),
+			json_string_value(json_object_get(r, FIELD_LD_REASON)) ?
+			json_string_value(json_object_get(r, FIELD_LD_REASON)) : "?",
+			json_string_value(json_object_get(r, FIELD_LD_FUNCTION)) ?
+			json_string_value(json_object_get(r, FIELD_LD_FUNCTION)) : "?");
+	json_object_foreach(sc, key, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			continue;
+		fprintf(f, "%s %s +%lld", any ? "," : "host counters in the window:",
+			key, (long long)json_integer_value(v));
+		any = 1;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 static void print_cluster(FILE *f, json_t *cl)
 {
 	if (json_is_object(cl))
@@ -889,6 +920,7 @@ int show_gap(FILE *f, const char *id, const char *const *files,
 		fprintf(f, "\npackets: this record names no pcap (gapwatchd's per-gap "
 			"capture was off, or it is older).\n");
 	print_counters(f, v.g);
+	print_server(f, v.g);
 	print_cluster(f, json_object_get(v.g, FIELD_CLUSTER));
 	print_block(f, "conntrack", json_object_get(v.g, FIELD_CONNTRACK));
 	print_probe(f, json_object_get(v.g, FIELD_PROBE));
