@@ -17,6 +17,12 @@
 #define IPPROTO_TCP	6
 #define IPPROTO_UDP	17
 #define IP_OFFSET	0x1fff
+/* The ring buffer (1 MiB) wakes its reader only once this much waits:
+ * a flood of drops then costs no wake-up per event, and the correlator,
+ * which reads before every record and at least every 250 ms, still
+ * empties it long before it fills. */
+#define RING_SIZE	(1 << 20)
+#define WAKE_BYTES	(RING_SIZE / 4)
 /* skb->network_header when nothing set it (the driver's own drops). */
 #define HEADER_UNSET	0xffff
 
@@ -31,7 +37,7 @@ __u64 dw_lost = 0;	/* of those, not sent: the ring buffer was full */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, RING_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -132,6 +138,8 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, int reason)
 		__builtin_memcpy(ev->saddr, ip + 8, 16);
 		__builtin_memcpy(ev->daddr, ip + 24, 16);
 	}
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+				   WAKE_BYTES ? BPF_RB_FORCE_WAKEUP :
+						BPF_RB_NO_WAKEUP);
 	return 0;
 }

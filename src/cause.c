@@ -165,47 +165,6 @@ static int ct_new_after(const struct gap_record *rec, uint64_t t)
 	return 0;
 }
 
-static int classify_local(struct gap_record *rec, int s)
-{
-	const struct ct_health *h = &rec->ct.health;
-	const struct gap_side_facts *quiet = &rec->side[s];
-	const struct ct_event *destroy = ct_destroy(rec);
-	uint32_t invalid = rec->side[0].invalid + rec->side[1].invalid;
-
-	if (rec->ct.available &&
-	    (h->drop || h->early_drop || h->insert_failed ||
-	     (h->max && h->count >= h->max))) {
-		rec->cause = CAUSE_CONNTRACK_TABLE_FULL;
-		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "conntrack table %u/%u entries; in the gap: drop %llu, "
-			 "early_drop %llu, insert_failed %llu",
-			 h->count, h->max, (unsigned long long)h->drop,
-			 (unsigned long long)h->early_drop,
-			 (unsigned long long)h->insert_failed);
-		return 1;
-	}
-	/* A timeout that ends a silence is its consequence, not its cause,
-	 * unless what followed shows the flow still wanted to talk. */
-	if (destroy && (!destroy->by_timeout || invalid)) {
-		rec->cause = CAUSE_CONNTRACK_DESTROYED;
-		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "conntrack entry destroyed (%s) while the flow was live; "
-			 "then %u INVALID packets%s",
-			 destroy->by_timeout ? "timed out" : "deleted: flush or reload",
-			 invalid, ct_new_after(rec, destroy->wall_us) ?
-			 " and a mid-stream NEW entry" : "");
-		return 1;
-	}
-	if (quiet->invalid) {
-		rec->cause = CAUSE_LOCAL_DROP_INVALID;
-		snprintf(rec->evidence, sizeof(rec->evidence),
-			 "%u %s packets arrived but conntrack called them INVALID "
-			 "(%u from the %s)", quiet->invalid, side_name(s),
-			 rec->side[!s].invalid, side_name(!s));
-		return 1;
-	}
-	return 0;
-}
 
 /* A kernel drop reason's cause: its name, else where it dropped. */
 static enum gap_cause drop_cause(const struct local_drop_reason *r)
@@ -257,6 +216,53 @@ static int classify_drops(struct gap_record *rec)
 		 "(%u)%s", d->count, r->name, r->func, r->count,
 		 d->nreasons > 1 ? ", and for other reasons" : "");
 	return 1;
+}
+
+static int classify_local(struct gap_record *rec, int s)
+{
+	const struct ct_health *h = &rec->ct.health;
+	const struct gap_side_facts *quiet = &rec->side[s];
+	const struct ct_event *destroy = ct_destroy(rec);
+	uint32_t invalid = rec->side[0].invalid + rec->side[1].invalid;
+
+	if (rec->ct.available &&
+	    (h->drop || h->early_drop || h->insert_failed ||
+	     (h->max && h->count >= h->max))) {
+		rec->cause = CAUSE_CONNTRACK_TABLE_FULL;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "conntrack table %u/%u entries; in the gap: drop %llu, "
+			 "early_drop %llu, insert_failed %llu",
+			 h->count, h->max, (unsigned long long)h->drop,
+			 (unsigned long long)h->early_drop,
+			 (unsigned long long)h->insert_failed);
+		return 1;
+	}
+	/* The server's own rule dropped the flow's packets, none INVALID:
+	 * that is the cause even when a deleted entry exposed the flow to
+	 * the rule (an operator's deny, then conntrack -D). */
+	if (!invalid && classify_drops(rec))
+		return 1;
+	/* A timeout that ends a silence is its consequence, not its cause,
+	 * unless what followed shows the flow still wanted to talk. */
+	if (destroy && (!destroy->by_timeout || invalid)) {
+		rec->cause = CAUSE_CONNTRACK_DESTROYED;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "conntrack entry destroyed (%s) while the flow was live; "
+			 "then %u INVALID packets%s",
+			 destroy->by_timeout ? "timed out" : "deleted: flush or reload",
+			 invalid, ct_new_after(rec, destroy->wall_us) ?
+			 " and a mid-stream NEW entry" : "");
+		return 1;
+	}
+	if (quiet->invalid) {
+		rec->cause = CAUSE_LOCAL_DROP_INVALID;
+		snprintf(rec->evidence, sizeof(rec->evidence),
+			 "%u %s packets arrived but conntrack called them INVALID "
+			 "(%u from the %s)", quiet->invalid, side_name(s),
+			 rec->side[!s].invalid, side_name(!s));
+		return 1;
+	}
+	return 0;
 }
 
 static void note_host_counters(const struct gap_record *rec, char *buf,
