@@ -766,6 +766,8 @@ static void gap_table(FILE *f, const struct agg_result *r, char *const *lines,
 		dd_json(f, "probe", json_object_get(o, FIELD_PROBE));
 		dd_json(f, "ttl", json_object_get(o, FIELD_TTL));
 		dd_json(f, "inspector", json_object_get(o, FIELD_INSPECTOR));
+		dd_json(f, "local drops", json_object_get(o, FIELD_LOCAL_DROPS));
+		dd_json(f, "server counters", json_object_get(o, FIELD_SERVER_COUNTERS));
 		dd(f, "pcap", jrec_str(o, FIELD_PCAP));
 		fputs("<dt>the whole story</dt><dd><code>gapwatch show ", f);
 		esc(f, id);
@@ -807,6 +809,13 @@ static void cards(FILE *f, const struct agg_result *r)
 	esc(f, r->ncauses ? r->causes[0].name : "-");
 	fprintf(f, "</b><small>%.0f%% of the gaps</small></div>\n",
 		r->ncauses && r->gaps ? 100.0 * (double)r->causes[0].gaps / (double)r->gaps : 0);
+	/* Is it the server? Only gaps the drop watcher saw can say. */
+	if (r->watched)
+		fprintf(f, "<div class=\"card\"><span>dropped by this server</span><b>%s</b>"
+			"<small>of %s watched; %s proven not</small></div>\n",
+			out_count(r->server_dropped, a, sizeof(a)),
+			out_count(r->watched, b, sizeof(b)),
+			out_count(r->exonerated, c, sizeof(c)));
 	fputs("</div>\n", f);
 }
 
