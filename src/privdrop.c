@@ -253,9 +253,17 @@ int priv_confine(char *err, size_t errlen)
 	}
 	/* stdio asks whether a report on a character device is a terminal
 	 * (isatty); no other ioctl. */
-	if (rc == 0)
+	if (rc == 0) {
+		/* Spelled out: SCMP_A1() leaves datum_b to the compiler,
+		 * which clang's -Wextra names. */
+		const struct scmp_arg_cmp is_tcgets = {
+			.arg = 1, .op = SCMP_CMP_EQ, .datum_a = TCGETS,
+			.datum_b = 0,
+		};
+
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_EQ, TCGETS));
+				      is_tcgets);
+	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	if (rc < 0)
