@@ -64,6 +64,7 @@ struct flow_dir {
 #define FLOW_GAP_OPEN	0x01	/* a gap is open; gap_* fields valid */
 #define FLOW_CLOSED	0x02	/* RST seen, or FIN both ways */
 #define FLOW_SUPERSEDED	0x04	/* the client reconnected from a new port */
+#define FLOW_GUESSED	0x08	/* superseded by a low-confidence match */
 
 struct flow {
 	struct flow_key key;

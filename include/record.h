@@ -47,6 +47,20 @@ enum gap_cause {
 	CAUSE_MAX
 };
 
+/* How a reconnect was matched to this flow, and how sure that is. */
+enum reconnect_method {
+	RECONNECT_ONLY = 1,		/* the one silent flow on the address */
+	RECONNECT_FINGERPRINT,		/* the one whose device matches */
+	RECONNECT_DELAY,		/* the learned give-up delay chose */
+	RECONNECT_ORDER,		/* no delay learned: the first silent */
+};
+
+enum reconnect_confidence {
+	CONFIDENCE_LOW = 1,		/* a guess among alike candidates */
+	CONFIDENCE_HIGH,		/* the delay fits it clearly best */
+	CONFIDENCE_FULL,		/* no other candidate could be it */
+};
+
 /* What opened the gap. */
 enum gap_trigger {
 	TRIGGER_SILENCE = 0,	/* a side's data stopped */
@@ -243,6 +257,10 @@ struct gap_record {
 	uint32_t expected_interval_us;
 	struct gap_side_facts side[2];	/* [SIDE_CLIENT], [SIDE_SERVER] */
 	uint16_t reconnect_port;	/* valid if outcome RECONNECTED */
+	uint8_t reconnect_candidates;	/* silent flows on the address that
+					 * could have been it (255: more) */
+	uint8_t reconnect_method;	/* enum reconnect_method */
+	uint8_t reconnect_confidence;	/* enum reconnect_confidence */
 	uint64_t reconnect_delay_us;
 	struct inspector_counters inspector;	/* deltas over the window */
 	uint64_t blind_from_us;		/* wall: gapwatchd first blind in the

@@ -57,6 +57,9 @@
 #define FIELD_RECONNECT			"reconnect"
 #define FIELD_RECONNECT_CLIENT_PORT	"client_port"
 #define FIELD_RECONNECT_DELAY_MS	"delay_ms"
+#define FIELD_RECONNECT_CANDIDATES	"candidates"
+#define FIELD_RECONNECT_METHOD		"method"	/* only, fingerprint, delay, order */
+#define FIELD_RECONNECT_CONFIDENCE	"confidence"	/* full, high, low */
 #define FIELD_CAUSE			"cause"
 #define FIELD_EVIDENCE			"evidence"
 #define FIELD_EXPLANATION		"explanation"

@@ -38,6 +38,12 @@
  * quadratic cost on the packet path.
  */
 #define RECONNECT_SCAN_MAX	64
+/* Unambiguous reconnects whose give-up delay is kept (the median is the
+ * service's: clients of one game give up after about the same time). */
+#define RECONNECT_DELAYS	16
+/* A candidate is the likely one, not a guess, when its silence fits the
+ * give-up delay this much better than the next one's, and 3 times. */
+#define RECONNECT_MARGIN_US	(250 * USEC_PER_MSEC)
 
 /* A wall clock moving this much against the monotonic one was stepped. */
 #define WALL_STEP_US	1000
@@ -63,6 +69,16 @@ struct engine {
 	struct blind blind;		/* its blind intervals */
 	uint64_t counters[EC_MAX];
 	struct ev_recorder rec;		/* the packets of every gap */
+	uint64_t giveup_us[RECONNECT_DELAYS];	/* unambiguous reconnects' */
+	uint32_t ngiveup, next_giveup;
+	uint64_t giveup_median_us;		/* 0: none learned yet */
+};
+
+/* How reconnect_check() chose, for the record. */
+struct reconnect_match {
+	uint8_t candidates;
+	uint8_t method;
+	uint8_t confidence;
 };
 
 const uint64_t *engine_counters(const struct engine *e)
@@ -368,7 +384,8 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 
 static void gap_close(struct engine *e, struct flow *f,
 		      enum gap_outcome outcome, const struct packet *pkt,
-		      int pkt_side, const struct flow *successor)
+		      int pkt_side, const struct flow *successor,
+		      const struct reconnect_match *m)
 {
 	uint32_t i = (uint32_t)(f - flow_get(&e->flows, 0)), next = 0;
 	struct gap_record rec;
@@ -385,6 +402,9 @@ static void gap_close(struct engine *e, struct flow *f,
 
 		rec.reconnect_delay_us = first > gap_start(f) ?
 						 first - gap_start(f) : 0;
+		rec.reconnect_candidates = m->candidates;
+		rec.reconnect_method = m->method;
+		rec.reconnect_confidence = m->confidence;
 	}
 	rec.has_pcap = (uint8_t)ev_recorder_recording(&e->rec, i);
 	f->state &= ~FLOW_GAP_OPEN;
@@ -403,7 +423,7 @@ static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
 	struct flow *f = flow_get(&e->flows, i);
 
 	if (f->state & FLOW_GAP_OPEN)
-		gap_close(e, f, outcome, NULL, 0, NULL);
+		gap_close(e, f, outcome, NULL, 0, NULL, NULL);
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_flow_gone(&e->rec, i);
 	timer_cancel(&e->wheel, i);
@@ -439,17 +459,126 @@ static int due_side(const struct engine *e, const struct flow *f,
 	return pick;
 }
 
+/* Devices behind one address differ in their initial TTL (their OS)
+ * and their link's MSS: a candidate that differs in either is not the
+ * same device. Unknown (0) fits anything. */
+static int same_device(const struct flow_dir *a, const struct flow_dir *b)
+{
+	if (a->ttl && b->ttl && a->ttl != b->ttl)
+		return 0;
+	if (a->mss && b->mss && a->mss != b->mss)
+		return 0;
+	return 1;
+}
+
+static uint64_t distance_us(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * The candidates for one match, scored as they are scanned: the lowest
+ * error wins. How many there were, how many alike, and how far the best
+ * is ahead of the next say how sure the match is.
+ */
+struct match_scan {
+	unsigned int candidates;
+	unsigned int alike;
+	unsigned int doubtful;		/* taken by a guess: may be this one */
+	uint64_t best_err, second_err;
+	struct flow *best;
+};
+
+static void scan_init(struct match_scan *ms)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->best_err = ms->second_err = UINT64_MAX;
+}
+
+static void scan_offer(struct match_scan *ms, struct flow *f, int alike,
+		       uint64_t err)
+{
+	ms->candidates++;
+	if (!alike)
+		return;
+	ms->alike++;
+	if (ms->best == NULL || err < ms->best_err) {
+		ms->second_err = ms->best_err;
+		ms->best_err = err;
+		ms->best = f;
+	} else if (err < ms->second_err) {
+		ms->second_err = err;
+	}
+}
+
+static void scan_decide(const struct engine *e, const struct match_scan *ms,
+			struct reconnect_match *m)
+{
+	unsigned int all = ms->candidates + ms->doubtful;
+
+	m->candidates = (uint8_t)(all > 255 ? 255 : all);
+	if (ms->candidates == 1) {
+		m->method = RECONNECT_ONLY;
+		m->confidence = CONFIDENCE_FULL;
+	} else if (ms->alike == 1) {
+		m->method = RECONNECT_FINGERPRINT;
+		m->confidence = CONFIDENCE_FULL;
+	} else if (e->giveup_median_us) {
+		m->method = RECONNECT_DELAY;
+		m->confidence = ms->second_err - ms->best_err >= RECONNECT_MARGIN_US &&
+					ms->second_err / 3 >= ms->best_err ?
+				CONFIDENCE_HIGH : CONFIDENCE_LOW;
+	} else {
+		m->method = RECONNECT_ORDER;
+		m->confidence = CONFIDENCE_LOW;
+	}
+	/* A flow that an earlier guess gave away may have been this one:
+	 * what is left after a guess is a guess too. */
+	if (ms->doubtful) {
+		if (m->method == RECONNECT_ONLY)
+			m->method = RECONNECT_ORDER;
+		m->confidence = CONFIDENCE_LOW;
+	}
+}
+
+/* An unambiguous reconnect teaches the service's give-up delay. */
+static void learn_giveup(struct engine *e, uint64_t delay_us)
+{
+	uint64_t sorted[RECONNECT_DELAYS];
+	uint32_t n, k, j;
+
+	e->giveup_us[e->next_giveup] = delay_us;
+	e->next_giveup = (e->next_giveup + 1) % RECONNECT_DELAYS;
+	if (e->ngiveup < RECONNECT_DELAYS)
+		e->ngiveup++;
+	n = e->ngiveup;
+	memcpy(sorted, e->giveup_us, n * sizeof(sorted[0]));
+	for (k = 1; k < n; k++)		/* 16 at most: insertion sort */
+		for (j = k; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			uint64_t t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	e->giveup_median_us = sorted[n / 2];
+}
+
 /*
  * A UDP client whose NAT rebound shows up from its new port at once, with
  * no handshake and no silence of the old port yet: by the time the old
- * port's gap opens, the new flow is already there. Close the gap with it.
+ * port's gap opens, the new flow is already there. Close the gap with it:
+ * of the flows of the address created since the old port's last data and
+ * alive, one of the same device, the first created.
  */
 static int rebound(struct engine *e, uint32_t i)
 {
-	struct flow *f = flow_get(&e->flows, i), *n, *best = NULL;
+	struct flow *f = flow_get(&e->flows, i), *n;
 	uint32_t last_ms = (uint32_t)(f->dir[SIDE_CLIENT].data_us / 1000), j;
+	struct reconnect_match m;
+	struct match_scan ms;
 	uint32_t scanned;
 
+	scan_init(&ms);
 	for (j = flow_service_first(&e->flows, &f->key), scanned = 0;
 	     j && scanned < RECONNECT_SCAN_MAX;
 	     j = flow_service_next(&e->flows, j, &f->key), scanned++) {
@@ -459,14 +588,24 @@ static int rebound(struct engine *e, uint32_t i)
 		if (j == i || (int32_t)(n->created_ms - last_ms) < 0 ||
 		    n->dir[SIDE_CLIENT].data_us <= f->dir[SIDE_CLIENT].data_us)
 			continue;
-		if (best == NULL || (int32_t)(n->created_ms - best->created_ms) < 0)
-			best = n;
+		scan_offer(&ms, n, same_device(&f->dir[SIDE_CLIENT],
+					       &n->dir[SIDE_CLIENT]),
+			   (uint32_t)(n->created_ms - last_ms));
 	}
-	if (best == NULL)
+	if (ms.best == NULL)
 		return 0;
+	/* The delay model speaks of old flows giving up, not of rebinds:
+	 * several new ports are told apart by device and order alone. */
+	scan_decide(e, &ms, &m);
+	if (m.method == RECONNECT_DELAY)
+		m.method = RECONNECT_ORDER;
+	if (m.method == RECONNECT_ORDER)
+		m.confidence = CONFIDENCE_LOW;
 	f->state |= FLOW_SUPERSEDED;
+	if (m.confidence == CONFIDENCE_LOW)
+		f->state |= FLOW_GUESSED;
 	e->counters[EC_RECONNECTS]++;
-	gap_close(e, f, OUTCOME_RECONNECTED, NULL, 0, best);
+	gap_close(e, f, OUTCOME_RECONNECTED, NULL, 0, ms.best, &m);
 	return 1;
 }
 
@@ -523,26 +662,40 @@ void engine_tick(struct engine *e, const struct gw_time *now)
  * port (the seed's Windows client, error 10053). A new flow of the same
  * client address to the same service closes the gap of an older flow that
  * is silent: open, or overdue by half an interval, so a client faster to
- * give up than our threshold is still seen.
+ * give up than our threshold is still seen. Behind one address (CGNAT, a
+ * café) several may be silent: a candidate of another device is not it;
+ * of the rest, the one whose silence fits the service's give-up delay
+ * (learned from the unambiguous reconnects), or before one is learned the
+ * first to fall silent, which is the first to give up. The record says
+ * how many could have been it and how sure the choice is.
  */
 static void reconnect_check(struct engine *e, uint32_t fresh)
 {
-	struct flow *nf = flow_get(&e->flows, fresh), *best = NULL, *f;
+	struct flow *nf = flow_get(&e->flows, fresh), *f;
+	struct reconnect_match m;
+	struct match_scan ms;
 	uint32_t i, scanned;
+	uint64_t quiet;
 
+	scan_init(&ms);
 	for (i = flow_service_first(&e->flows, &nf->key), scanned = 0;
 	     i && scanned < RECONNECT_SCAN_MAX;
 	     i = flow_service_next(&e->flows, i, &nf->key), scanned++) {
 		const struct flow_dir *c;
-		uint64_t quiet, overdue;
+		uint64_t overdue;
 
 		if (i == fresh)
 			continue;
 		f = flow_get(&e->flows, i);
-		if (f->state & (FLOW_CLOSED | FLOW_SUPERSEDED))
-			continue;
 		c = &f->dir[SIDE_CLIENT];
 		quiet = e->now_us - c->data_us;
+		if ((f->state & FLOW_GUESSED) && !(f->state & FLOW_CLOSED) &&
+		    quiet <= e->cfg.reconnect_window_us) {
+			ms.doubtful++;
+			continue;
+		}
+		if (f->state & (FLOW_CLOSED | FLOW_SUPERSEDED))
+			continue;
 		if (!(f->state & FLOW_GAP_OPEN)) {
 			overdue = side_learned(c) ?
 				  (uint64_t)c->interval_us * 3 / 2 :
@@ -552,16 +705,24 @@ static void reconnect_check(struct engine *e, uint32_t fresh)
 		}
 		if (quiet > e->cfg.reconnect_window_us)
 			continue;
-		if (best == NULL || c->data_us > best->dir[SIDE_CLIENT].data_us)
-			best = f;
+		scan_offer(&ms, f, same_device(c, &nf->dir[SIDE_CLIENT]),
+			   e->giveup_median_us ?
+			   distance_us(quiet, e->giveup_median_us) :
+			   UINT64_MAX - quiet);
 	}
-	if (best == NULL)
+	if (ms.best == NULL)
 		return;
-	if (!(best->state & FLOW_GAP_OPEN))
-		gap_open(e, best, SIDE_CLIENT, TRIGGER_SILENCE);
-	best->state |= FLOW_SUPERSEDED;
+	scan_decide(e, &ms, &m);
+	f = ms.best;
+	if (m.method == RECONNECT_ONLY)
+		learn_giveup(e, e->now_us - f->dir[SIDE_CLIENT].data_us);
+	if (!(f->state & FLOW_GAP_OPEN))
+		gap_open(e, f, SIDE_CLIENT, TRIGGER_SILENCE);
+	f->state |= FLOW_SUPERSEDED;
+	if (m.confidence == CONFIDENCE_LOW)
+		f->state |= FLOW_GUESSED;
 	e->counters[EC_RECONNECTS]++;
-	gap_close(e, best, OUTCOME_RECONNECTED, NULL, 0, nf);
+	gap_close(e, f, OUTCOME_RECONNECTED, NULL, 0, nf, &m);
 }
 
 static uint32_t flow_create(struct engine *e, const struct flow_key *k)
@@ -777,13 +938,13 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 		if (pkt->tcp_flags & PKT_TCP_RST) {
 			gap_close(e, f, side == SIDE_CLIENT ? OUTCOME_CLIENT_RST :
 							      OUTCOME_SERVER_RST,
-				  pkt, side, NULL);
+				  pkt, side, NULL, NULL);
 			gap_ended = 1;
 		} else if (pkt->tcp_flags & PKT_TCP_FIN) {
-			gap_close(e, f, OUTCOME_FIN, pkt, side, NULL);
+			gap_close(e, f, OUTCOME_FIN, pkt, side, NULL, NULL);
 			gap_ended = 1;
 		} else if (side == f->gap_side && resumes(f, pkt, seg)) {
-			gap_close(e, f, OUTCOME_RESUMED, pkt, side, NULL);
+			gap_close(e, f, OUTCOME_RESUMED, pkt, side, NULL, NULL);
 			gap_ended = 1;
 		}
 	}
@@ -791,7 +952,7 @@ void engine_packet_parsed(struct engine *e, const struct packet *pkt,
 	    (seg & SEG_NEW_DATA)) {
 		/* The old flow talks again: the "reconnect" was another
 		 * client behind the same address (CGNAT). Watch it again. */
-		f->state &= ~FLOW_SUPERSEDED;
+		f->state &= ~(FLOW_SUPERSEDED | FLOW_GUESSED);
 	}
 	account(e, f, side, pkt, seg, gap_ended);
 
@@ -858,7 +1019,7 @@ static void close_all(struct engine *e, enum gap_outcome outcome)
 		/* A freed slot keeps its state bits, but a flow is freed
 		 * only after its gap is closed: FLOW_GAP_OPEN means live. */
 		if (f->state & FLOW_GAP_OPEN)
-			gap_close(e, f, outcome, NULL, 0, NULL);
+			gap_close(e, f, outcome, NULL, 0, NULL, NULL);
 	}
 }
 

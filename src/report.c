@@ -265,6 +265,27 @@ static json_t *probe_json(const struct probe_result *res, const char *run_id)
 
 /* ---- gap and blind records ---- */
 
+static const char *reconnect_method_name(uint8_t m)
+{
+	switch (m) {
+	case RECONNECT_ONLY: return "only";
+	case RECONNECT_FINGERPRINT: return "fingerprint";
+	case RECONNECT_DELAY: return "delay";
+	case RECONNECT_ORDER: return "order";
+	}
+	return "unknown";
+}
+
+static const char *reconnect_confidence_name(uint8_t c)
+{
+	switch (c) {
+	case CONFIDENCE_FULL: return "full";
+	case CONFIDENCE_HIGH: return "high";
+	case CONFIDENCE_LOW: return "low";
+	}
+	return "unknown";
+}
+
 /* The inspector's counters, added to o (taken; NULL if it failed). */
 static json_t *inspector_json(const struct inspector_counters *in, json_t *o)
 {
@@ -412,9 +433,13 @@ json_t *report_gap_json(const struct gap_record *rec,
 	json_object_set_new(o, FIELD_OUTCOME, open ? json_null() :
 			    json_string(outcome_names[rec->outcome]));
 	if (rec->outcome == OUTCOME_RECONNECTED)
-		json_object_set_new(o, FIELD_RECONNECT, json_pack("{s:i,s:o}",
+		json_object_set_new(o, FIELD_RECONNECT, json_pack("{s:i,s:o,s:i,s:s,s:s}",
 			FIELD_RECONNECT_CLIENT_PORT, (int)rec->reconnect_port,
-			FIELD_RECONNECT_DELAY_MS, json_ms(rec->reconnect_delay_us)));
+			FIELD_RECONNECT_DELAY_MS, json_ms(rec->reconnect_delay_us),
+			FIELD_RECONNECT_CANDIDATES, (int)rec->reconnect_candidates,
+			FIELD_RECONNECT_METHOD, reconnect_method_name(rec->reconnect_method),
+			FIELD_RECONNECT_CONFIDENCE,
+			reconnect_confidence_name(rec->reconnect_confidence)));
 	else
 		json_object_set_new(o, FIELD_RECONNECT, json_null());
 	json_object_set_new(o, FIELD_CAUSE, json_string(cause_name(rec->cause)));

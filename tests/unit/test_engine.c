@@ -55,6 +55,7 @@ struct conv {
 	uint16_t cport, sport;
 	uint32_t cseq, sseq;		/* next sequence number to send */
 	uint32_t s_last_seq, s_last_len;	/* the server's last data */
+	uint8_t ttl;			/* the client's; 0: CLIENT_TTL */
 };
 
 struct ev {
@@ -245,7 +246,7 @@ static void xmit(struct sim *s, struct conv *c, int from_client, uint8_t flags,
 		.dst = from_client ? c->server : c->client,
 		.sport = from_client ? c->cport : c->sport,
 		.dport = from_client ? c->sport : c->cport,
-		.ttl = from_client ? CLIENT_TTL : SERVER_TTL,
+		.ttl = from_client ? (c->ttl ? c->ttl : CLIENT_TTL) : SERVER_TTL,
 		.tcp_flags = flags, .seq = seq, .ack = ack,
 		.window = 64240, .payload_len = len,
 	};
@@ -803,6 +804,182 @@ START_TEST(test_udp_reconnect)
 	ck_assert_uint_eq(r->reconnect_delay_us, MS(1500));
 	ck_assert_uint_eq(r->end_us, T0 + MS(3500));
 	ck_assert_uint_eq(counters(s)[EC_RECONNECTS], 1);
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * Many players on one address (CGNAT): UDP flows from ports 41000.. that
+ * heartbeat every 200 ms both ways; victim k falls silent at silent_ms[k]
+ * and its client comes back from port 42000 + k after giveup_ms[k]. The
+ * server keeps sending to every old port.
+ */
+#define SHARED_END	20000
+static void shared_victims(struct sim *s, struct conv *old, struct conv *fresh,
+			   int n, const uint64_t *silent_ms,
+			   const uint64_t *giveup_ms)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		conv_init(&old[k], AF_INET, IPPROTO_UDP, (uint16_t)(41000 + k));
+		conv_init(&fresh[k], AF_INET, IPPROTO_UDP, (uint16_t)(42000 + k));
+		plan_every(s, &old[k], U_C, 40, (uint64_t)k * 10, 200, silent_ms[k]);
+		plan_every(s, &old[k], U_S, 60, 100 + (uint64_t)k * 10, 200,
+			   SHARED_END);
+		plan_every(s, &fresh[k], U_C, 40, silent_ms[k] + giveup_ms[k], 200,
+			   SHARED_END);
+		plan_every(s, &fresh[k], U_S, 60,
+			   silent_ms[k] + giveup_ms[k] + 100, 200, SHARED_END);
+	}
+}
+
+/* The closing record of old port p, or NULL. */
+static const struct gap_record *closed_of(const struct sim *s, uint16_t p)
+{
+	int k;
+
+	for (k = 0; k < s->nrec; k++)
+		if (!s->rec[k].is_open_event && s->rec[k].key.client_port == p)
+			return &s->rec[k];
+	return NULL;
+}
+
+/*
+ * One player alone first (an unambiguous reconnect: the give-up delay,
+ * 3 s, is learned), then three victims on the address within 0.4 s and
+ * the same delay: each matched to its own new port by the delay; the
+ * first two, 1 s apart from the next, with high confidence, and the
+ * candidates counted. Before any delay is learned, the order of the
+ * silences decides, said as a guess.
+ */
+START_TEST(test_shared_fixed_delay)
+{
+	struct sim *s = sim_new();
+	struct conv old[4], fresh[4];
+	static const uint64_t silent[4] = { 1000, 8000, 9000, 10000 };
+	static const uint64_t giveup[4] = { 3000, 3000, 3000, 3000 };
+	const struct gap_record *r;
+	int k;
+
+	shared_victims(s, old, fresh, 4, silent, giveup);
+	sim_run(s);
+	for (k = 0; k < 4; k++) {
+		r = closed_of(s, (uint16_t)(41000 + k));
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->outcome, OUTCOME_RECONNECTED);
+		ck_assert_uint_eq(r->reconnect_port, 42000 + k);
+	}
+	r = closed_of(s, 41000);
+	ck_assert_uint_eq(r->reconnect_candidates, 1);
+	ck_assert_uint_eq(r->reconnect_method, RECONNECT_ONLY);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_FULL);
+	r = closed_of(s, 41001);
+	ck_assert_uint_eq(r->reconnect_candidates, 3);
+	ck_assert_uint_eq(r->reconnect_method, RECONNECT_DELAY);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_HIGH);
+	r = closed_of(s, 41002);
+	ck_assert_uint_eq(r->reconnect_candidates, 2);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_HIGH);
+	r = closed_of(s, 41003);
+	ck_assert_uint_eq(r->reconnect_candidates, 1);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_FULL);
+	sim_free(s);
+
+	/* Nothing learned yet: the first silent is the first to give up. */
+	s = sim_new();
+	shared_victims(s, old, fresh, 3, silent + 1, giveup);
+	sim_run(s);
+	for (k = 0; k < 3; k++) {
+		r = closed_of(s, (uint16_t)(41000 + k));
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(r->reconnect_port, 42000 + k);
+	}
+	r = closed_of(s, 41000);
+	ck_assert_uint_eq(r->reconnect_method, RECONNECT_ORDER);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_LOW);
+	ck_assert_uint_eq(r->reconnect_candidates, 3);
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * Varying give-up delays (3 s learned; then 3.5 s and 2 s): the second
+ * victim comes back first, and the delay points at the first. The match
+ * may be wrong, and it is never said to be sure.
+ */
+START_TEST(test_shared_varying_delay)
+{
+	struct sim *s = sim_new();
+	struct conv old[3], fresh[3];
+	static const uint64_t silent[3] = { 1000, 8000, 8500 };
+	static const uint64_t giveup[3] = { 3000, 3500, 2000 };
+	const struct gap_record *r;
+	int k;
+
+	shared_victims(s, old, fresh, 3, silent, giveup);
+	sim_run(s);
+	for (k = 1; k < 3; k++) {
+		r = closed_of(s, (uint16_t)(41000 + k));
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->outcome, OUTCOME_RECONNECTED);
+		if (r->reconnect_port != 42000 + k)
+			ck_assert_uint_lt(r->reconnect_confidence, CONFIDENCE_FULL);
+	}
+	/* The first decision (at 10.5 s, two candidates) is the guess. */
+	r = closed_of(s, 41001);
+	ck_assert_uint_eq(r->reconnect_candidates, 2);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_LOW);
+	sim_free(s);
+}
+END_TEST
+
+/* Two devices behind one address: a Windows client (TTL 128 - 14 hops)
+ * and a Linux one (64 - 14); the new flow's TTL says whose it is. */
+START_TEST(test_shared_fingerprint)
+{
+	struct sim *s = sim_new();
+	struct conv old[2], fresh[2];
+	static const uint64_t silent[2] = { 8000, 8100 };
+	static const uint64_t giveup[2] = { 3000, 3000 };
+	const struct gap_record *r;
+
+	shared_victims(s, old, fresh, 2, silent, giveup);
+	old[0].ttl = fresh[0].ttl = 114;
+	old[1].ttl = fresh[1].ttl = 50;
+	/* The Linux device comes back first. */
+	shared_victims(s, old, fresh, 0, silent, giveup);
+	sim_run(s);
+	r = closed_of(s, 41000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->reconnect_port, 42000);
+	ck_assert_uint_eq(r->reconnect_method, RECONNECT_FINGERPRINT);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_FULL);
+	r = closed_of(s, 41001);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->reconnect_port, 42001);
+	sim_free(s);
+}
+END_TEST
+
+/* A newcomer on a shared address while everyone there is talking: it
+ * closes no one's gap. */
+START_TEST(test_shared_newcomer)
+{
+	struct sim *s = sim_new();
+	struct conv old[3], newcomer;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		conv_init(&old[k], AF_INET, IPPROTO_UDP, (uint16_t)(41000 + k));
+		plan_every(s, &old[k], U_C, 40, (uint64_t)k * 10, 200, 10000);
+		plan_every(s, &old[k], U_S, 60, 100, 200, 10000);
+	}
+	conv_init(&newcomer, AF_INET, IPPROTO_UDP, 43000);
+	plan_every(s, &newcomer, U_C, 40, 5000, 200, 10000);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 0);
+	ck_assert_uint_eq(counters(s)[EC_RECONNECTS], 0);
 	sim_free(s);
 }
 END_TEST
@@ -1526,6 +1703,10 @@ static Suite *gap_suite(void)
 	tcase_add_test(tc, test_udp_peer_interval_not_polluted);
 	tcase_add_test(tc, test_unlearned_side);
 	tcase_add_test(tc, test_udp_reconnect);
+	tcase_add_test(tc, test_shared_fixed_delay);
+	tcase_add_test(tc, test_shared_varying_delay);
+	tcase_add_test(tc, test_shared_fingerprint);
+	tcase_add_test(tc, test_shared_newcomer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");

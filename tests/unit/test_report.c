@@ -68,6 +68,9 @@ static void fill_closed(struct gap_record *r)
 	r->side[SIDE_SERVER].ttl_after = 60;
 	r->reconnect_port = 40001;
 	r->reconnect_delay_us = 3400000;
+	r->reconnect_candidates = 3;
+	r->reconnect_method = RECONNECT_DELAY;
+	r->reconnect_confidence = CONFIDENCE_HIGH;
 	r->inspector.queue_dropped = 0;
 	r->inspector.user_dropped = 0;
 	snprintf(r->evidence, sizeof(r->evidence), "%s",
@@ -185,7 +188,10 @@ START_TEST(test_gap_json_closed)
 	ck_assert(json_is_object(v));
 	ck_assert_int_eq(num(v, "client_port"), 40001);
 	ck_assert(real(v, "delay_ms") == 3400.0);
-	ck_assert_uint_eq(json_object_size(v), 2);
+	ck_assert_int_eq(num(v, "candidates"), 3);
+	ck_assert_str_eq(str(v, "method"), "delay");
+	ck_assert_str_eq(str(v, "confidence"), "high");
+	ck_assert_uint_eq(json_object_size(v), 5);
 
 	ck_assert_str_eq(str(o, "cause"), "path_loss_to_server");
 	ck_assert_str_eq(str(o, "evidence"), r.evidence);
