@@ -425,6 +425,12 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		a->oom = 1;
 
 	if (!open && (r->has & REC_HAS_RECONNECT)) {
+		if (SPAN_IS(&r->reconnect_confidence, "full"))
+			a->r.reconnect_full++;
+		else if (SPAN_IS(&r->reconnect_confidence, "high"))
+			a->r.reconnect_high++;
+		else if (SPAN_IS(&r->reconnect_confidence, "low"))
+			a->r.reconnect_low++;
 		if (a->ndelays == a->delays_cap) {
 			size_t ncap = a->delays_cap ? a->delays_cap * 2 : 1024;
 			int64_t *nd = realloc(a->delays, ncap * sizeof(*nd));

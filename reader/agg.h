@@ -118,6 +118,10 @@ struct agg_result {
 	struct agg_name outcomes[AGG_MAX_NAMES];	/* [0] is "open" */
 	uint64_t reconnects;
 	int64_t reconnect_median_us, reconnect_p95_us;
+	/* Reconnects by the daemon's confidence in the match: full (no
+	 * other candidate), high (the give-up delay fits clearly), low (a
+	 * guess among players on one address); older records say none. */
+	uint64_t reconnect_full, reconnect_high, reconnect_low;
 	int64_t median_us, p95_us, max_us;	/* all closed gaps */
 	uint64_t hist[AGG_HIST_BINS];
 	unsigned int ntop_clients, ntop_prefixes, nbusiest;

@@ -250,10 +250,16 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 			continue;
 		fprintf(f, "%-24.24s %10s %5.1f%%", n->name,
 			out_count(n->gaps, a, sizeof(a)), pct(n->gaps, r->gaps));
-		if (strcmp(n->name, "reconnected") == 0 && r->reconnects)
+		if (strcmp(n->name, "reconnected") == 0 && r->reconnects) {
 			fprintf(f, "  after median %s, p95 %s",
 				dur(r->reconnect_median_us, a, sizeof(a)),
 				dur(r->reconnect_p95_us, b, sizeof(b)));
+			if (r->reconnect_full + r->reconnect_high + r->reconnect_low)
+				fprintf(f, "; matched: %" PRIu64 " sure, %" PRIu64
+					" likely, %" PRIu64 " guessed (shared address)",
+					r->reconnect_full, r->reconnect_high,
+					r->reconnect_low);
+		}
 		else if (i == AGG_OUTCOME_OPEN)
 			fprintf(f, "  no gap record yet (still silent, or the daemon stopped)");
 		fputc('\n', f);
@@ -407,10 +413,13 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 		"max_ms", jms(r->max_us)));
 	json_object_set_new(o, "causes", causes);
 	json_object_set_new(o, "outcomes", outcomes);
-	json_object_set_new(o, "reconnect", json_pack("{s:I,s:o,s:o}",
+	json_object_set_new(o, "reconnect", json_pack("{s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
 		"gaps", (json_int_t)r->reconnects,
 		"median_delay_ms", jms(r->reconnect_median_us),
-		"p95_delay_ms", jms(r->reconnect_p95_us)));
+		"p95_delay_ms", jms(r->reconnect_p95_us),
+		"confidence", "full", (json_int_t)r->reconnect_full,
+		"high", (json_int_t)r->reconnect_high,
+		"low", (json_int_t)r->reconnect_low));
 	json_object_set_new(o, "histogram", hist);
 	json_object_set_new(o, "top_clients", jtop(r->top_clients, r->ntop_clients, r, 0));
 	json_object_set_new(o, "top_prefixes", jtop(r->top_prefixes, r->ntop_prefixes, r, 1));

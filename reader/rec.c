@@ -52,6 +52,7 @@ struct field {
 static const struct field reconnect_fields[] = {
 	FIELD(FIELD_RECONNECT_CLIENT_PORT, K_INT, reconnect_port, 0),
 	FIELD(FIELD_RECONNECT_DELAY_MS, K_MS, reconnect_delay_us, 0),
+	FIELD(FIELD_RECONNECT_CONFIDENCE, K_STRING, reconnect_confidence, 0),
 	FIELDS_END
 };
 
