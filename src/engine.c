@@ -675,7 +675,7 @@ static void reconnect_check(struct engine *e, uint32_t fresh)
 	struct reconnect_match m;
 	struct match_scan ms;
 	uint32_t i, scanned;
-	uint64_t quiet;
+	uint64_t quiet, heard;
 
 	scan_init(&ms);
 	for (i = flow_service_first(&e->flows, &nf->key), scanned = 0;
@@ -705,17 +705,21 @@ static void reconnect_check(struct engine *e, uint32_t fresh)
 		}
 		if (quiet > e->cfg.reconnect_window_us)
 			continue;
+		/* A client gives up a fixed time after it last heard the
+		 * server, and its last packet (an ACK of what it heard) says
+		 * when that was: the give-up delay counts from there. */
+		heard = e->now_us - c->last_us;
 		scan_offer(&ms, f, same_device(c, &nf->dir[SIDE_CLIENT]),
 			   e->giveup_median_us ?
-			   distance_us(quiet, e->giveup_median_us) :
-			   UINT64_MAX - quiet);
+			   distance_us(heard, e->giveup_median_us) :
+			   UINT64_MAX - heard);
 	}
 	if (ms.best == NULL)
 		return;
 	scan_decide(e, &ms, &m);
 	f = ms.best;
 	if (m.method == RECONNECT_ONLY)
-		learn_giveup(e, e->now_us - f->dir[SIDE_CLIENT].data_us);
+		learn_giveup(e, e->now_us - f->dir[SIDE_CLIENT].last_us);
 	if (!(f->state & FLOW_GAP_OPEN))
 		gap_open(e, f, SIDE_CLIENT, TRIGGER_SILENCE);
 	f->state |= FLOW_SUPERSEDED;
