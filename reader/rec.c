@@ -156,11 +156,29 @@ static void forget(const struct field *f, struct gw_rec *r)
 	const struct field *s;
 
 	r->has &= ~f->bit;
-	if (f->kind == K_TRUE)
+	switch (f->kind) {
+	case K_TRUE:
 		*(int *)member(r, f) = 0;
-	if (f->kind == K_NESTED)
+		break;
+	case K_TYPE:
+		r->type = REC_OTHER;
+		break;
+	case K_STRING:
+	case K_STRING_OR_NUMBER:
+		memset(member(r, f), 0, sizeof(struct span));
+		break;
+	case K_INT:
+	case K_MS:
+	case K_TIME:
+		*(int64_t *)member(r, f) = 0;
+		break;
+	case K_NESTED:
 		for (s = f->sub; s->name != NULL; s++)
 			forget(s, r);
+		break;
+	case K_PRESENT:
+		break;
+	}
 }
 
 /* The value at c->p into f's member: 0 read, 1 to be skipped, -1 bad. */

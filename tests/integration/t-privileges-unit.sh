@@ -6,7 +6,8 @@
 # AmbientCapabilities=, CapabilityBoundingSet= and NoNewPrivileges= (by
 # setpriv), in a RuntimeDirectory= and LogsDirectory= that are the user's;
 # gapwatchd, started without root, says so and keeps only CAP_NET_ADMIN in
-# every thread (no CAP_NET_RAW without --probe), no ambient or
+# every thread (no CAP_NET_RAW without --probe; CAP_BPF, CAP_PERFMON and
+# CAP_SYSLOG load the drop watcher at set-up, then go), no ambient or
 # inheritable capabilities, NoNewPrivs 1, Seccomp 2 with --seccomp, binds
 # its queue, writes its report as the user and removes its pid file at
 # SIGTERM. What systemd itself adds (ProtectSystem=, SystemCallFilter=,
@@ -38,8 +39,9 @@ id "$user" >/dev/null 2>&1 ||
 caps() { setting "$1" | tr 'A-Z' 'a-z' | sed -e 's/cap_/+/g' -e 's/ /,/g'; }
 ambient=$(caps AmbientCapabilities)
 bounding=$(caps CapabilityBoundingSet)
-[ "$ambient" = "+net_admin,+net_raw" ] && [ "$bounding" = "+net_admin,+net_raw" ] ||
-	dl_fail "the unit's capabilities are not CAP_NET_ADMIN CAP_NET_RAW" "$unit"
+want="+net_admin,+net_raw,+bpf,+perfmon,+syslog"
+[ "$ambient" = "$want" ] && [ "$bounding" = "$want" ] ||
+	dl_fail "the unit's capabilities are not CAP_NET_ADMIN CAP_NET_RAW CAP_BPF CAP_PERFMON CAP_SYSLOG" "$unit"
 
 # What RuntimeDirectory= and LogsDirectory= make: the user's directories
 # (here under the work directory, which the user must reach).
@@ -80,8 +82,9 @@ for t in /proc/"$pid"/task/*; do
 	for c in CapInh CapAmb; do
 		[ "$(field "$s" $c)" = 0000000000000000 ] || dl_fail "$w: $c is not empty" "$s"
 	done
-	# No CAP_SETPCAP to empty it: what the unit's bounding set says.
-	[ "$(field "$s" CapBnd)" = 0000000000003000 ] || dl_fail "$w: CapBnd is not the unit's" "$s"
+	# No CAP_SETPCAP to empty it: what the unit's bounding set says
+	# (NET_ADMIN 12, NET_RAW 13, SYSLOG 34, PERFMON 38, BPF 39).
+	[ "$(field "$s" CapBnd)" = 000000c400003000 ] || dl_fail "$w: CapBnd is not the unit's" "$s"
 	[ "$(field "$s" NoNewPrivs)" = 1 ] || dl_fail "$w: NoNewPrivs is not 1" "$s"
 	[ "$(field "$s" Seccomp)" = 2 ] || dl_fail "$w: Seccomp is not 2" "$s"
 	n=$((n + 1))
@@ -89,6 +92,9 @@ done
 [ "$n" -ge 4 ] || dl_fail "gapwatchd has $n threads (expected 4)"
 grep -q 'not started as root: no switch of user;' "$DL_WORK/unit-start.log" ||
 	dl_fail "gapwatchd does not say that it was not started as root" "$DL_WORK/unit-start.log"
+# The set-up's capabilities load the drop watcher, and are gone after.
+grep -q 'drop watcher: on' "$DL_WORK/unit-start.log" ||
+	dl_fail "the drop watcher did not load with the unit's capabilities" "$DL_WORK/unit-start.log"
 [ "$(stat -c %U "$DL_WORK/log/gaps.jsonl")" = "$user" ] ||
 	dl_fail "the report is not written by $user"
 [ -s "$DL_WORK/run/gapwatchd.pid" ] || dl_fail "no pid file in the runtime directory"
