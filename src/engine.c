@@ -49,9 +49,9 @@
 #define WALL_STEP_US	1000
 
 /* Samples of the inspector's loss counters kept, oldest overwritten: at
- * the daemon's one per 200 ms, the last 13 minutes; a gap that began
+ * the daemon's one per 100 ms, the last 13 minutes; a gap that began
  * earlier is measured from the oldest sample. */
-#define INSPECTOR_HISTORY 4096
+#define INSPECTOR_HISTORY 8192
 
 struct engine {
 	struct engine_config cfg;
