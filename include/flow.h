@@ -41,6 +41,12 @@ struct flow_window {
 #define DIR_SYN		0x04
 #define DIR_FIN		0x08
 #define DIR_RST		0x10
+/* The options of this side's SYN: with its MSS and TTL, what tells one
+ * device behind an address from another (engine.c, same_device). */
+#define DIR_SYN_WSCALE	0x20
+#define DIR_SYN_SACK	0x40
+#define DIR_SYN_TS	0x80
+#define DIR_SYN_OPTS	(DIR_SYN_WSCALE | DIR_SYN_SACK | DIR_SYN_TS)
 
 struct flow_dir {
 	uint64_t last_us;	/* any packet */
@@ -65,6 +71,7 @@ struct flow_dir {
 #define FLOW_CLOSED	0x02	/* RST seen, or FIN both ways */
 #define FLOW_SUPERSEDED	0x04	/* the client reconnected from a new port */
 #define FLOW_GUESSED	0x08	/* superseded by a low-confidence match */
+#define FLOW_SUCCESSOR	0x10	/* it closed an older flow's gap */
 
 struct flow {
 	struct flow_key key;

@@ -47,9 +47,15 @@ struct packet {
 	uint8_t ttl;		/* IPv4 TTL or IPv6 hop limit */
 	uint8_t tcp_flags;	/* flags byte as is: PKT_TCP_*, ECE, CWR */
 	uint8_t wscale;		/* TCP window scale shift (<= 14), 0xff if absent */
+	uint8_t tcp_opts;	/* PKT_OPT_*: other options present */
 	uint8_t first_fragment;	/* 1 if offset 0 and MF (IPv4) or M (IPv6) */
 	uint8_t ct;		/* PKT_CT_*: set by the source, not the parser */
 };
+
+/* TCP options present beyond MSS and window scale (a SYN's tell which
+ * stack sent it). */
+#define PKT_OPT_SACK_OK		0x01
+#define PKT_OPT_TS		0x02
 
 /* What conntrack said of the packet, from the marks the rules set. */
 #define PKT_CT_INVALID		0x01

@@ -459,14 +459,18 @@ static int due_side(const struct engine *e, const struct flow *f,
 	return pick;
 }
 
-/* Devices behind one address differ in their initial TTL (their OS)
- * and their link's MSS: a candidate that differs in either is not the
- * same device. Unknown (0) fits anything. */
+/* Devices behind one address differ in their initial TTL (their OS),
+ * their link's MSS and the options their stack puts in a SYN: a
+ * candidate that differs in any is not the same device. What one of the
+ * two never showed (no SYN seen, unknown) fits anything. */
 static int same_device(const struct flow_dir *a, const struct flow_dir *b)
 {
 	if (a->ttl && b->ttl && a->ttl != b->ttl)
 		return 0;
 	if (a->mss && b->mss && a->mss != b->mss)
+		return 0;
+	if ((a->flags & b->flags & DIR_SYN) &&
+	    (a->flags & DIR_SYN_OPTS) != (b->flags & DIR_SYN_OPTS))
 		return 0;
 	return 1;
 }
@@ -564,11 +568,15 @@ static void learn_giveup(struct engine *e, uint64_t delay_us)
 }
 
 /*
- * A UDP client whose NAT rebound shows up from its new port at once, with
- * no handshake and no silence of the old port yet: by the time the old
- * port's gap opens, the new flow is already there. Close the gap with it:
- * of the flows of the address created since the old port's last data and
- * alive, one of the same device, the first created.
+ * A new flow that came before the old one's gap opened: a UDP client whose
+ * NAT rebound shows up from its new port at once, with no handshake and no
+ * silence of the old port yet; a TCP client quicker to give up than our
+ * threshold. The decision waits until the old port's gap opens (a bounded
+ * window: its threshold); then the gap closes with it: of the flows of the
+ * address created since the old port's last data, alive (its client sent
+ * since) and not already another gap's successor, one of the same device,
+ * the first created. On an address where other players talk, a TCP
+ * newcomer may be one of them: a guess.
  */
 static int rebound(struct engine *e, uint32_t i)
 {
@@ -576,18 +584,23 @@ static int rebound(struct engine *e, uint32_t i)
 	uint32_t last_ms = (uint32_t)(f->dir[SIDE_CLIENT].data_us / 1000), j;
 	struct reconnect_match m;
 	struct match_scan ms;
-	uint32_t scanned;
+	uint32_t scanned, others = 0;
 
 	scan_init(&ms);
 	for (j = flow_service_first(&e->flows, &f->key), scanned = 0;
 	     j && scanned < RECONNECT_SCAN_MAX;
 	     j = flow_service_next(&e->flows, j, &f->key), scanned++) {
 		n = flow_get(&e->flows, j);
+		if (j == i)
+			continue;
 		/* Created after the old port's last data (ms, wrapping),
 		 * and alive: its client sent data since. */
-		if (j == i || (int32_t)(n->created_ms - last_ms) < 0 ||
-		    n->dir[SIDE_CLIENT].data_us <= f->dir[SIDE_CLIENT].data_us)
+		if ((int32_t)(n->created_ms - last_ms) < 0 ||
+		    n->dir[SIDE_CLIENT].data_us <= f->dir[SIDE_CLIENT].data_us ||
+		    (n->state & (FLOW_SUCCESSOR | FLOW_CLOSED))) {
+			others++;
 			continue;
+		}
 		scan_offer(&ms, n, same_device(&f->dir[SIDE_CLIENT],
 					       &n->dir[SIDE_CLIENT]),
 			   (uint32_t)(n->created_ms - last_ms));
@@ -599,9 +612,11 @@ static int rebound(struct engine *e, uint32_t i)
 	scan_decide(e, &ms, &m);
 	if (m.method == RECONNECT_DELAY)
 		m.method = RECONNECT_ORDER;
-	if (m.method == RECONNECT_ORDER)
+	if (m.method == RECONNECT_ORDER ||
+	    (f->key.proto == IPPROTO_TCP && others && m.method == RECONNECT_ONLY))
 		m.confidence = CONFIDENCE_LOW;
 	f->state |= FLOW_SUPERSEDED;
+	ms.best->state |= FLOW_SUCCESSOR;
 	if (m.confidence == CONFIDENCE_LOW)
 		f->state |= FLOW_GUESSED;
 	e->counters[EC_RECONNECTS]++;
@@ -630,7 +645,7 @@ static void on_timer(void *ctx, uint32_t i, uint64_t now_us)
 		side = due_side(e, f, &trigger);
 		if (side >= 0) {
 			gap_open(e, f, side, trigger);
-			if (f->key.proto == IPPROTO_UDP && side == SIDE_CLIENT)
+			if (side == SIDE_CLIENT)
 				rebound(e, i);
 		}
 	}
@@ -725,6 +740,7 @@ static void reconnect_check(struct engine *e, uint32_t fresh)
 	f->state |= FLOW_SUPERSEDED;
 	if (m.confidence == CONFIDENCE_LOW)
 		f->state |= FLOW_GUESSED;
+	nf->state |= FLOW_SUCCESSOR;
 	e->counters[EC_RECONNECTS]++;
 	gap_close(e, f, OUTCOME_RECONNECTED, NULL, 0, nf, &m);
 }

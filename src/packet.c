@@ -41,6 +41,8 @@
 #define TCP_OPT_NOP	1
 #define TCP_OPT_MSS	2
 #define TCP_OPT_WSCALE	3
+#define TCP_OPT_SACK_OK	4
+#define TCP_OPT_TS	8
 #define TCP_OLEN_MSS	4
 #define TCP_OLEN_WSCALE	3
 /* RFC 7323 2.3: a larger shift is taken as 14. It also keeps 0xff free. */
@@ -90,6 +92,7 @@ static enum parse_result parse_tcp(const uint8_t *th, size_t avail,
 	pkt->window = wire_get16(th + 14);
 	pkt->mss = 0;
 	pkt->wscale = TCP_NO_WSCALE;
+	pkt->tcp_opts = 0;
 
 	off = TCP_HDRLEN;
 	while (off < hl) {
@@ -116,6 +119,10 @@ static enum parse_result parse_tcp(const uint8_t *th, size_t avail,
 		else if (kind == TCP_OPT_WSCALE && olen == TCP_OLEN_WSCALE)
 			pkt->wscale = th[off + 2] > TCP_MAX_WSCALE ?
 				      TCP_MAX_WSCALE : th[off + 2];
+		else if (kind == TCP_OPT_SACK_OK)
+			pkt->tcp_opts |= PKT_OPT_SACK_OK;
+		else if (kind == TCP_OPT_TS)
+			pkt->tcp_opts |= PKT_OPT_TS;
 		off += olen;
 	}
 
@@ -143,6 +150,7 @@ static enum parse_result parse_udp(const uint8_t *uh, size_t avail,
 	pkt->window = 0;
 	pkt->mss = 0;
 	pkt->wscale = TCP_NO_WSCALE;
+	pkt->tcp_opts = 0;
 	pkt->payload_len = (uint32_t)(tlen - UDP_HDRLEN);
 	return PARSE_OK;
 }

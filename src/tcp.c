@@ -109,7 +109,10 @@ void tcp_apply(struct flow_dir *self, const struct packet *p)
 	}
 	self->last_window = p->window;
 	if (p->tcp_flags & PKT_TCP_SYN) {
-		self->flags |= DIR_SYN;
+		self->flags = (uint8_t)((self->flags & ~DIR_SYN_OPTS) | DIR_SYN |
+			      (p->wscale != 0xff ? DIR_SYN_WSCALE : 0) |
+			      (p->tcp_opts & PKT_OPT_SACK_OK ? DIR_SYN_SACK : 0) |
+			      (p->tcp_opts & PKT_OPT_TS ? DIR_SYN_TS : 0));
 		if (p->mss)
 			self->mss = p->mss;
 	}

@@ -591,6 +591,58 @@ START_TEST(test_tcp_early_reconnect)
 }
 END_TEST
 
+/*
+ * A client far quicker to give up than the threshold: its new connection
+ * comes 100 ms after its last data, before anything is overdue. The
+ * decision waits for the old flow's gap to open, which the new flow then
+ * closes: sure when the address is the player's alone, a guess when
+ * another player talks on it (the newcomer may be theirs).
+ */
+START_TEST(test_tcp_reconnect_before_gap)
+{
+	struct sim *s = sim_new();
+	struct conv c, c2, other;
+	const struct gap_record *r;
+
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
+	tcp_base(s, &c, S1_CLIENT_LAST, 4400, 4420);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 100), C_SYN, 0);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 110), S_SYNACK, 0);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 120), C_ACK, 0);
+	plan_every(s, &c2, C_DATA, 20, S1_CLIENT_LAST + 200, 500, 9000);
+	sim_run(s);
+	r = &s->rec[s->nrec - 1];
+	ck_assert_int_eq(r->is_open_event, 0);
+	ck_assert_int_eq(r->outcome, OUTCOME_RECONNECTED);
+	ck_assert_uint_eq(r->reconnect_port, 40001);
+	ck_assert_uint_eq(r->reconnect_method, RECONNECT_ONLY);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_FULL);
+	sim_free(s);
+
+	s = sim_new();
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
+	conv_init(&other, AF_INET, IPPROTO_TCP, 39000);
+	tcp_base(s, &c, S1_CLIENT_LAST, 4400, 4420);
+	tcp_base(s, &other, 9000, 9000, 9000);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 100), C_SYN, 0);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 110), S_SYNACK, 0);
+	plan(s, &c2, MS(S1_CLIENT_LAST + 120), C_ACK, 0);
+	plan_every(s, &c2, C_DATA, 20, S1_CLIENT_LAST + 200, 500, 9000);
+	sim_run(s);
+	r = NULL;
+	for (int k = 0; k < s->nrec; k++)
+		if (!s->rec[k].is_open_event && s->rec[k].key.client_port == 40000)
+			r = &s->rec[k];
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->outcome, OUTCOME_RECONNECTED);
+	ck_assert_uint_eq(r->reconnect_port, 40001);
+	ck_assert_uint_eq(r->reconnect_confidence, CONFIDENCE_LOW);
+	sim_free(s);
+}
+END_TEST
+
 /* A second connection while the first is alive is not a reconnect. */
 START_TEST(test_tcp_parallel_connection)
 {
@@ -1707,6 +1759,7 @@ static Suite *gap_suite(void)
 	tcase_add_test(tc, test_shared_varying_delay);
 	tcase_add_test(tc, test_shared_fingerprint);
 	tcase_add_test(tc, test_shared_newcomer);
+	tcase_add_test(tc, test_tcp_reconnect_before_gap);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");
