@@ -440,6 +440,8 @@ static int run_replay(const struct config *cfg, const char *run_id)
 	report = report_open(cfg->output, run_id, err, sizeof(err));
 	if (report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
+	if (cfg->host_name)
+		report_set_host(report, cfg->host_name);
 	/* No conntrack in a capture: clusters and causes only. */
 	store = open_store(cfg, cfg->output, 0, run_id);
 	parts.store = store;
@@ -836,6 +838,8 @@ static void setup_live(struct daemon *d, const char *run_id)
 	d->report = report_open(d->output, run_id, err, sizeof(err));
 	if (d->report == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
+	if (d->cfg->host_name)
+		report_set_host(d->report, d->cfg->host_name);
 	/* From here on the correlator owns ct, store, prober and watcher. */
 	parts.ct = d->ct;
 	parts.store = d->store;

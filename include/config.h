@@ -62,6 +62,7 @@ struct config {
 	uint32_t stats_interval_s;	/* 0: stats only at exit */
 	int no_conntrack;		/* no ctnetlink correlation */
 	int no_drop_watch;		/* no BPF drop watcher */
+	const char *host_name;		/* records' "host"; NULL: gethostname */
 	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
 	uint32_t pcap_max_mb;
 	int no_pcap;
@@ -70,7 +71,7 @@ struct config {
 	int use_syslog;			/* also in the foreground */
 	int verbose;
 	int check_only;			/* -n: validate and exit */
-	char strings[5][4096];		/* storage for values from a file */
+	char strings[8][4096];		/* storage for values from a file */
 };
 
 /*

@@ -39,6 +39,12 @@ struct report *report_open(const char *path, const char *run_id, char *err,
 			   size_t errlen);
 
 /*
+ * report_set_host - the "host" of every record from now on (the host
+ * name by default). Call before the first record.
+ */
+void report_set_host(struct report *r, const char *host);
+
+/*
  * report_close - write what is queued, stop the writer, close the file.
  * Accepts NULL.
  */

@@ -24,8 +24,17 @@
  */
 #define GAP_ID_FORMAT			"%s-%u-%llu"
 
+/*
+ * The schema's version, in every record's "schema": bumped when a field
+ * changes meaning or goes away (a new field does not bump it), so that a
+ * reader can refuse what it would misread. gapwatchd(8), COMPATIBILITY.
+ */
+#define SCHEMA_VERSION			1
+
 /* Fields every record has. */
 #define FIELD_TYPE			"type"
+#define FIELD_SCHEMA			"schema"
+#define FIELD_HOST			"host"		/* --host-name */
 #define FIELD_ID			"id"		/* gap and probe records */
 
 /* The gap record (gap_open: the same, with end and outcome null). */

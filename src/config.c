@@ -81,6 +81,7 @@ static const struct opt opts[] = {
 	{ "user", 'u', OPT_STRING, AT(user), 0, 0, NULL, 1 },
 	{ "seccomp", 1028, OPT_FLAG, AT(seccomp), 0, 1, NULL, 1 },
 	{ "no-drop-watch", 1029, OPT_FLAG, AT(no_drop_watch), 0, 1, NULL, 1 },
+	{ "host-name", 1030, OPT_STRING, AT(host_name), 0, 0, NULL, 1 },
 };
 
 static void usage(FILE *f)
@@ -94,7 +95,7 @@ static void usage(FILE *f)
 "                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
 "                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
-"                 [--no-drop-watch]\n"
+"                 [--no-drop-watch] [--host-name NAME]\n"
 "                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
 "                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
 "                 [--probe-max-ladders N] [--probe-ladder-interval-ms MS]\n"
@@ -127,6 +128,7 @@ static void usage(FILE *f)
 "                          only (and CAP_NET_RAW with --probe); root keeps\n"
 "                          every privilege, not recommended (default %s)\n"
 "      --seccomp           allow only the system calls gapwatchd makes\n"
+"      --host-name NAME    every record's \"host\" (default: the host name)\n"
 "      --no-drop-watch     do not watch the kernel's drops of game packets\n"
 "                          (BPF on skb:kfree_skb; needs CAP_BPF, CAP_PERFMON)\n"
 "  -n, --check             check the configuration and exit\n",

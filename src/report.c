@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "blind.h"
@@ -36,6 +37,7 @@ struct report {
 	FILE *out;
 	char *path;			/* NULL for stdout */
 	char run_id[64];
+	char host[256];			/* every record's "host" */
 };
 
 static const char *const outcome_names[] = {
@@ -702,11 +704,30 @@ static void count_not_encoded(struct report *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Every record begins with its type, the schema's version and the host:
+ * what a log shipper or a reader of many hosts' files looks at first. */
+static json_t *with_envelope(const struct report *r, json_t *obj)
+{
+	json_t *o;
+
+	if (obj == NULL)
+		return NULL;
+	o = json_pack("{s:O,s:i,s:s}", FIELD_TYPE, json_object_get(obj, FIELD_TYPE),
+		      FIELD_SCHEMA, SCHEMA_VERSION, FIELD_HOST, r->host);
+	if (o == NULL || json_object_update(o, obj) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(obj);
+	return o;
+}
+
 /* Format obj (taking the reference) and queue the line. */
 static int queue_json(struct report *r, json_t *obj)
 {
 	char *line;
 
+	obj = with_envelope(r, obj);
 	if (obj == NULL) {
 		count_not_encoded(r);
 		return -1;
@@ -807,6 +828,11 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+void report_set_host(struct report *r, const char *host)
+{
+	snprintf(r->host, sizeof(r->host), "%s", host);
+}
+
 struct report *report_open(const char *path, const char *run_id, char *err,
 			   size_t errlen)
 {
@@ -818,6 +844,8 @@ struct report *report_open(const char *path, const char *run_id, char *err,
 		return NULL;
 	}
 	snprintf(r->run_id, sizeof(r->run_id), "%s", run_id);
+	if (gethostname(r->host, sizeof(r->host) - 1) < 0)
+		snprintf(r->host, sizeof(r->host), "unknown");
 	if (strcmp(path, "-") == 0) {
 		r->out = stdout;
 	} else {

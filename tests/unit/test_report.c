@@ -130,6 +130,10 @@ START_TEST(test_time_format)
 }
 END_TEST
 
+/* s begins with the literal p. */
+#define ck_assert_str_eq_prefix(s, p) \
+	ck_assert_msg(strncmp((s), (p), sizeof(p) - 1) == 0, "%s does not begin with %s", (s), (p))
+
 START_TEST(test_gap_json_closed)
 {
 	struct gap_record r;
@@ -411,6 +415,7 @@ START_TEST(test_report_file)
 	tmp_path(path, sizeof(path), "gaps.jsonl");
 	rep = report_open(path, "RUN", err, sizeof(err));
 	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	report_set_host(rep, "h1");
 	fill_closed(&r);
 	r.is_open_event = 1;
 	r.outcome = OUTCOME_NONE;
@@ -461,8 +466,8 @@ START_TEST(test_report_file)
 	/* The exact text of the numbers: milliseconds with 3 decimals. */
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"duration_ms\":9123.456"));
 	ck_assert_ptr_nonnull(strstr(lines[1], "\"type\":\"gap\""));
-	/* Field order is stable: type and id first. */
-	ck_assert_int_eq(strncmp(lines[1], "{\"type\":\"gap\",\"id\":\"RUN-3-42\"", 29), 0);
+	/* Field order is stable: type, schema, host and id first. */
+	ck_assert_str_eq_prefix(lines[1], "{\"type\":\"gap\",\"schema\":1,\"host\":\"h1\",\"id\":\"RUN-3-42\"");
 
 	/* Appends, never truncates. */
 	rep = report_open(path, "RUN2", err, sizeof(err));
@@ -562,7 +567,7 @@ END_TEST
 START_TEST(test_report_stats_text)
 {
 	static const char expected[] =
-		"{\"type\":\"stats\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"u"
+		"{\"type\":\"stats\",\"schema\":1,\"host\":\"h1\",\"time\":\"2023-11-14T22:13:20.123456Z\",\"u"
 		"ptime_s\":1,\"queues\":1,\"packets\":0,\"bytes\":0,\"unmatched\""
 		":0,\"flows_created\":0,\"flows_expired\":0,\"flows_evicted\":0,\""
 		"gaps_opened\":0,\"gaps_closed\":0,\"reconnects\":0,\"retransmits"
@@ -610,6 +615,7 @@ START_TEST(test_report_stats_text)
 	tmp_path(path, sizeof(path), "stats.jsonl");
 	rep = report_open(path, "RUN", err, sizeof(err));
 	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	report_set_host(rep, "h1");
 	ck_assert_int_eq(report_stats(rep, &st), 0);
 	/* Counters land where they belong; conntrack and probe go null. */
 	st.engine[EC_PARSE_FRAGMENT] = 7;
@@ -706,17 +712,19 @@ START_TEST(test_report_probe_text)
 	tmp_path(path, sizeof(path), "probe.jsonl");
 	rep = report_open(path, "RUN", err, sizeof(err));
 	ck_assert_msg(rep != NULL, "report_open: %s", err);
+	report_set_host(rep, "h1");
 	ck_assert_int_eq(report_probe(rep, &res), 0);
 	ck_assert_int_eq(report_gap(rep, &r, &res), 0);
 	report_close(rep);
 	ck_assert_int_eq(read_lines(path, lines, 4), 2);
 	snprintf(want, sizeof(want), "{\"" FIELD_TYPE "\":\"" RECORD_PROBE
-		 "\",\"" FIELD_ID "\":\"RUN-3-42\",%s", result + 1);
+		 "\",\"" FIELD_SCHEMA "\":1,\"" FIELD_HOST "\":\"h1\",\"" FIELD_ID
+		 "\":\"RUN-3-42\",%s", result + 1);
 	ck_assert_str_eq(lines[0], want);
 	snprintf(want, sizeof(want), ",\"" FIELD_PROBE "\":%s}", result);
 	tail = lines[1] + strlen(lines[1]) - strlen(want);
 	ck_assert_str_eq(tail, want);
-	ck_assert_int_eq(strncmp(lines[1], "{\"type\":\"gap\",\"id\":\"RUN-3-42\"", 29), 0);
+	ck_assert_str_eq_prefix(lines[1], "{\"type\":\"gap\",\"schema\":1,\"host\":\"h1\",\"id\":\"RUN-3-42\"");
 	unlink(path);
 }
 END_TEST
