@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "acct.h"
 #include "log.h"
+#include "metrics.h"
 #include "pcapstore.h"
 #include "privdrop.h"
 #include "probe.h"
@@ -47,6 +48,9 @@
 /* The main thread waits for a signal this long, then looks at the
  * stats clock: the stats record's resolution. */
 #define SIGNAL_WAIT_S	1
+/* --metrics-textfile is rewritten this often (node_exporter reads it at
+ * every scrape). */
+#define TEXTFILE_US	(5 * USEC_PER_SEC)
 
 struct snapshot {
 	uint64_t counters[EC_MAX];
@@ -294,6 +298,24 @@ static void log_stats(const struct report_stats *st)
 		 (unsigned long long)st->user_dropped);
 }
 
+/* The daemon's numbers now: the workers' snapshots summed, and the
+ * correlator's counters (into *cc, which st->corr points at). */
+static void gather_stats(struct worker *ws, unsigned int n,
+			 struct correlator *corr, const struct gw_time *now,
+			 uint64_t started_us, struct report_stats *st,
+			 struct correlate_counters *cc)
+{
+	memset(st, 0, sizeof(*st));
+	st->wall_us = now->wall_us;
+	st->uptime_s = (now->mono_us - started_us) / USEC_PER_SEC;
+	st->queues = n;
+	st->signals.id_holes = 1;
+	st->signals.stalls = 1;
+	sum_snapshots(ws, n, st);
+	correlator_counters(corr, cc);
+	st->corr = cc;
+}
+
 /* Gather, log and report one stats record. */
 static void write_stats(struct worker *ws, unsigned int n,
 			struct report *report, struct correlator *corr,
@@ -302,15 +324,7 @@ static void write_stats(struct worker *ws, unsigned int n,
 	struct correlate_counters cc;
 	struct report_stats st;
 
-	memset(&st, 0, sizeof(st));
-	st.wall_us = now->wall_us;
-	st.uptime_s = (now->mono_us - started_us) / USEC_PER_SEC;
-	st.queues = n;
-	st.signals.id_holes = 1;
-	st.signals.stalls = 1;
-	sum_snapshots(ws, n, &st);
-	correlator_counters(corr, &cc);
-	st.corr = &cc;
+	gather_stats(ws, n, corr, now, started_us, &st, &cc);
 	log_stats(&st);
 	report_stats(report, &st);
 }
@@ -549,6 +563,8 @@ struct daemon {
 	struct pcapstore *store;		/* NULL: no pcap files */
 	struct report *report;
 	struct correlator *corr;
+	int metrics_fd;			/* --metrics: listening; -1: none */
+	struct metrics *metrics;	/* serving /metrics; NULL: none */
 	struct priv priv;		/* who runs after set-up */
 	sigset_t sigs;			/* taken by sigtimedwait() only */
 	struct gw_time started;
@@ -808,6 +824,74 @@ static void start_workers(struct daemon *d)
 	}
 }
 
+/* A scrape's numbers: what the stats record would say now. */
+static void collect_metrics(void *ctx, struct report_stats *st,
+			    struct correlate_counters *cc)
+{
+	struct daemon *d = ctx;
+	struct gw_time now;
+
+	gw_clock_read(&now);
+	gather_stats(d->ws, d->n, d->corr, &now, d->started.mono_us, st, cc);
+	st->report_dropped = report_dropped(d->report);
+}
+
+/* With every privilege (a port below 1024 is the operator's choice), on
+ * the terminal: an address in use stops the start. */
+static void listen_metrics(struct daemon *d)
+{
+	char err[256];
+
+	d->metrics_fd = -1;
+	if (d->cfg->metrics_addr == NULL)
+		return;
+	d->metrics_fd = metrics_listen(d->cfg->metrics_addr, err, sizeof(err));
+	if (d->metrics_fd < 0)
+		fatalx(EXIT_RUNTIME, "%s", err);
+}
+
+/* After the allow-list: libmicrohttpd's thread is confined too. */
+static void serve_metrics(struct daemon *d)
+{
+	char err[256];
+
+	if (d->metrics_fd < 0)
+		return;
+	d->metrics = metrics_serve(d->metrics_fd, collect_metrics, d, err,
+				   sizeof(err));
+	if (d->metrics == NULL)
+		fatalx(EXIT_RUNTIME, "%s", err);
+	log_info("metrics on http://%s/metrics", d->cfg->metrics_addr);
+}
+
+/* As the run's user, on the terminal: the textfile's directory takes
+ * our file. */
+static void check_metrics_textfile(struct daemon *d)
+{
+	struct correlate_counters cc;
+	struct report_stats st;
+
+	if (d->cfg->metrics_textfile == NULL)
+		return;
+	memset(&st, 0, sizeof(st));
+	memset(&cc, 0, sizeof(cc));
+	st.corr = &cc;
+	if (metrics_write_textfile(d->cfg->metrics_textfile, &st) < 0)
+		fatal(EXIT_RUNTIME, "--metrics-textfile: cannot write %s",
+		      d->cfg->metrics_textfile);
+}
+
+static void write_metrics_textfile(struct daemon *d)
+{
+	struct correlate_counters cc;
+	struct report_stats st;
+
+	collect_metrics(d, &st, &cc);
+	if (metrics_write_textfile(d->cfg->metrics_textfile, &st) < 0)
+		log_warn("--metrics-textfile: cannot write %s",
+			 d->cfg->metrics_textfile);
+}
+
 /*
  * Set-up, in this order and all in one place: what can fail on the
  * operator's terminal first -- with every privilege the user, pid file,
@@ -828,9 +912,11 @@ static void setup_live(struct daemon *d, const char *run_id)
 	open_conntrack(d);
 	open_prober(d);
 	open_drop_watch(d);
+	listen_metrics(d);
 	make_run_dirs(d);
 	drop_privileges(d);
 	check_report_file(d);
+	check_metrics_textfile(d);
 	d->store = open_store(d->cfg, d->output, 1, run_id);
 	detach(d);
 	block_signals(d);
@@ -851,6 +937,7 @@ static void setup_live(struct daemon *d, const char *run_id)
 	if (d->corr == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
 	start_workers(d);
+	serve_metrics(d);
 	if (d->n > 1)
 		log_info("watching queues %u-%u, %u server ports, report %s",
 			 d->cfg->queue_first, d->cfg->queue_first + d->n - 1,
@@ -867,6 +954,7 @@ static void main_loop(struct daemon *d)
 	struct timespec wait = { SIGNAL_WAIT_S, 0 };
 	struct gw_time now;
 	uint64_t next_stats = d->started.mono_us + interval_us;
+	uint64_t next_textfile = d->started.mono_us;
 	int sig;
 
 	while (!stop_flag) {
@@ -883,6 +971,10 @@ static void main_loop(struct daemon *d)
 				    d->started.mono_us);
 			next_stats = now.mono_us + interval_us;
 		}
+		if (d->cfg->metrics_textfile && now.mono_us >= next_textfile) {
+			write_metrics_textfile(d);
+			next_textfile = now.mono_us + TEXTFILE_US;
+		}
 	}
 }
 
@@ -897,6 +989,11 @@ static void shutdown_live(struct daemon *d)
 	correlator_stop(d->corr);
 	gw_clock_read(&now);
 	write_stats(d->ws, d->n, d->report, d->corr, &now, d->started.mono_us);
+	/* A scrape in progress ends first (libmicrohttpd's timeout bounds
+	 * it); the textfile says the last numbers. */
+	metrics_stop(d->metrics);
+	if (d->cfg->metrics_textfile)
+		write_metrics_textfile(d);
 	for (k = 0; k < d->n; k++) {
 		queue_close(d->ws[k].queue);
 		acct_close(d->ws[k].acct);

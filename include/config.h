@@ -63,6 +63,8 @@ struct config {
 	int no_conntrack;		/* no ctnetlink correlation */
 	int no_drop_watch;		/* no BPF drop watcher */
 	const char *host_name;		/* records' "host"; NULL: gethostname */
+	const char *metrics_addr;	/* --metrics; NULL: none */
+	const char *metrics_textfile;	/* --metrics-textfile; NULL: none */
 	const char *pcap_dir;		/* NULL: default (live) or none (replay) */
 	uint32_t pcap_max_mb;
 	int no_pcap;

@@ -71,6 +71,22 @@ int report_probe(struct report *r, const struct probe_result *res);
 int report_blind(struct report *r, const struct blind_record *iv);
 
 /* What the stats record says; the report adds its own counters. */
+
+/* Closed gaps' durations, for the metrics' histogram (seconds, le). */
+#define GAP_BUCKETS	12
+#define GAP_BUCKET_BOUNDS_S \
+	{ 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600 }
+
+/* The gaps as the correlator classified them: by cause and outcome. */
+struct gap_tally {
+	uint64_t opened[CAUSE_MAX];		/* gap_open records, provisional */
+	uint64_t closed[CAUSE_MAX][OUTCOME_OPEN_AT_EXIT + 1];
+	uint64_t duration_le[GAP_BUCKETS];	/* closed, cumulative */
+	uint64_t duration_count;
+	double duration_sum_s;
+	uint64_t reconnect_confidence[CONFIDENCE_FULL + 1];
+};
+
 /*
  * The correlator's counters and those of the modules it drives, as its
  * stats record part says them (correlator_counters() fills it).
@@ -85,6 +101,7 @@ struct correlate_counters {
 	struct probe_counters probe;	/* zero without --probe */
 	uint64_t probe_results_evicted;	/* ladders whose gap never closed */
 	struct dropwatch_counters drops;	/* zero when the watcher is off */
+	struct gap_tally gaps;
 	int conntrack;			/* 1: conntrack facts are added */
 	int probing;			/* 1: --probe is on */
 	int drop_watch;			/* 1: the kernel's drops are watched */
@@ -113,6 +130,8 @@ struct report_stats {
 	} signals;
 	const struct correlate_counters *corr;
 	const struct replay_stats *replay;	/* --read; NULL live */
+	uint64_t report_dropped;	/* for the metrics: report_dropped();
+					 * the stats record asks the report */
 };
 
 /* report_stats - queue a stats record. Returns 0, or -1 if dropped. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "conntrack.h"
 #include "engine.h"
 #include "evidence.h"
@@ -82,6 +83,8 @@ static const struct opt opts[] = {
 	{ "seccomp", 1028, OPT_FLAG, AT(seccomp), 0, 1, NULL, 1 },
 	{ "no-drop-watch", 1029, OPT_FLAG, AT(no_drop_watch), 0, 1, NULL, 1 },
 	{ "host-name", 1030, OPT_STRING, AT(host_name), 0, 0, NULL, 1 },
+	{ "metrics", 1031, OPT_STRING, AT(metrics_addr), 0, 0, NULL, 1 },
+	{ "metrics-textfile", 1032, OPT_STRING, AT(metrics_textfile), 0, 0, NULL, 1 },
 };
 
 static void usage(FILE *f)
@@ -96,6 +99,7 @@ static void usage(FILE *f)
 "                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
 "                 [--no-drop-watch] [--host-name NAME]\n"
+"                 [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
 "                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
 "                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
 "                 [--probe-max-ladders N] [--probe-ladder-interval-ms MS]\n"
@@ -129,6 +133,10 @@ static void usage(FILE *f)
 "                          every privilege, not recommended (default %s)\n"
 "      --seccomp           allow only the system calls gapwatchd makes\n"
 "      --host-name NAME    every record's \"host\" (default: the host name)\n"
+"      --metrics [ADDR:]PORT  Prometheus metrics on /metrics (a bare port:\n"
+"                          loopback)\n"
+"      --metrics-textfile PATH  the same for node_exporter's textfile\n"
+"                          collector, rewritten every 5 s\n"
 "      --no-drop-watch     do not watch the kernel's drops of game packets\n"
 "                          (BPF on skb:kfree_skb; needs CAP_BPF, CAP_PERFMON)\n"
 "  -n, --check             check the configuration and exit\n",
@@ -481,6 +489,17 @@ int config_load(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "gapwatchd: no server ports: give --ports LIST "
 			"(e.g. --ports 7781) or 'ports = ...' in the config file\n");
 		return -1;
+	}
+	if (cfg->metrics_addr) {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char why[160];
+
+		if (metrics_parse_addr(cfg->metrics_addr, &sa, &salen, why,
+				       sizeof(why)) < 0) {
+			fprintf(stderr, "gapwatchd: --metrics: %s\n", why);
+			return -1;
+		}
 	}
 	if (cfg->read_file)
 		cfg->foreground = 1;

@@ -146,6 +146,32 @@ static void host_fill(struct correlator *c, struct gap_record *rec)
 	rec->server_known = 1;
 }
 
+/* The record in the tallies the metrics show. */
+static void tally_gap(struct correlator *c, const struct gap_record *rec)
+{
+	static const double bounds[GAP_BUCKETS] = GAP_BUCKET_BOUNDS_S;
+	struct gap_tally *t = &c->counters.gaps;
+	uint64_t end = rec->end_us > rec->start_us ? rec->end_us : rec->start_us;
+	double secs = (double)(end - rec->start_us) / USEC_PER_SEC;
+	unsigned int k;
+
+	pthread_mutex_lock(&c->lock);
+	if (rec->is_open_event) {
+		t->opened[rec->cause]++;
+	} else {
+		t->closed[rec->cause][rec->outcome <= OUTCOME_OPEN_AT_EXIT ?
+				      rec->outcome : OUTCOME_NONE]++;
+		for (k = 0; k < GAP_BUCKETS; k++)
+			t->duration_le[k] += secs <= bounds[k];
+		t->duration_count++;
+		t->duration_sum_s += secs;
+		if (rec->outcome == OUTCOME_RECONNECTED &&
+		    rec->reconnect_confidence <= CONFIDENCE_FULL)
+			t->reconnect_confidence[rec->reconnect_confidence]++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void correlate(struct correlator *c, struct gap_record *rec)
 {
 	struct kept_result *kept;
@@ -166,6 +192,7 @@ static void correlate(struct correlator *c, struct gap_record *rec)
 	 * gapwatchd went blind, not because the network did: no cluster. */
 	if (rec->cause != CAUSE_INSPECTOR_LOSS)
 		cluster_assign(&c->clusters, rec);
+	tally_gap(c, rec);
 	if (rec->has_pcap && c->store)
 		pcapstore_path(c->store, rec->queue, rec->seq, rec->pcap_path,
 			       sizeof(rec->pcap_path));
@@ -218,6 +245,7 @@ void correlator_submit(void *ctx, const struct gap_record *rec)
 	 * showed. */
 	if (bqueue_push(c->jobs, &j) < 0) {
 		cause_classify(&j.rec);
+		tally_gap(c, &j.rec);
 		report_gap(c->report, &j.rec, NULL);
 	}
 }

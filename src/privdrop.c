@@ -213,6 +213,8 @@ static const int allowed_calls[] = {
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(getdents64),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind),
+	/* --metrics: libmicrohttpd's thread takes the scrapes. */
+	SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(listen), SCMP_SYS(shutdown),
 	SCMP_SYS(getsockname), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
 	SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(sendmmsg),
 	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(recvmmsg),
