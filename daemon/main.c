@@ -418,7 +418,8 @@ static struct pcapstore *open_store(const struct config *cfg,
  * The stats record at the end of a replay: the engine's counters, and what
  * the capture held; its time is the capture's last, its uptime the span.
  */
-static void replay_report_stats(const struct engine *e,
+static void replay_report_stats(const struct config *cfg,
+				const struct engine *e,
 				struct correlator *corr, struct report *report,
 				const struct replay_stats *rs)
 {
@@ -435,6 +436,12 @@ static void replay_report_stats(const struct engine *e,
 	st.corr = &cc;
 	st.replay = rs;
 	report_stats(report, &st);
+	/* The capture's metrics, as a live daemon's at its end. */
+	st.report_dropped = report_dropped(report);
+	if (cfg->metrics_textfile &&
+	    metrics_write_textfile(cfg->metrics_textfile, &st) < 0)
+		log_warn("--metrics-textfile: cannot write %s",
+			 cfg->metrics_textfile);
 }
 
 static int run_replay(const struct config *cfg, const char *run_id)
@@ -472,7 +479,7 @@ static int run_replay(const struct config *cfg, const char *run_id)
 		log_warnx("%s", err);
 	start.mono_us = start.wall_us = st.last_us;
 	engine_finish(e, &start);
-	replay_report_stats(e, corr, report, &st);
+	replay_report_stats(cfg, e, corr, report, &st);
 	getrusage(RUSAGE_SELF, &ru);
 	log_info("replay: %llu packets (%llu not IP, %llu with too many VLAN "
 		 "tags), %llu flows, %llu gaps, %llu parse errors, time stamps "
