@@ -190,6 +190,8 @@ void agg_free(struct agg *a)
 	}
 	for (k = 0; k < a->r.noutcomes; k++)
 		free(a->r.outcomes[k].name);
+	for (k = 0; k < a->r.nhosts; k++)
+		free(a->r.hosts[k].name);
 	k = 0;
 	while ((p = htab_next(&a->pending, &k)) != NULL)
 		free(p->line);
@@ -372,7 +374,7 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 			  &pt.server_port) < 0)
 		pt.server_port = 0;
 	fg = (struct filter_gap){ pt.start_us, pt.dur_us, &r->cause,
-				  pt.server_port, &pt.client };
+				  pt.server_port, &pt.client, &r->host };
 	if (!filter_match(&a->f, &fg)) {
 		a->r.filtered++;
 		return;
@@ -392,6 +394,12 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 					     &r->outcome, "none", &a->oom);
 	}
 	a->r.outcomes[pt.outcome].gaps++;
+	/* Records of before schema 1 have no host: one of their own. */
+	pt.host = (uint8_t)intern(a->r.hosts, &a->r.nhosts, &r->host, "-",
+				  &a->oom);
+	a->r.hosts[pt.host].gaps++;
+	if (open)
+		a->r.hosts[pt.host].open++;
 
 	if (a->r.npoints == a->points_cap) {
 		size_t ncap = a->points_cap ? a->points_cap * 2 : 4096;
@@ -958,10 +966,43 @@ static void finish_minutes(struct agg *a)
 	}
 }
 
+/* Gaps that began within this of the first of a group are one event. */
+#define HOST_EVENT_US	1000000
+
+/*
+ * Over the points (sorted by start): groups of gaps that began within a
+ * second of the group's first; a group on two hosts or more is an event
+ * upstream of them all (a carrier, an exchange), not one server's.
+ */
+static void finish_host_events(struct agg_result *r)
+{
+	size_t i = 0, j;
+
+	while (i < r->npoints) {
+		uint32_t hosts = 0;
+		unsigned int n;
+
+		for (j = i; j < r->npoints &&
+		     r->points[j].start_us - r->points[i].start_us <= HOST_EVENT_US; j++)
+			hosts |= 1U << r->points[j].host;
+		n = (unsigned int)__builtin_popcount(hosts);
+		if (n >= 2) {
+			r->host_events++;
+			r->host_event_gaps += j - i;
+			if (j - i > r->big_event_gaps) {
+				r->big_event_gaps = j - i;
+				r->big_event_hosts = n;
+				r->big_event_us = r->points[i].start_us;
+			}
+		}
+		i = j;
+	}
+}
+
 const struct agg_result *agg_finish(struct agg *a, int64_t now_us)
 {
 	struct agg_result *r = &a->r;
-	uint8_t cmap[AGG_MAX_NAMES], omap[AGG_MAX_NAMES];
+	uint8_t cmap[AGG_MAX_NAMES], omap[AGG_MAX_NAMES], hmap[AGG_MAX_NAMES];
 	int64_t span;
 	size_t k;
 	unsigned int b;
@@ -976,12 +1017,15 @@ const struct agg_result *agg_finish(struct agg *a, int64_t now_us)
 
 	sort_names(r->causes, r->ncauses, 0, cmap);
 	sort_names(r->outcomes, r->noutcomes, 1, omap);
+	sort_names(r->hosts, r->nhosts, 0, hmap);
 	for (k = 0; k < r->npoints; k++) {
 		r->points[k].cause = cmap[r->points[k].cause];
 		r->points[k].outcome = omap[r->points[k].outcome];
+		r->points[k].host = hmap[r->points[k].host];
 	}
 	if (r->npoints)
 		qsort(r->points, r->npoints, sizeof(*r->points), cmp_point_start);
+	finish_host_events(r);
 	finish_durations(a);
 	for (k = 0; k < r->npoints; k++) {
 		int64_t ms = r->points[k].dur_us / 1000;

@@ -38,7 +38,8 @@ struct gap_point {
 	uint8_t cause;			/* index into agg_result.causes */
 	uint8_t outcome;		/* index into agg_result.outcomes */
 	uint8_t open;			/* a gap_open without its gap */
-	uint8_t pad[3];
+	uint8_t host;			/* index into agg_result.hosts */
+	uint8_t pad[2];
 };
 
 struct agg_name {
@@ -116,6 +117,15 @@ struct agg_result {
 	unsigned int ncauses, noutcomes;
 	struct agg_name causes[AGG_MAX_NAMES];		/* by gaps, desc */
 	struct agg_name outcomes[AGG_MAX_NAMES];	/* [0] is "open" */
+	struct agg_name hosts[AGG_MAX_NAMES];		/* records' "host" */
+	unsigned int nhosts;
+	/* Gaps that began within a second of each other on two hosts or
+	 * more: one upstream event, not a server's trouble. */
+	uint64_t host_events;
+	uint64_t host_event_gaps;	/* the gaps of all such events */
+	uint64_t big_event_gaps;	/* the largest one */
+	unsigned int big_event_hosts;
+	int64_t big_event_us;		/* its first start */
 	uint64_t reconnects;
 	int64_t reconnect_median_us, reconnect_p95_us;
 	/* Reconnects by the daemon's confidence in the match: full (no

@@ -25,6 +25,9 @@ void filter_free(struct gw_filter *f)
 	for (k = 0; k < f->ncauses; k++)
 		free(f->causes[k]);
 	f->ncauses = 0;
+	for (k = 0; k < f->nhosts; k++)
+		free(f->hosts[k]);
+	f->nhosts = 0;
 }
 
 /* Calls item() for each comma-separated item of arg. */
@@ -97,6 +100,22 @@ static int client_item(struct gw_filter *f, const char *s)
 	return 0;
 }
 
+static int host_item(struct gw_filter *f, const char *s)
+{
+	if (f->nhosts >= FILTER_MAX_LIST || *s == '\0')
+		return -1;
+	f->hosts[f->nhosts] = strdup(s);
+	if (f->hosts[f->nhosts] == NULL)
+		return -1;
+	f->nhosts++;
+	return 0;
+}
+
+int filter_add_host(struct gw_filter *f, const char *arg, char *err, size_t errlen)
+{
+	return each_item(arg, host_item, f, err, errlen, "host name");
+}
+
 int filter_add_cause(struct gw_filter *f, const char *arg, char *err, size_t errlen)
 {
 	return each_item(arg, cause_item, f, err, errlen, "cause name");
@@ -141,6 +160,13 @@ int filter_match(const struct gw_filter *f, const struct filter_gap *g)
 			if (prefix_match(&f->clients[k], g->client))
 				break;
 		if (k == f->nclients)
+			return 0;
+	}
+	if (f->nhosts) {
+		for (k = 0; k < f->nhosts; k++)
+			if (g->host && span_eq(g->host, f->hosts[k]))
+				break;
+		if (k == f->nhosts)
 			return 0;
 	}
 	return 1;

@@ -1,6 +1,6 @@
 /*
  * filter.h - which gaps a report counts: the --since, --until, --cause,
- * --port, --client and --min-duration options.
+ * --port, --client, --host and --min-duration options.
  */
 #ifndef GAPWATCH_FILTER_H
 #define GAPWATCH_FILTER_H
@@ -24,6 +24,8 @@ struct gw_filter {
 	uint16_t ports[FILTER_MAX_LIST];	/* server ports */
 	unsigned int nclients;
 	struct gw_prefix clients[FILTER_MAX_LIST];
+	unsigned int nhosts;
+	char *hosts[FILTER_MAX_LIST];	/* owned: filter_free */
 };
 
 /* filter_init - a filter that lets every gap through. */
@@ -41,6 +43,7 @@ void filter_free(struct gw_filter *f);
 int filter_add_cause(struct gw_filter *f, const char *arg, char *err, size_t errlen);
 int filter_add_port(struct gw_filter *f, const char *arg, char *err, size_t errlen);
 int filter_add_client(struct gw_filter *f, const char *arg, char *err, size_t errlen);
+int filter_add_host(struct gw_filter *f, const char *arg, char *err, size_t errlen);
 
 /* What filter_match looks at in a gap. */
 struct filter_gap {
@@ -49,6 +52,7 @@ struct filter_gap {
 	const struct span *cause;
 	uint16_t server_port;
 	const struct in6_addr *client;
+	const struct span *host;	/* may be empty: a record of no host */
 };
 
 /* filter_match - 1 when f lets the gap through, else 0. */

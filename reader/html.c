@@ -498,6 +498,32 @@ static void histogram(FILE *f, const struct agg_result *r)
 	fputs("</svg></section>\n", f);
 }
 
+/* The hosts of the files, when there are several. */
+static void host_table(FILE *f, const struct agg_result *r)
+{
+	unsigned int h;
+	char a[32], b[32];
+
+	if (r->nhosts < 2)
+		return;
+	fputs("<section><h2>By host</h2><table><tr><th>host</th><th class=\"n\">gaps</th>"
+	      "<th class=\"n\">open</th></tr>\n", f);
+	for (h = 0; h < r->nhosts; h++) {
+		fputs("<tr><td class=\"nw\">", f);
+		esc(f, r->hosts[h].name);
+		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+			out_count(r->hosts[h].gaps, a, sizeof(a)),
+			out_count(r->hosts[h].open, b, sizeof(b)));
+	}
+	fputs("</table>", f);
+	if (r->host_events)
+		fprintf(f, "<p class=\"small\">%s times gaps began within a second on "
+			"several hosts (%s gaps): upstream of the servers.</p>",
+			out_count(r->host_events, a, sizeof(a)),
+			out_count(r->host_event_gaps, b, sizeof(b)));
+	fputs("</section>\n", f);
+}
+
 static void cause_table(FILE *f, const struct agg_result *r)
 {
 	unsigned int c;
@@ -903,6 +929,7 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 		outcome_table(f, r);
 		fputs("</div>\n", f);
 		cause_table(f, r);
+		host_table(f, r);
 		fputs("<div class=\"grid2\">\n", f);
 		top_table(f, "Top clients", r->top_clients, r->ntop_clients, r, 0);
 		top_table(f, "Top prefixes (/24, /48)", r->top_prefixes, r->ntop_prefixes, r, 1);

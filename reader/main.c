@@ -122,7 +122,7 @@ struct report_opts {
 	char ftext[1024];		/* the filter options, for the header */
 };
 
-enum { O_SINCE = 256, O_UNTIL, O_CLIENT, O_CAUSE, O_PORT, O_MIN,
+enum { O_SINCE = 256, O_UNTIL, O_CLIENT, O_CAUSE, O_PORT, O_MIN, O_HOST,
        O_JSON, O_CSV, O_HTML, O_MAX, O_NOW, O_HELP };
 
 static const struct option report_longopts[] = {
@@ -132,6 +132,7 @@ static const struct option report_longopts[] = {
 	{ "cause", required_argument, NULL, O_CAUSE },
 	{ "port", required_argument, NULL, O_PORT },
 	{ "min-duration", required_argument, NULL, O_MIN },
+	{ "host", required_argument, NULL, O_HOST },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "html", required_argument, NULL, O_HTML },
@@ -164,6 +165,10 @@ static int report_opt(struct report_opts *o, int opt, char *err, size_t errlen)
 		break;
 	case O_PORT:
 		if (filter_add_port(&o->f, optarg, err, errlen) < 0)
+			return -1;
+		break;
+	case O_HOST:
+		if (filter_add_host(&o->f, optarg, err, errlen) < 0)
 			return -1;
 		break;
 	case O_MIN:

@@ -242,6 +242,23 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 			dur(n->max_us, c, sizeof(c)) : "-");
 	}
 
+	if (r->nhosts > 1) {
+		fprintf(f, "\n%-24s %10s %8s %6s\n", "HOST", "GAPS", "OPEN", "SHARE");
+		for (i = 0; i < r->nhosts; i++)
+			fprintf(f, "%-24.24s %10s %8s %5.1f%%\n", r->hosts[i].name,
+				out_count(r->hosts[i].gaps, a, sizeof(a)),
+				out_count(r->hosts[i].open, b, sizeof(b)),
+				pct(r->hosts[i].gaps, r->gaps));
+		if (r->host_events)
+			fprintf(f, "events    %s times gaps began within a second on "
+				"several hosts (%s gaps): upstream of the servers; the "
+				"largest %" PRIu64 " gaps on %u hosts at %s\n",
+				out_count(r->host_events, a, sizeof(a)),
+				out_count(r->host_event_gaps, b, sizeof(b)),
+				r->big_event_gaps, r->big_event_hosts,
+				minute(r->big_event_us, c, sizeof(c)));
+	}
+
 	fprintf(f, "\n%-24s %10s %6s\n", "OUTCOME", "GAPS", "SHARE");
 	for (i = 0; i < r->noutcomes; i++) {
 		const struct agg_name *n = &r->outcomes[i];
@@ -413,6 +430,22 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 		"max_ms", jms(r->max_us)));
 	json_object_set_new(o, "causes", causes);
 	json_object_set_new(o, "outcomes", outcomes);
+	{
+		json_t *hosts = json_array();
+
+		for (i = 0; hosts && i < r->nhosts; i++)
+			json_array_append_new(hosts, json_pack("{s:s,s:I,s:I}",
+				"host", r->hosts[i].name,
+				"gaps", (json_int_t)r->hosts[i].gaps,
+				"open", (json_int_t)r->hosts[i].open));
+		json_object_set_new(o, "hosts", hosts ? hosts : json_null());
+		json_object_set_new(o, "host_events", json_pack("{s:I,s:I,s:I,s:I,s:o}",
+			"events", (json_int_t)r->host_events,
+			"gaps", (json_int_t)r->host_event_gaps,
+			"largest_gaps", (json_int_t)r->big_event_gaps,
+			"largest_hosts", (json_int_t)r->big_event_hosts,
+			"largest_start", r->host_events ? jtime(r->big_event_us) : json_null()));
+	}
 	json_object_set_new(o, "reconnect", json_pack("{s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
 		"gaps", (json_int_t)r->reconnects,
 		"median_delay_ms", jms(r->reconnect_median_us),

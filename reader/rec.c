@@ -78,6 +78,7 @@ static const struct field local_drops_fields[] = {
 static const struct field record_fields[] = {
 	FIELD(FIELD_TYPE, K_TYPE, type, REC_HAS_TYPE),
 	FIELD(FIELD_ID, K_STRING, id, REC_HAS_ID),
+	FIELD(FIELD_HOST, K_STRING, host, 0),
 	FIELD(FIELD_PROTO, K_STRING, proto, 0),
 	FIELD(FIELD_CLIENT, K_STRING, client, REC_HAS_CLIENT),
 	FIELD(FIELD_SERVER, K_STRING, server, REC_HAS_SERVER),

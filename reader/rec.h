@@ -46,6 +46,7 @@ struct gw_rec {
 	struct span id, proto, client, server, silent, outcome, cause;
 	struct span evidence, explanation, next_step, pcap, cluster_id;
 	struct span reconnect_confidence;	/* full, high, low */
+	struct span host;			/* the record's "host" */
 	int64_t start_us, end_us, detected_us, duration_us;
 	int64_t reconnect_port, reconnect_delay_us;
 	int64_t server_retransmits, client_retransmits;

@@ -27,6 +27,7 @@ set -eu
 
 GW_BUILD=${GW_BUILD:-$top/build}
 GAPWATCHD=$GW_BUILD/gapwatchd
+GAPWATCH=$GW_BUILD/gapwatch
 GAMESIM=$GW_BUILD/rigs/gamesim
 RULES=$top/rules/gapwatch-rules
 

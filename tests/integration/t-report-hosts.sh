@@ -1,0 +1,33 @@
+#!/bin/sh
+# t-report-hosts - many servers in one report: two hosts' records
+# (replays of one capture, --host-name game-a and game-b) read together:
+# a table by host, the gaps that began together on both counted as one
+# upstream event, --host keeping one host's gaps, the JSON's hosts array.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/integration/lib.sh"
+
+gw_init t-report-hosts
+gw_need_binaries
+"$GW_BUILD/rigs/mkpcap" -o "$GW_WORK/m.pcap" --flows 200 --packets 6000 --silent-flows 10
+for h in game-a game-b; do
+	"$GAPWATCHD" --read "$GW_WORK/m.pcap" -p 7781 -o "$GW_WORK/$h.jsonl" --no-pcap \
+		--host-name "$h" 2>"$GW_WORK/$h.log" || gw_fail "replay as $h failed" "$GW_WORK/$h.log"
+	[ "$(jq -r 'select(.type == "gap") | .host' "$GW_WORK/$h.jsonl" | sort -u)" = "$h" ] ||
+		gw_fail "the records of $h do not say host $h" "$GW_WORK/$h.jsonl"
+done
+"$GAPWATCH" report "$GW_WORK/game-a.jsonl" "$GW_WORK/game-b.jsonl" >"$GW_WORK/both.txt"
+grep -Eq '^game-a +10 ' "$GW_WORK/both.txt" && grep -Eq '^game-b +10 ' "$GW_WORK/both.txt" ||
+	gw_fail "no table by host" "$GW_WORK/both.txt"
+grep -q '^events    1 times gaps began within a second on several hosts (20 gaps)' "$GW_WORK/both.txt" ||
+	gw_fail "the gaps that began together on both hosts are not one event" "$GW_WORK/both.txt"
+"$GAPWATCH" report --host game-b "$GW_WORK/game-a.jsonl" "$GW_WORK/game-b.jsonl" >"$GW_WORK/b.txt"
+grep -q '^gaps      10 ' "$GW_WORK/b.txt" || gw_fail "--host game-b does not keep its 10 gaps" "$GW_WORK/b.txt"
+grep -q '^HOST' "$GW_WORK/b.txt" && gw_fail "one host left, yet a table by host" "$GW_WORK/b.txt"
+"$GAPWATCH" report --json "$GW_WORK/game-a.jsonl" "$GW_WORK/game-b.jsonl" >"$GW_WORK/both.json"
+jq -e '(.hosts | map(.host) | sort) == ["game-a", "game-b"] and .host_events.events == 1 and
+	.host_events.largest_hosts == 2' "$GW_WORK/both.json" >/dev/null ||
+	gw_fail "the JSON report's hosts or events are wrong" "$GW_WORK/both.json"
+"$GAPWATCH" report --html "$GW_WORK/both.html" "$GW_WORK/game-a.jsonl" "$GW_WORK/game-b.jsonl" 2>/dev/null
+grep -q '<h2>By host</h2>' "$GW_WORK/both.html" || gw_fail "the HTML page has no hosts"
+gw_pass "2 hosts, 1 upstream event of 20 gaps, --host, JSON and HTML"
