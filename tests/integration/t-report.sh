@@ -24,7 +24,6 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
 
-GAPWATCH=$GW_BUILD/gapwatch
 MKREPORT=$GW_BUILD/rigs/mkreport
 
 gw_init t-report
