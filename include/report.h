@@ -72,6 +72,9 @@ int report_blind(struct report *r, const struct blind_record *iv);
 
 /* What the stats record says; the report adds its own counters. */
 
+/* Drop reasons a metric tells apart: a label's values stay bounded. */
+#define GAP_REASONS	32
+
 /* Closed gaps' durations, for the metrics' histogram (seconds, le). */
 #define GAP_BUCKETS	12
 #define GAP_BUCKET_BOUNDS_S \
@@ -85,6 +88,11 @@ struct gap_tally {
 	uint64_t duration_count;
 	double duration_sum_s;
 	uint64_t reconnect_confidence[CONFIDENCE_FULL + 1];
+	/* The server's own drops of closed gaps' flows, by the kernel's
+	 * reason: the first GAP_REASONS names met, the rest as "other". */
+	unsigned int nreasons;
+	char reason_name[GAP_REASONS][LOCAL_DROP_NAME_LEN];
+	uint64_t reason_drops[GAP_REASONS];
 };
 
 /*

@@ -146,6 +146,22 @@ static void host_fill(struct correlator *c, struct gap_record *rec)
 	rec->server_known = 1;
 }
 
+static void tally_reason(struct gap_tally *t, const struct local_drop_reason *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < t->nreasons; k++)
+		if (!strcmp(t->reason_name[k], r->name))
+			break;
+	if (k == t->nreasons) {
+		/* The last slot takes every reason past the others. */
+		k = t->nreasons < GAP_REASONS ? t->nreasons++ : GAP_REASONS - 1;
+		snprintf(t->reason_name[k], sizeof(t->reason_name[k]), "%s",
+			 k == GAP_REASONS - 1 ? "other" : r->name);
+	}
+	t->reason_drops[k] += r->count;
+}
+
 /* The record in the tallies the metrics show. */
 static void tally_gap(struct correlator *c, const struct gap_record *rec)
 {
@@ -168,6 +184,8 @@ static void tally_gap(struct correlator *c, const struct gap_record *rec)
 		if (rec->outcome == OUTCOME_RECONNECTED &&
 		    rec->reconnect_confidence <= CONFIDENCE_FULL)
 			t->reconnect_confidence[rec->reconnect_confidence]++;
+		for (k = 0; k < rec->drops.nreasons; k++)
+			tally_reason(t, &rec->drops.by_reason[k]);
 	}
 	pthread_mutex_unlock(&c->lock);
 }

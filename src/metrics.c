@@ -91,6 +91,11 @@ static void gap_series(struct out *o, const struct gap_tally *t)
 	    "gapwatch_gap_duration_seconds_count %llu\n",
 	    (unsigned long long)t->duration_count, t->duration_sum_s,
 	    (unsigned long long)t->duration_count);
+	head(o, "gapwatch_local_drops_total", "counter",
+	     "Packets of gaps' flows that this server's kernel dropped, by its reason.");
+	for (k = 0; k < t->nreasons && k < GAP_REASONS; k++)
+		put(o, "gapwatch_local_drops_total{reason=\"%s\"} %llu\n",
+		    t->reason_name[k], (unsigned long long)t->reason_drops[k]);
 	head(o, "gapwatch_reconnects_matched_total", "counter",
 	     "Reconnects matched to a silent flow, by the match's confidence.");
 	for (k = CONFIDENCE_LOW; k <= CONFIDENCE_FULL; k++)

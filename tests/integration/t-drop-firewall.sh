@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/ct-lib.sh"
 
 ct_init t-drop-firewall
-ct_setup 7781 --gap-min 500
+ct_setup 7781 --gap-min 500 --metrics 9477
 grep -q "drop watcher: on" "$GW_WORK/gapwatchd.log" ||
 	gw_fail "the drop watcher is off" "$GW_WORK/gapwatchd.log"
 gw_server tcp 7781 server --echo --ping-interval 200
@@ -32,6 +32,11 @@ nss iptables -w -D INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP
 sleep 3
 gw_stop "$client"
 gw_stop "$server"
+# The drops by reason, in the metrics too.
+nss curl -s http://127.0.0.1:9477/metrics >"$GW_WORK/metrics.txt" ||
+	gw_fail "no metrics on 127.0.0.1:9477"
+grep -q "^gapwatch_local_drops_total{reason=\"NETFILTER_DROP\"} $denied\$" "$GW_WORK/metrics.txt" ||
+	gw_fail "gapwatch_local_drops_total does not count the $denied NETFILTER_DROP drops" "$GW_WORK/metrics.txt"
 gw_stop_gapwatchd
 
 report=$CT_REPORT
