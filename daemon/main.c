@@ -868,7 +868,9 @@ static void serve_metrics(struct daemon *d)
 				   sizeof(err));
 	if (d->metrics == NULL)
 		fatalx(EXIT_RUNTIME, "%s", err);
-	log_info("metrics on http://%s/metrics", d->cfg->metrics_addr);
+	log_info("metrics on http://%s%s/metrics",
+		 strchr(d->cfg->metrics_addr, ':') ? "" : "127.0.0.1:",
+		 d->cfg->metrics_addr);
 }
 
 /* As the run's user, on the terminal: the textfile's directory takes

@@ -211,6 +211,8 @@ static const int allowed_calls[] = {
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(lseek),
 	SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(getdents64),
+	/* --metrics-textfile: written aside, then renamed into place. */
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
 	SCMP_SYS(fcntl),
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind),
 	/* --metrics: libmicrohttpd's thread takes the scrapes. */
@@ -232,6 +234,8 @@ static const int allowed_calls[] = {
 	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(tgkill), SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	/* The host name of the records (gethostname). */
+	SCMP_SYS(uname),
 	SCMP_SYS(restart_syscall),
 };
 
@@ -265,6 +269,17 @@ int priv_confine(char *err, size_t errlen)
 
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				      is_tcgets);
+	}
+	if (rc == 0) {
+		/* libmicrohttpd names its thread (--metrics); no other
+		 * prctl. */
+		const struct scmp_arg_cmp is_set_name = {
+			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME,
+			.datum_b = 0,
+		};
+
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				      is_set_name);
 	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);

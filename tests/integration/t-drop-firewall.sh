@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/ct-lib.sh"
 
 ct_init t-drop-firewall
-ct_setup 7781 --gap-min 500 --metrics 9477
+ct_setup 7781 --gap-min 500 --metrics 9477 --seccomp
 grep -q "drop watcher: on" "$GW_WORK/gapwatchd.log" ||
 	gw_fail "the drop watcher is off" "$GW_WORK/gapwatchd.log"
 gw_server tcp 7781 server --echo --ping-interval 200

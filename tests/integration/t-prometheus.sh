@@ -6,7 +6,8 @@
 # the alerting rules load into it. The textfile (--metrics-textfile)
 # through Debian's prometheus-node-exporter says the same. Bad input: an
 # address that is not one exits 2, one in use exits 1, both naming it; a
-# scrape left hanging does not hold up SIGTERM.
+# scrape left hanging does not hold up SIGTERM. gapwatchd runs with
+# --seccomp: the metrics thread and the textfile's rename are allowed.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib.sh"
@@ -37,6 +38,8 @@ nss "$GAPWATCHD" -f -p 7781 -o "$GW_WORK/x.jsonl" --user root --metrics 9478 \
 gw_stop "$squatter"
 
 mkdir -p "$GW_WORK/textfile" "$GW_WORK/tsdb"
+# gapwatchd writes the textfile as its run's user.
+[ "${GW_PRIVDROP:-0}" != 1 ] || chown gapwatch: "$GW_WORK/textfile"
 cat >"$GW_WORK/prometheus.yml" <<EOF2
 global:
   scrape_interval: 1s
@@ -48,7 +51,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:9477']
 EOF2
-gw_start_gapwatchd 7781 "$GW_WORK/gaps.jsonl" --gap-min 500 --metrics 9477 \
+gw_start_gapwatchd 7781 "$GW_WORK/gaps.jsonl" --gap-min 500 --seccomp --metrics 9477 \
 	--metrics-textfile "$GW_WORK/textfile/gapwatch.prom"
 gw_rules 7781
 gw_bg "$NS_S" prometheus prometheus --config.file="$GW_WORK/prometheus.yml" \
