@@ -5,7 +5,8 @@
 # its HTTP API must count the one path_loss_to_server gap, reconnected;
 # the alerting rules load into it. The textfile (--metrics-textfile)
 # through Debian's prometheus-node-exporter says the same. Bad input: an
-# address that is not one exits 2, one in use exits 1, both naming it; a
+# address that is not one exits 2, one in use exits 1, a textfile that
+# cannot be written exits 1, each naming it; a
 # scrape left hanging does not hold up SIGTERM. gapwatchd runs with
 # --seccomp: the metrics thread and the textfile's rename are allowed.
 set -eu
@@ -36,6 +37,11 @@ nss "$GAPWATCHD" -f -p 7781 -o "$GW_WORK/x.jsonl" --user root --metrics 9478 \
 [ "$rc" -eq 1 ] && grep -q "cannot serve metrics on 9478: Address already in use" "$GW_WORK/inuse.log" ||
 	gw_fail "--metrics on a taken port: exit $rc, not 1 saying so" "$GW_WORK/inuse.log"
 gw_stop "$squatter"
+rc=0
+nss "$GAPWATCHD" -f -p 7781 -o "$GW_WORK/x.jsonl" --user root \
+	--metrics-textfile /nonexistent/gapwatch.prom >"$GW_WORK/textfile.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q "cannot write /nonexistent/gapwatch.prom" "$GW_WORK/textfile.log" ||
+	gw_fail "an unwritable --metrics-textfile: exit $rc, not 1 naming it" "$GW_WORK/textfile.log"
 
 mkdir -p "$GW_WORK/textfile" "$GW_WORK/tsdb"
 # gapwatchd writes the textfile as its run's user.
