@@ -37,6 +37,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: gapwatch report [options] [FILE...]\n"
 "       gapwatch show [--packets N] ID [FILE...]\n"
+"       gapwatch show --client ADDR [FILE...]\n"
 "       gapwatch --help | --version\n"
 "\n"
 "FILE: JSON Lines from gapwatchd, plain or gzip'd (default %s\n"
@@ -57,7 +58,8 @@ static void usage(FILE *f)
 "  --max-gaps N          gaps listed in the HTML page (default %d, the longest)\n"
 "  --now TIME            take TIME as now (for relative times; reproducible runs)\n"
 "show options:\n"
-"  --packets N           packets listed from the gap's pcap (default 60)\n",
+"  --packets N           packets listed from the gap's pcap (default 60)\n"
+"  --client ADDR         one player's gaps across its ports and reconnects\n",
 		GW_DEFAULT_REPORT, HTML_KEEP_DEFAULT);
 }
 
@@ -395,10 +397,12 @@ static int cmd_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "packets", required_argument, NULL, 'p' },
+		{ "client", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long packets = 60;
+	const char *client = NULL;
 	unsigned int nfiles;
 	char **files, *end;
 	glob_t g;
@@ -418,6 +422,9 @@ static int cmd_show(int argc, char **argv)
 				return GW_EXIT_USAGE;
 			}
 			break;
+		case 'c':
+			client = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return GW_EXIT_OK;
@@ -425,6 +432,20 @@ static int cmd_show(int argc, char **argv)
 			usage(stderr);
 			return GW_EXIT_USAGE;
 		}
+	}
+	if (client) {
+		if (optind < argc) {
+			files = argv + optind;
+			nfiles = (unsigned int)(argc - optind);
+		} else {
+			files = default_files(&nfiles, &g);
+		}
+		rc = show_client(stdout, client, (const char *const *)files, nfiles);
+		if (g.gl_pathc)
+			globfree(&g);
+		if (fflush(stdout) != 0)
+			rc = GW_EXIT_READ;
+		return rc;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "gapwatch show: which gap? (an id from the report, "

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include "addr.h"
 #include "gwtime.h"
 #include "jrec.h"
 #include "linktype.h"
@@ -933,3 +935,144 @@ int show_gap(FILE *f, const char *id, const char *const *files,
 	json_decref(fd.gap);
 	return status;
 }
+
+/* ---- one player across reconnects ---- */
+
+struct client_gaps {
+	struct in6_addr addr;
+	const char *text;		/* as given, for the cheap first test */
+	json_t **recs;			/* gap records, and gap_opens of no gap */
+	size_t n, cap;
+	int oom;
+};
+
+static void client_line(void *ctx, const char *line, size_t len,
+			unsigned int flags, uint64_t lineno)
+{
+	struct client_gaps *cg = ctx;
+	struct in6_addr a;
+	struct gw_rec r;
+	uint16_t port;
+	json_t *o;
+
+	(void)lineno;
+	if (line == NULL || (flags & LINE_LAST))
+		return;
+	if (memmem(line, len, cg->text, strlen(cg->text)) == NULL)
+		return;
+	if (rec_scan(line, len, &r) != REC_OK ||
+	    (r.type != REC_GAP && r.type != REC_GAP_OPEN) ||
+	    rec_endpoint(&r.client, &a, &port) < 0 ||
+	    memcmp(&a, &cg->addr, sizeof(a)) != 0)
+		return;
+	o = json_loadb(line, len, 0, NULL);
+	if (o == NULL)
+		return;
+	if (cg->n == cg->cap) {
+		size_t ncap = cg->cap ? cg->cap * 2 : 64;
+		json_t **nr = realloc(cg->recs, ncap * sizeof(*nr));
+
+		if (nr == NULL) {
+			cg->oom = 1;
+			json_decref(o);
+			return;
+		}
+		cg->recs = nr;
+		cg->cap = ncap;
+	}
+	cg->recs[cg->n++] = o;
+}
+
+/* By start; for one id, the gap record before its gap_open. */
+static int by_start_then_gap(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int64_t s = jrec_time(x, FIELD_START), t = jrec_time(y, FIELD_START);
+	const char *ix = jrec_str(x, FIELD_ID), *iy = jrec_str(y, FIELD_ID);
+	int c;
+
+	if (s != t)
+		return s < t ? -1 : 1;
+	c = strcmp(ix ? ix : "", iy ? iy : "");
+	if (c)
+		return c;
+	return strcmp(or_unknown(jrec_str(x, FIELD_TYPE)),
+		      or_unknown(jrec_str(y, FIELD_TYPE)));	/* "gap" < "gap_open" */
+}
+
+int show_client(FILE *f, const char *addr, const char *const *files,
+		unsigned int nfiles)
+{
+	struct client_gaps cg = { .text = addr };
+	char err[4400], t1[40], d[32], canon[INET6_ADDRSTRLEN];
+	const char *last_id = "";
+	unsigned int k, shown = 0, reconnected = 0;
+	int64_t silent_us = 0;
+	int status = GW_EXIT_OK;
+	uint8_t v4[4];
+	size_t i;
+
+	if (inet_pton(AF_INET, addr, v4) == 1) {
+		addr_from_v4(&cg.addr, v4);
+	} else if (inet_pton(AF_INET6, addr, &cg.addr) == 1) {
+		/* The records write addresses compressed: look for that. */
+		if (inet_ntop(AF_INET6, &cg.addr, canon, sizeof(canon)) != NULL)
+			cg.text = canon;
+	} else {
+		fprintf(stderr, "gapwatch show: --client: '%s' is not an IPv4 or "
+			"IPv6 address\n", addr);
+		return GW_EXIT_USAGE;
+	}
+	for (k = 0; k < nfiles; k++)
+		if (lines_read(files[k], client_line, &cg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "gapwatch: %s\n", err);
+			status = GW_EXIT_READ;
+		}
+	if (cg.oom)
+		fprintf(stderr, "gapwatch show: out of memory: some gaps are left out\n");
+	qsort(cg.recs, cg.n, sizeof(*cg.recs), by_start_then_gap);
+	for (i = 0; i < cg.n; i++) {
+		json_t *o = cg.recs[i], *rc = json_object_get(o, FIELD_RECONNECT);
+		const char *id = or_unknown(jrec_str(o, FIELD_ID));
+		int open = strcmp(or_unknown(jrec_str(o, FIELD_TYPE)), RECORD_GAP) != 0;
+
+		/* A gap_open whose gap came is told by the gap. */
+		if (!strcmp(id, last_id))
+			continue;
+		last_id = id;
+		if (!shown++)
+			fprintf(f, "client %s: the gaps of every port, in time order\n", addr);
+		gwt_format(jrec_time(o, FIELD_START), 1, t1, sizeof(t1));
+		fprintf(f, "%s  %-22s %9s  %-20s %s", t1,
+			or_unknown(jrec_str(o, FIELD_CLIENT)),
+			gwt_format_dur((int64_t)(jrec_num(o, FIELD_DURATION_MS) * 1000),
+				       d, sizeof(d)),
+			or_unknown(jrec_str(o, FIELD_CAUSE)),
+			open ? "still open" : or_unknown(jrec_str(o, FIELD_OUTCOME)));
+		if (json_is_object(rc)) {
+			reconnected++;
+			fprintf(f, " -> port %.0f after %s (%s, %.0f candidate%s)",
+				jrec_num(rc, FIELD_RECONNECT_CLIENT_PORT),
+				gwt_format_dur((int64_t)(jrec_num(rc, FIELD_RECONNECT_DELAY_MS) *
+							 1000), d, sizeof(d)),
+				or_unknown(jrec_str(rc, FIELD_RECONNECT_CONFIDENCE)),
+				jrec_num(rc, FIELD_RECONNECT_CANDIDATES),
+				jrec_num(rc, FIELD_RECONNECT_CANDIDATES) == 1 ? "" : "s");
+		}
+		fprintf(f, "  %s\n", id);
+		silent_us += (int64_t)(jrec_num(o, FIELD_DURATION_MS) * 1000);
+	}
+	for (i = 0; i < cg.n; i++)
+		json_decref(cg.recs[i]);
+	free(cg.recs);
+	if (!shown) {
+		fprintf(stderr, "gapwatch show: no gap of client %s in %u file%s\n",
+			addr, nfiles, nfiles == 1 ? "" : "s");
+		return GW_EXIT_READ;
+	}
+	fprintf(f, "%u gap%s, %s silent in all, %u reconnect%s\n", shown,
+		shown == 1 ? "" : "s", gwt_format_dur(silent_us, d, sizeof(d)),
+		reconnected, reconnected == 1 ? "" : "s");
+	return status;
+}
+

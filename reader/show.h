@@ -17,4 +17,14 @@
 int show_gap(FILE *f, const char *id, const char *const *files,
 	     unsigned int nfiles, unsigned int max_packets);
 
+/*
+ * show_client - one player's story: every gap of client address addr
+ * (any port) in files, in time order, with each one's cause, outcome and
+ * the port it came back from. Returns GW_EXIT_OK, GW_EXIT_USAGE (addr is
+ * no address) or GW_EXIT_READ (a file could not be read, or no gap of
+ * that client), with the messages on stderr.
+ */
+int show_client(FILE *f, const char *addr, const char *const *files,
+		unsigned int nfiles);
+
 #endif
