@@ -81,6 +81,22 @@ static int set_add(struct htab *t, uint64_t h)
 	return htab_insert(t, h) != NULL ? 1 : -1;
 }
 
+struct hop_entry {
+	uint64_t h;
+	struct agg_hop hop;
+};
+
+/* The key of a hop with a client or a prefix, for the sets of pairs. */
+static uint64_t pair_hash(uint64_t hop, const void *key, size_t len, int kind)
+{
+	unsigned char buf[8 + 16 + 1];
+
+	memcpy(buf, &hop, 8);
+	memcpy(buf + 8, key, len);
+	buf[8 + len] = (unsigned char)kind;
+	return htab_hash(buf, 8 + len + 1);
+}
+
 /* The longest gaps kept for the HTML table: a min-heap on duration. */
 struct kept {
 	int64_t dur_us;
@@ -101,6 +117,8 @@ struct agg {
 	struct htab closed;		/* ids of "gap" records */
 	struct htab flows;
 	struct htab clusters;
+	struct htab hops;		/* struct hop_entry, by the hop's text */
+	struct htab hop_pairs;		/* (hop, client) and (hop, prefix) seen */
 	struct htab clients;		/* struct addr_entry */
 	struct htab pending;		/* struct pending */
 	struct kept *kept;
@@ -150,6 +168,8 @@ struct agg *agg_new(const struct gw_filter *f, unsigned int keep,
 	htab_init(&a->closed, sizeof(struct hash_entry), 1024, 2);
 	htab_init(&a->flows, sizeof(struct hash_entry), 1024, 2);
 	htab_init(&a->clusters, sizeof(struct hash_entry), 1024, 2);
+	htab_init(&a->hops, sizeof(struct hop_entry), 64, 2);
+	htab_init(&a->hop_pairs, sizeof(struct hash_entry), 1024, 2);
 	htab_init(&a->clients, sizeof(struct addr_entry), 1024, 2);
 	htab_init(&a->pending, sizeof(struct pending), 256, 4);
 	a->jansson = getenv("GAPWATCH_PARSER") != NULL &&
@@ -206,6 +226,8 @@ void agg_free(struct agg *a)
 	htab_free(&a->closed);
 	htab_free(&a->flows);
 	htab_free(&a->clusters);
+	htab_free(&a->hops);
+	htab_free(&a->hop_pairs);
 	htab_free(&a->clients);
 	free(a);
 }
@@ -485,6 +507,67 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		a->on_gap(a->on_gap_ctx, r, open);
 }
 
+/* ---- probe records: where the ladders stop ---- */
+
+static void add_probe(struct agg *a, const struct gw_rec *r)
+{
+	struct in6_addr client;
+	struct gw_prefix pfx;
+	struct hop_entry *e;
+	uint64_t h;
+	char addr[48];
+
+	if (r->last_hop.p == NULL || r->last_hop.len == 0 ||
+	    r->last_hop.len >= sizeof(addr) ||
+	    rec_endpoint(&r->client, &client, &(uint16_t){ 0 }) < 0)
+		return;
+	span_copy(&r->last_hop, addr, sizeof(addr));
+	a->r.ladders++;
+	h = htab_hash(addr, strlen(addr));
+	e = htab_find(&a->hops, h, NULL, NULL);
+	if (e == NULL) {
+		if ((e = htab_insert(&a->hops, h)) == NULL) {
+			a->oom = 1;
+			return;
+		}
+		snprintf(e->hop.addr, sizeof(e->hop.addr), "%s", addr);
+		a->r.hops_seen++;
+	}
+	e->hop.ladders++;
+	if (r->control_reached)
+		e->hop.state_lost++;
+	else
+		e->hop.path_down++;
+	e->hop.players += set_add(&a->hop_pairs,
+				  pair_hash(h, &client, sizeof(client), 0)) == 1;
+	prefix_group(&client, &pfx);
+	e->hop.prefixes += set_add(&a->hop_pairs,
+				   pair_hash(h, &pfx.addr, sizeof(pfx.addr), 1)) == 1;
+}
+
+/* The hops with the most ladders, into the result. */
+static void finish_hops(struct agg *a)
+{
+	const struct hop_entry *e;
+	size_t pos = 0;
+	unsigned int k, j;
+
+	while ((e = htab_next(&a->hops, &pos)) != NULL) {
+		for (k = 0; k < a->r.nhops; k++)
+			if (e->hop.ladders > a->r.hops[k].ladders ||
+			    (e->hop.ladders == a->r.hops[k].ladders &&
+			     strcmp(e->hop.addr, a->r.hops[k].addr) < 0))
+				break;
+		if (k == AGG_TOP)
+			continue;
+		if (a->r.nhops < AGG_TOP)
+			a->r.nhops++;
+		for (j = a->r.nhops - 1; j > k; j--)
+			a->r.hops[j] = a->r.hops[j - 1];
+		a->r.hops[k] = e->hop;
+	}
+}
+
 /* ---- stats records: counters since the daemon started ---- */
 
 static void stats_values(const struct gw_rec *r, int64_t v[STATS_VALUES])
@@ -600,6 +683,10 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 	switch (r.type) {
 	case REC_STATS:
 		add_stats(a, &r);
+		goto out;
+	case REC_PROBE:
+		a->r.lines.probe++;
+		add_probe(a, &r);
 		goto out;
 	case REC_OTHER:
 		/* Records of a type we do not know: a newer daemon's. */
@@ -1037,6 +1124,7 @@ const struct agg_result *agg_finish(struct agg *a, int64_t now_us)
 	}
 	finish_tops(a);
 	finish_minutes(a);
+	finish_hops(a);
 
 	/* The window: what was asked for, else what the data covers. */
 	r->first_us = a->f.since_us != GWT_NONE ? a->f.since_us :

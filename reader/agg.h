@@ -61,6 +61,17 @@ struct agg_top {
 	uint64_t cause_gaps;		/* its gaps */
 };
 
+/* A hop where probe ladders stopped: the last that answered. */
+struct agg_hop {
+	char addr[48];
+	uint64_t ladders;
+	uint64_t state_lost;		/* a fresh flow got through: this
+					 * flow's state was lost beyond */
+	uint64_t path_down;		/* a fresh flow stopped there too */
+	uint64_t players;		/* distinct client addresses */
+	uint64_t prefixes;		/* distinct client /24s, /48s */
+};
+
 struct agg_minute {
 	int64_t minute_us;
 	uint64_t gaps;
@@ -71,6 +82,7 @@ struct agg_lines {
 	uint64_t lines;			/* lines read */
 	uint64_t blank;
 	uint64_t gap, gap_open, stats, other;	/* records by type */
+	uint64_t probe;
 	uint64_t not_json;		/* skipped: a syntax error */
 	uint64_t not_object;		/* skipped: JSON but not an object */
 	uint64_t truncated;		/* skipped: incomplete last line */
@@ -135,6 +147,10 @@ struct agg_result {
 	int64_t median_us, p95_us, max_us;	/* all closed gaps */
 	uint64_t hist[AGG_HIST_BINS];
 	unsigned int ntop_clients, ntop_prefixes, nbusiest;
+	/* Where the probe ladders stop, the most ladders first. */
+	unsigned int nhops;
+	struct agg_hop hops[AGG_TOP];
+	uint64_t ladders, hops_seen;	/* probe records; distinct hops */
 	struct agg_top top_clients[AGG_TOP];
 	struct agg_top top_prefixes[AGG_TOP];
 	struct agg_minute busiest[AGG_BUSIEST];

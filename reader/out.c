@@ -91,6 +91,31 @@ static void skipped_line(FILE *f, const struct agg_lines *l)
 	fputs(")\n", f);
 }
 
+/* Where the probe ladders stop: said even when there is no gap. */
+static void hops_table(FILE *f, const struct agg_result *r)
+{
+	char a[32], b[32];
+	unsigned int i;
+
+	if (!r->nhops)
+		return;
+	fprintf(f, "\n%-24s %8s %6s %8s %8s %11s %10s\n", "LADDERS STOP AFTER",
+		"LADDERS", "SHARE", "PLAYERS", "PREFIXES", "STATE LOST", "PATH DOWN");
+	for (i = 0; i < r->nhops; i++) {
+		const struct agg_hop *h = &r->hops[i];
+
+		fprintf(f, "%-24.24s %8s %5.1f%% %8s %8" PRIu64 " %10.0f%% %9.0f%%\n",
+			h->addr, out_count(h->ladders, a, sizeof(a)),
+			pct(h->ladders, r->ladders),
+			out_count(h->players, b, sizeof(b)), h->prefixes,
+			pct(h->state_lost, h->ladders), pct(h->path_down, h->ladders));
+	}
+	fprintf(f, "(%" PRIu64 " ladders, %" PRIu64 " hops; state lost: a fresh "
+		"flow got through, so this flow's state was lost beyond the hop; "
+		"path down: a fresh flow stopped there too)\n",
+		r->ladders, r->hops_seen);
+}
+
 /* What the daemon's stats records say about its own losses: said even
  * when there is no gap, since packets it never saw may hide some. */
 static void daemon_line(FILE *f, const struct agg_result *r)
@@ -191,6 +216,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	if (r->gaps == 0) {
 		fprintf(f, "no gaps%s\n", r->filtered ? " match the filter" : "");
 		daemon_line(f, r);
+		hops_table(f, r);
 		return;
 	}
 	fprintf(f, "rate      %.1f gaps/min", r->per_minute);
@@ -258,6 +284,8 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 				r->big_event_gaps, r->big_event_hosts,
 				minute(r->big_event_us, c, sizeof(c)));
 	}
+
+	hops_table(f, r);
 
 	fprintf(f, "\n%-24s %10s %6s\n", "OUTCOME", "GAPS", "SHARE");
 	for (i = 0; i < r->noutcomes; i++) {
@@ -402,12 +430,13 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 		json_array_append_new(busy, json_pack("{s:o,s:I}",
 			"minute", jtime(r->busiest[i].minute_us),
 			"gaps", (json_int_t)r->busiest[i].gaps));
-	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 		"files", files,
 		"lines",
 		"read", (json_int_t)l->lines, "blank", (json_int_t)l->blank,
 		"gap", (json_int_t)l->gap, "gap_open", (json_int_t)l->gap_open,
-		"stats", (json_int_t)l->stats, "other", (json_int_t)l->other,
+		"stats", (json_int_t)l->stats, "probe", (json_int_t)l->probe,
+		"other", (json_int_t)l->other,
 		"not_json", (json_int_t)l->not_json,
 		"not_object", (json_int_t)l->not_object,
 		"truncated", (json_int_t)l->truncated,
@@ -439,6 +468,22 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 				"gaps", (json_int_t)r->hosts[i].gaps,
 				"open", (json_int_t)r->hosts[i].open));
 		json_object_set_new(o, "hosts", hosts ? hosts : json_null());
+	}
+	{
+		json_t *hops = json_array();
+
+		for (i = 0; hops && i < r->nhops; i++)
+			json_array_append_new(hops, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}",
+				"hop", r->hops[i].addr,
+				"ladders", (json_int_t)r->hops[i].ladders,
+				"players", (json_int_t)r->hops[i].players,
+				"prefixes", (json_int_t)r->hops[i].prefixes,
+				"state_lost", (json_int_t)r->hops[i].state_lost,
+				"path_down", (json_int_t)r->hops[i].path_down));
+		json_object_set_new(o, "probe_hops", json_pack("{s:I,s:I,s:o}",
+			"ladders", (json_int_t)r->ladders,
+			"hops", (json_int_t)r->hops_seen,
+			"top", hops ? hops : json_null()));
 		json_object_set_new(o, "host_events", json_pack("{s:I,s:I,s:I,s:I,s:o}",
 			"events", (json_int_t)r->host_events,
 			"gaps", (json_int_t)r->host_event_gaps,

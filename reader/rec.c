@@ -74,6 +74,11 @@ static const struct field local_drops_fields[] = {
 	FIELDS_END
 };
 
+static const struct field last_hop_fields[] = {
+	FIELD(FIELD_LAST_HOP_ADDR, K_STRING, last_hop, 0),
+	FIELDS_END
+};
+
 /* gap, gap_open and stats records share one level: their names differ. */
 static const struct field record_fields[] = {
 	FIELD(FIELD_TYPE, K_TYPE, type, REC_HAS_TYPE),
@@ -97,6 +102,8 @@ static const struct field record_fields[] = {
 	FIELD(FIELD_NEXT_STEP, K_STRING, next_step, 0),
 	NESTED(FIELD_INSPECTOR, inspector_fields, 0),
 	NESTED(FIELD_LOCAL_DROPS, local_drops_fields, REC_HAS_LOCAL_DROPS),
+	NESTED(FIELD_PROBE_LAST_HOP, last_hop_fields, 0),
+	FIELD(FIELD_PROBE_CONTROL_CLIENT_REACHED, K_TRUE, control_reached, 0),
 	PRESENT(FIELD_CONNTRACK, REC_HAS_CONNTRACK),
 	FIELD(FIELD_PCAP, K_STRING, pcap, REC_HAS_PCAP),
 	NESTED(FIELD_CLUSTER, cluster_fields, REC_HAS_CLUSTER),
@@ -130,6 +137,8 @@ static enum rec_type type_of(const char *s, size_t len)
 		return REC_GAP_OPEN;
 	if (SPAN_IS(&t, RECORD_STATS))
 		return REC_STATS;
+	if (SPAN_IS(&t, RECORD_PROBE))
+		return REC_PROBE;
 	return REC_OTHER;
 }
 

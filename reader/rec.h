@@ -14,7 +14,7 @@
 
 #include "span.h"
 
-enum rec_type { REC_OTHER = 0, REC_GAP, REC_GAP_OPEN, REC_STATS };
+enum rec_type { REC_OTHER = 0, REC_GAP, REC_GAP_OPEN, REC_STATS, REC_PROBE };
 
 /* gw_rec.has: which fields the record carried (non-null, right type). */
 #define REC_HAS_ID		0x00000001
@@ -47,6 +47,10 @@ struct gw_rec {
 	struct span evidence, explanation, next_step, pcap, cluster_id;
 	struct span reconnect_confidence;	/* full, high, low */
 	struct span host;			/* the record's "host" */
+	/* probe records: where the flow's ladder stopped, and whether a
+	 * fresh flow (the control ladder) reached the client */
+	struct span last_hop;
+	int control_reached;
 	int64_t start_us, end_us, detected_us, duration_us;
 	int64_t reconnect_port, reconnect_delay_us;
 	int64_t server_retransmits, client_retransmits;

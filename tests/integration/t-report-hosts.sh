@@ -30,4 +30,18 @@ jq -e '(.hosts | map(.host) | sort) == ["game-a", "game-b"] and .host_events.eve
 	gw_fail "the JSON report's hosts or events are wrong" "$GW_WORK/both.json"
 "$GAPWATCH" report --html "$GW_WORK/both.html" "$GW_WORK/game-a.jsonl" "$GW_WORK/game-b.jsonl" 2>/dev/null
 grep -q '<h2>By host</h2>' "$GW_WORK/both.html" || gw_fail "the HTML page has no hosts"
-gw_pass "2 hosts, 1 upstream event of 20 gaps, --host, JSON and HTML"
+# Where the probe ladders stop: two at one hop where a fresh flow got
+# through (state lost), one at another where it did not (path down).
+for k in 1 2 3; do
+	case $k in 3) hop=203.0.113.9 fresh=false ;; *) hop=203.0.113.1 fresh=true ;; esac
+	printf '{"type":"probe","schema":1,"host":"game-a","id":"r-0-%s","proto":"tcp","client":"198.51.100.%s:40000","server":"198.18.2.2:7781","control_port":7782,"flow":[],"control":[],"last_hop":{"addr":"%s","ttl":4},"control_last_hop":null,"client_reached":false,"control_client_reached":%s,"duration_ms":1200.0,"verdict":"x"}\n' \
+		"$k" "$k" "$hop" "$fresh"
+done >"$GW_WORK/probes.jsonl"
+"$GAPWATCH" report --json "$GW_WORK/probes.jsonl" >"$GW_WORK/probes.json"
+jq -e '.lines.probe == 3 and .probe_hops.ladders == 3 and .probe_hops.hops == 2 and
+	.probe_hops.top[0] == {"hop":"203.0.113.1","ladders":2,"players":2,"prefixes":1,"state_lost":2,"path_down":0} and
+	.probe_hops.top[1].path_down == 1' "$GW_WORK/probes.json" >/dev/null ||
+	gw_fail "the hops where ladders stop are wrong" "$GW_WORK/probes.json"
+"$GAPWATCH" report "$GW_WORK/probes.jsonl" | grep -Eq '^203\.0\.113\.1 +2 +66\.7% +2 +1 +100% +0%' ||
+	gw_fail "no hops table in the text report" 
+gw_pass "2 hosts, 1 upstream event of 20 gaps, --host, JSON and HTML; the hops where ladders stop"
