@@ -38,6 +38,11 @@ struct probe_result;
 struct report *report_open(const char *path, const char *run_id, char *err,
 			   size_t errlen);
 
+/* The names a record gives an outcome and a reconnect's confidence, for
+ * every other place that says them (the metrics' labels). */
+const char *report_outcome_name(enum gap_outcome o);
+const char *report_confidence_name(uint8_t c);
+
 /*
  * report_set_host - the "host" of every record from now on (the host
  * name by default). Call before the first record.

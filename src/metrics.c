@@ -55,18 +55,9 @@ static void head(struct out *o, const char *name, const char *type,
 	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static const char *const outcome_label[] = {
-	[OUTCOME_NONE] = "none", [OUTCOME_RESUMED] = "resumed",
-	[OUTCOME_CLIENT_RST] = "client_rst", [OUTCOME_SERVER_RST] = "server_rst",
-	[OUTCOME_FIN] = "fin", [OUTCOME_EXPIRED] = "expired",
-	[OUTCOME_RECONNECTED] = "reconnected", [OUTCOME_EVICTED] = "evicted",
-	[OUTCOME_OPEN_AT_EXIT] = "open_at_exit",
-};
-
 static void gap_series(struct out *o, const struct gap_tally *t)
 {
 	static const double bounds[GAP_BUCKETS] = GAP_BUCKET_BOUNDS_S;
-	static const char *const confidence[] = { "", "low", "high", "full" };
 	unsigned int c, k;
 
 	head(o, "gapwatch_gaps_detected_total", "counter",
@@ -79,7 +70,8 @@ static void gap_series(struct out *o, const struct gap_tally *t)
 	for (c = CAUSE_NONE + 1; c < CAUSE_MAX; c++)
 		for (k = OUTCOME_RESUMED; k <= OUTCOME_OPEN_AT_EXIT; k++)
 			put(o, "gapwatch_gaps_total{cause=\"%s\",outcome=\"%s\"} %llu\n",
-			    cause_name((enum gap_cause)c), outcome_label[k],
+			    cause_name((enum gap_cause)c),
+			    report_outcome_name((enum gap_outcome)k),
 			    (unsigned long long)t->closed[c][k]);
 	head(o, "gapwatch_gap_duration_seconds", "histogram",
 	     "How long closed gaps lasted.");
@@ -100,7 +92,8 @@ static void gap_series(struct out *o, const struct gap_tally *t)
 	     "Reconnects matched to a silent flow, by the match's confidence.");
 	for (k = CONFIDENCE_LOW; k <= CONFIDENCE_FULL; k++)
 		put(o, "gapwatch_reconnects_matched_total{confidence=\"%s\"} %llu\n",
-		    confidence[k], (unsigned long long)t->reconnect_confidence[k]);
+		    report_confidence_name((uint8_t)k),
+		    (unsigned long long)t->reconnect_confidence[k]);
 }
 
 size_t metrics_render(const struct report_stats *st, char *buf, size_t len)

@@ -278,7 +278,13 @@ static const char *reconnect_method_name(uint8_t m)
 	return "unknown";
 }
 
-static const char *reconnect_confidence_name(uint8_t c)
+const char *report_outcome_name(enum gap_outcome o)
+{
+	return o < GW_ARRAY_SIZE(outcome_names) && outcome_names[o] ?
+	       outcome_names[o] : "none";
+}
+
+const char *report_confidence_name(uint8_t c)
 {
 	switch (c) {
 	case CONFIDENCE_FULL: return "full";
@@ -441,7 +447,7 @@ json_t *report_gap_json(const struct gap_record *rec,
 			FIELD_RECONNECT_CANDIDATES, (int)rec->reconnect_candidates,
 			FIELD_RECONNECT_METHOD, reconnect_method_name(rec->reconnect_method),
 			FIELD_RECONNECT_CONFIDENCE,
-			reconnect_confidence_name(rec->reconnect_confidence)));
+			report_confidence_name(rec->reconnect_confidence)));
 	else
 		json_object_set_new(o, FIELD_RECONNECT, json_null());
 	json_object_set_new(o, FIELD_CAUSE, json_string(cause_name(rec->cause)));
