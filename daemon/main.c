@@ -341,6 +341,7 @@ static void engine_config_for(const struct config *cfg, uint16_t queue,
 		ec->evidence_packets = 0;
 	ec->evidence_cb = correlator_evidence;
 	ec->blind_cb = correlator_blind;
+	ec->exposure_cb = correlator_exposure;
 }
 
 /*

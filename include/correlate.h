@@ -77,6 +77,11 @@ void correlator_blind(void *ctx, const struct blind_record *iv);
 /* correlator_evidence - an engine's evidence callback: write the pcap. */
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot);
 
+/* correlator_exposure - an engine's exposure callback: the "exposure"
+ * record, written from the correlator's thread. */
+void correlator_exposure(void *ctx, const struct exposure *x,
+			 uint64_t end_wall_us);
+
 /*
  * correlator_probe_done - the prober's done callback (ctx: the
  * correlator): reports the probe record now and keeps a copy of the

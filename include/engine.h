@@ -34,6 +34,13 @@ typedef void (*engine_evidence_cb)(void *ctx, struct ev_pool *pool,
 /* A blind interval ended (blind.h); times are wall. */
 typedef void (*engine_blind_cb)(void *ctx, const struct blind_record *iv);
 
+struct exposure;
+
+/* An exposure interval ended (exposure.h): the table is the callee's to
+ * read until it returns, then it is emptied for the next one. */
+typedef void (*engine_exposure_cb)(void *ctx, const struct exposure *x,
+				   uint64_t end_wall_us);
+
 struct engine_config {
 	const struct portset *ports;	/* server ports; not copied */
 	uint16_t queue;			/* for record ids */
@@ -49,6 +56,8 @@ struct engine_config {
 	uint32_t evidence_packets;	/* per-flow ring; 0: no pcap evidence */
 	engine_evidence_cb evidence_cb;	/* called with cb's ctx */
 	engine_blind_cb blind_cb;	/* the same; NULL: not told */
+	uint64_t exposure_interval_us;	/* 0: no exposure is counted */
+	engine_exposure_cb exposure_cb;	/* the same; needed with it */
 };
 
 /* Defaults (documented in gapwatchd(8)). */
@@ -60,6 +69,7 @@ struct engine_config {
 #define ENGINE_MAX_FLOWS	262144
 #define ENGINE_INVALID_MARK	0x20000000
 #define ENGINE_UNTRACKED_MARK	0x40000000
+#define ENGINE_EXPOSURE_INTERVAL_S 3600
 
 /*
  * Every source runs engine_tick() this often: the live loop at most this
@@ -148,7 +158,8 @@ uint64_t engine_next_due(const struct engine *e);
 void engine_inspector_sample(struct engine *e, const struct gw_time *now,
 			     const struct inspector_counters *c);
 
-/* engine_finish - report every open gap as open_at_exit. */
+/* engine_finish - report every open gap as open_at_exit, and the
+ * exposure of the interval so far. */
 void engine_finish(struct engine *e, const struct gw_time *now);
 
 /* engine_counters - the EC_* counters, indexed by enum engine_counter. */

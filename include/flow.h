@@ -135,6 +135,18 @@ static inline uint32_t flow_lru_oldest(const struct flow_table *t)
 	return hashidx_pool_oldest(&t->slots);
 }
 
+/* flow_lru_newest / flow_lru_older - every flow, the most recent
+ * first; 0 at the end. */
+static inline uint32_t flow_lru_newest(const struct flow_table *t)
+{
+	return t->slots.head;
+}
+
+static inline uint32_t flow_lru_older(const struct flow_table *t, uint32_t i)
+{
+	return hashidx_pool_link(&t->slots, i)->next;
+}
+
 /* flow_count - the flows in the table. */
 static inline uint32_t flow_count(const struct flow_table *t)
 {

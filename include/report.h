@@ -75,6 +75,14 @@ int report_probe(struct report *r, const struct probe_result *res);
  */
 int report_blind(struct report *r, const struct blind_record *iv);
 
+struct exposure_batch;
+
+/*
+ * report_exposure - queue the exposure record of an interval that ended
+ * (b is sorted, not freed).
+ */
+int report_exposure(struct report *r, struct exposure_batch *b);
+
 /* What the stats record says; the report adds its own counters. */
 
 /* Drop reasons a metric tells apart: a label's values stay bounded. */
@@ -109,6 +117,8 @@ struct correlate_counters {
 					 * reported without correlation, and
 					 * evidence_dropped */
 	uint64_t evidence_dropped;	/* pcaps not written: queue full */
+	uint64_t exposure_dropped;	/* exposure records lost: no memory
+					 * for the copy, or the queue full */
 	struct ct_counters ct;		/* zero when conntrack is off */
 	struct pcapstore_counters pcap;	/* zero without pcap evidence */
 	struct probe_counters probe;	/* zero without --probe */

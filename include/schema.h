@@ -15,6 +15,7 @@
 #define RECORD_STATS			"stats"
 #define RECORD_PROBE			"probe"
 #define RECORD_BLIND			"blind"
+#define RECORD_EXPOSURE			"exposure"
 
 /*
  * A gap's id, in its gap_open, gap and probe records and in its pcap
@@ -181,6 +182,22 @@
 #define FIELD_BLIND_REASON		"reason"
 #define FIELD_BLIND_MISSED		"missed"
 
+/* The exposure record: one queue's players per client prefix over an
+ * interval (FIELD_QUEUE, FIELD_START, FIELD_END). by_prefix lists
+ * [prefix, flows, flow_seconds], the most flow-seconds first; other
+ * sums what it does not list. */
+#define FIELD_EXPOSURE_FLOWS		"flows"		/* that began in it */
+#define FIELD_EXPOSURE_FLOW_SECONDS	"flow_seconds"
+#define FIELD_EXPOSURE_PREFIX_V4	"prefix_v4"	/* 24 */
+#define FIELD_EXPOSURE_PREFIX_V6	"prefix_v6"	/* 48 */
+#define FIELD_EXPOSURE_PREFIXES		"prefixes"
+#define FIELD_EXPOSURE_BY_PREFIX	"by_prefix"
+#define FIELD_EXPOSURE_OTHER		"other"
+#define FIELD_EXPOSURE_TABLE_FULL	"table_full"	/* other: additions
+							 * of prefixes the
+							 * table had no room
+							 * for */
+
 /* The stats record (cumulative since the daemon started), in its order. */
 #define FIELD_STATS_TIME		"time"
 #define FIELD_STATS_UPTIME_S		"uptime_s"
@@ -222,6 +239,7 @@
 #define FIELD_STATS_SIGNALS		"signals"	/* which are on */
 #define FIELD_STATS_REPORT_DROPPED	"report_dropped"
 #define FIELD_STATS_REPORT_WRITE_ERRORS	"report_write_errors"
+#define FIELD_STATS_EXPOSURE_DROPPED	"exposure_dropped"
 #define FIELD_STATS_CONNTRACK		"conntrack"
 #define FIELD_STATS_PCAP		"pcap"
 #define FIELD_STATS_PROBE		"probe"

@@ -110,6 +110,8 @@ struct agg {
 	agg_gap_fn on_gap;
 	void *on_gap_ctx;
 	int jansson;			/* parse with json_loadb (measuring) */
+	agg_record_fn on_record;	/* NULL: none */
+	void *on_record_ctx;
 	struct agg_result r;
 	size_t points_cap;
 	int64_t *delays;		/* reconnect delays */
@@ -194,6 +196,12 @@ struct agg *agg_new(const struct gw_filter *f, unsigned int keep,
 		return NULL;
 	}
 	return a;
+}
+
+void agg_set_record_hook(struct agg *a, agg_record_fn fn, void *ctx)
+{
+	a->on_record = fn;
+	a->on_record_ctx = ctx;
 }
 
 void agg_free(struct agg *a)
@@ -687,6 +695,13 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 	case REC_PROBE:
 		a->r.lines.probe++;
 		add_probe(a, &r);
+		if (a->on_record != NULL)
+			a->on_record(a->on_record_ctx, &r, line, len);
+		goto out;
+	case REC_EXPOSURE:
+		a->r.lines.exposure++;
+		if (a->on_record != NULL)
+			a->on_record(a->on_record_ctx, &r, line, len);
 		goto out;
 	case REC_OTHER:
 		/* Records of a type we do not know: a newer daemon's. */
@@ -777,6 +792,11 @@ int agg_file(struct agg *a, const char *path, char *err, size_t errlen)
 	if (rc < 0)
 		a->r.files_failed++;
 	return rc;
+}
+
+const struct agg_lines *agg_counts(const struct agg *a)
+{
+	return &a->r.lines;
 }
 
 /* ---- the end ---- */

@@ -83,6 +83,7 @@ struct agg_lines {
 	uint64_t blank;
 	uint64_t gap, gap_open, stats, other;	/* records by type */
 	uint64_t probe;
+	uint64_t exposure;
 	uint64_t not_json;		/* skipped: a syntax error */
 	uint64_t not_object;		/* skipped: JSON but not an object */
 	uint64_t truncated;		/* skipped: incomplete last line */
@@ -181,6 +182,17 @@ typedef void (*agg_gap_fn)(void *ctx, const struct gw_rec *r, int open);
 struct agg *agg_new(const struct gw_filter *f, unsigned int keep,
 		    agg_gap_fn on_gap, void *ctx);
 
+/*
+ * agg_record_fn - told each exposure and probe record as it is read, with
+ * its line (valid during the call): the where analysis (where.h) takes
+ * them so.
+ */
+typedef void (*agg_record_fn)(void *ctx, const struct gw_rec *r,
+			      const char *line, size_t len);
+
+/* agg_set_record_hook - fn(ctx, ...) from now on; NULL: none. */
+void agg_set_record_hook(struct agg *a, agg_record_fn fn, void *ctx);
+
 /* agg_free - free a and its result. Accepts NULL. */
 void agg_free(struct agg *a);
 
@@ -199,6 +211,12 @@ int agg_file(struct agg *a, const char *path, char *err, size_t errlen);
  */
 void agg_line(struct agg *a, const char *line, size_t len, int last,
 	      const char *where);
+
+/*
+ * agg_counts - the line counts so far, as agg_line() updates them (a live
+ * view for gapwatch report --follow). Valid until agg_free().
+ */
+const struct agg_lines *agg_counts(const struct agg *a);
 
 /*
  * agg_finish - settle the gaps still open, compute the aggregates. The

@@ -524,6 +524,98 @@ static void host_table(FILE *f, const struct agg_result *r)
 	fputs("</section>\n", f);
 }
 
+static const char *const where_headings[WHERE_KINDS] = {
+	[WHERE_PREFIX] = "client network", [WHERE_ASN] = "carrier",
+	[WHERE_COUNTRY] = "country", [WHERE_HOP] = "behind hop",
+};
+
+/* Rate by network: one bar a row, the overall rate as a line, outliers
+ * in red. */
+static void where_chart(FILE *f, const struct where_result *w,
+			const struct where_kind_result *kr)
+{
+	const int W = 760, LW = 220, BH = 18, H = (int)kr->n * (BH + 4) + 24;
+	double max = w->rate;
+	unsigned int i;
+	int x;
+
+	for (i = 0; i < kr->n; i++)
+		if (kr->rows[i].rate > max)
+			max = kr->rows[i].rate;
+	if (max <= 0)
+		return;
+	fprintf(f, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"rate by "
+		"network\">\n", W, H);
+	for (i = 0; i < kr->n; i++) {
+		const struct where_row *r = &kr->rows[i];
+		int y = (int)i * (BH + 4) + 4;
+
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LW - 6,
+			y + BH - 5);
+		esc(f, r->name);
+		fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+			"fill=\"%s\"><title>%.1f gaps per 1,000 player-hours</title></rect>\n",
+			LW, y, (int)(r->rate / max * (W - LW - 60)), BH,
+			r->outlier ? "#d0342c" : "#7f8ba3", r->rate);
+	}
+	x = LW + (int)(w->rate / max * (W - LW - 60));
+	fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"0\" y2=\"%d\" stroke=\"#222\" "
+		"stroke-dasharray=\"4 3\"/><text x=\"%d\" y=\"%d\">all: %.1f</text>\n",
+		x, x, H - 16, x + 4, H - 4, w->rate);
+	fputs("</svg>\n", f);
+}
+
+static void where_section(FILE *f, const struct where_result *w)
+{
+	char a[32], b[32];
+	unsigned int k, i;
+
+	if (w == NULL)
+		return;
+	fputs("<section id=\"where\"><h2>Where</h2>\n", f);
+	if (!w->have_exposure) {
+		fputs("<p>No exposure records (gapwatchd --exposure-interval): the "
+		      "players of each network are unknown, so there are no rates.</p>"
+		      "</section>\n", f);
+		return;
+	}
+	fprintf(f, "<p>%.1f gaps per 1,000 player-hours over %s player-hours. An "
+		"outlier's rate is above that at Poisson p &lt; %g/m (m: the groups "
+		"of its kind that expect at least %.0f gaps); rows are ranked by the "
+		"gaps in excess of the overall rate.</p>\n", w->rate,
+		out_count((uint64_t)(w->player_hours + 0.5), a, sizeof(a)),
+		WHERE_ALPHA, WHERE_MIN_EXPECTED);
+	k = w->kind[WHERE_ASN].n ? WHERE_ASN : WHERE_PREFIX;
+	if (w->kind[k].n)
+		where_chart(f, w, &w->kind[k]);
+	for (k = 0; k < WHERE_KINDS; k++) {
+		const struct where_kind_result *kr = &w->kind[k];
+
+		if (kr->n == 0)
+			continue;
+		fprintf(f, "<table class=\"tight\"><tr><th>%s</th><th class=\"n\">gaps"
+			"</th><th class=\"n\">players</th><th class=\"n\">player-hours"
+			"</th><th class=\"n\">rate</th><th class=\"n\">excess</th>"
+			"<th>outlier</th></tr>\n", where_headings[k]);
+		for (i = 0; i < kr->n; i++) {
+			const struct where_row *r = &kr->rows[i];
+
+			fputs("<tr><td class=\"nw\">", f);
+			esc(f, r->name);
+			fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+				"<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>"
+				"<td class=\"n\">%.0f</td><td>%s</td></tr>\n",
+				out_count(r->gaps, a, sizeof(a)),
+				out_count(r->flows, b, sizeof(b)), r->player_hours,
+				r->rate, r->excess, r->outlier ? "<b>yes</b>" :
+				r->tested ? "no" : "too few players");
+		}
+		fprintf(f, "</table><p class=\"small\">%u groups, %u tested, %u "
+			"outliers.</p>\n", kr->groups, kr->tested, kr->outliers);
+	}
+	fputs("</section>\n", f);
+}
+
 static void cause_table(FILE *f, const struct agg_result *r)
 {
 	unsigned int c;
@@ -935,6 +1027,7 @@ int html_write(FILE *f, const struct agg_result *r, const struct out_info *info,
 		top_table(f, "Top prefixes (/24, /48)", r->top_prefixes, r->ntop_prefixes, r, 1);
 		fputs("</div>\n", f);
 		busiest(f, r);
+		where_section(f, info->where);
 		gap_table(f, r, longest, nlongest, keep);
 	}
 	fputs("<p class=\"small\">Made by gapwatch report. All times UTC.</p>\n"

@@ -20,6 +20,8 @@
 
 #include "agg.h"
 #include "filter.h"
+#include "follow.h"
+#include "geo.h"
 #include "gwtime.h"
 #include "html.h"
 #include "out.h"
@@ -55,6 +57,8 @@ static void usage(FILE *f)
 "  --json                the aggregates as JSON\n"
 "  --csv                 one CSV row per gap\n"
 "  --html OUT.html       a self-contained HTML page\n"
+"  --follow              the text summary, redrawn as one FILE grows (rotations\n"
+"                        followed) until Ctrl-C\n"
 "  --max-gaps N          gaps listed in the HTML page (default %d, the longest)\n"
 "  --now TIME            take TIME as now (for relative times; reproducible runs)\n"
 "show options:\n"
@@ -120,12 +124,16 @@ struct report_opts {
 	const char *since, *until, *now_arg;
 	const char *html;		/* the page's file, or NULL */
 	int json, csv;
+	int follow;			/* --follow: a live summary */
+	const char *mmdb[GEO_MAX_FILES];	/* --mmdb files */
+	unsigned int nmmdb;
+	struct geo *geo;		/* opened from them, or NULL */
 	unsigned int keep;		/* gaps listed in the HTML page */
 	char ftext[1024];		/* the filter options, for the header */
 };
 
 enum { O_SINCE = 256, O_UNTIL, O_CLIENT, O_CAUSE, O_PORT, O_MIN, O_HOST,
-       O_JSON, O_CSV, O_HTML, O_MAX, O_NOW, O_HELP };
+       O_JSON, O_CSV, O_HTML, O_MAX, O_NOW, O_MMDB, O_FOLLOW, O_HELP };
 
 static const struct option report_longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
@@ -140,6 +148,8 @@ static const struct option report_longopts[] = {
 	{ "html", required_argument, NULL, O_HTML },
 	{ "max-gaps", required_argument, NULL, O_MAX },
 	{ "now", required_argument, NULL, O_NOW },
+	{ "mmdb", required_argument, NULL, O_MMDB },
+	{ "follow", no_argument, NULL, O_FOLLOW },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -203,6 +213,17 @@ static int report_opt(struct report_opts *o, int opt, char *err, size_t errlen)
 	case O_NOW:
 		o->now_arg = optarg;
 		return 0;
+	case O_MMDB:
+		if (o->nmmdb == GEO_MAX_FILES) {
+			snprintf(err, errlen, "at most %d databases",
+				 GEO_MAX_FILES);
+			return -1;
+		}
+		o->mmdb[o->nmmdb++] = optarg;
+		return 0;
+	case O_FOLLOW:
+		o->follow = 1;
+		return 0;
 	}
 	/* The filter options: said in the report's header. */
 	describe(o->ftext, sizeof(o->ftext), report_longopts[opt - O_SINCE].name,
@@ -225,7 +246,7 @@ static int report_parse(int argc, char **argv, struct report_opts *o)
 			usage(stdout);
 			return GW_EXIT_OK;
 		}
-		if (opt < O_SINCE || opt > O_NOW) {
+		if (opt < O_SINCE || opt >= O_HELP) {
 			usage(stderr);
 			return GW_EXIT_USAGE;
 		}
@@ -298,8 +319,10 @@ static int report_run(const struct report_opts *o, char **files,
 		      unsigned int nfiles, int64_t now, FILE *out)
 {
 	char err[4200];
+	struct out_csv csv = { stdout, o->geo };
 	struct out_info info;
 	const struct agg_result *r;
+	struct where *w;
 	struct agg *a;
 	unsigned int k;
 	int rc = GW_EXIT_OK;
@@ -307,13 +330,17 @@ static int report_run(const struct report_opts *o, char **files,
 	if (o->csv)
 		out_csv_header(stdout);
 	a = agg_new(&o->f, o->html ? o->keep : 0, o->csv ? out_csv_row : NULL,
-		    stdout);
-	if (a == NULL) {
+		    &csv);
+	w = where_new(o->geo, &o->f);
+	if (a == NULL || w == NULL) {
 		fprintf(stderr, "gapwatch report: out of memory\n");
 		if (out)
 			fclose(out);
+		agg_free(a);
+		where_free(w);
 		return GW_EXIT_READ;
 	}
+	agg_set_record_hook(a, where_record, w);
 	for (k = 0; k < nfiles; k++) {
 		if (agg_file(a, files[k], err, sizeof(err)) < 0) {
 			fprintf(stderr, "gapwatch: %s\n", err);
@@ -322,12 +349,13 @@ static int report_run(const struct report_opts *o, char **files,
 	}
 	r = agg_finish(a, now);
 	info = (struct out_info){ (const char *const *)files, nfiles, &o->f,
-				  o->ftext, now };
+				  o->ftext, now, where_finish(w, r) };
 	if (r->files_failed == nfiles) {
 		fprintf(stderr, "gapwatch report: no file could be read\n");
 		if (out)
 			fclose(out);
 		agg_free(a);
+		where_free(w);
 		return rc;
 	}
 	if (o->json) {
@@ -338,12 +366,14 @@ static int report_run(const struct report_opts *o, char **files,
 	} else if (o->html) {
 		if (report_html(out, o, a, r, &info) != GW_EXIT_OK) {
 			agg_free(a);
+			where_free(w);
 			return GW_EXIT_READ;
 		}
 	} else if (!o->csv) {
 		out_text(stdout, r, &info);
 	}
 	agg_free(a);
+	where_free(w);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "gapwatch report: cannot write the output: %s\n",
 			strerror(errno));
@@ -373,6 +403,33 @@ static int cmd_report(int argc, char **argv)
 		filter_free(&o.f);
 		return rc;
 	}
+	if (o.follow) {
+		/* One file as it grows: its rotated siblings are done with. */
+		if (o.json || o.csv || o.html || o.nmmdb) {
+			fprintf(stderr, "gapwatch report: --follow writes the text "
+				"summary; --json, --csv, --html and --mmdb do not follow\n");
+			rc = GW_EXIT_USAGE;
+		} else if (argc - optind > 1) {
+			fprintf(stderr, "gapwatch report: --follow follows one FILE, "
+				"not %d\n", argc - optind);
+			rc = GW_EXIT_USAGE;
+		} else {
+			rc = follow_run(optind < argc ? argv[optind] : GW_DEFAULT_REPORT,
+					&o.f, o.ftext);
+		}
+		filter_free(&o.f);
+		return rc;
+	}
+	if (o.nmmdb) {
+		char err[4200];
+
+		o.geo = geo_open(o.mmdb, o.nmmdb, err, sizeof(err));
+		if (o.geo == NULL) {
+			fprintf(stderr, "gapwatch report: --mmdb %s\n", err);
+			filter_free(&o.f);
+			return GW_EXIT_USAGE;
+		}
+	}
 	if (optind < argc) {
 		files = argv + optind;
 		nfiles = (unsigned int)(argc - optind);
@@ -387,6 +444,7 @@ static int cmd_report(int argc, char **argv)
 	}
 	rc = o.html && out == NULL ? GW_EXIT_READ :
 	     report_run(&o, files, nfiles, now, out);
+	geo_close(o.geo);
 	filter_free(&o.f);
 	if (g.gl_pathc)
 		globfree(&g);

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "gwtime.h"
 #include "out.h"
+#include "geo.h"
 #include "prefix.h"
 #include "schema.h"
 
@@ -111,9 +112,133 @@ static void hops_table(FILE *f, const struct agg_result *r)
 			pct(h->state_lost, h->ladders), pct(h->path_down, h->ladders));
 	}
 	fprintf(f, "(%" PRIu64 " ladders, %" PRIu64 " hops; state lost: a fresh "
-		"flow got through, so this flow's state was lost beyond the hop; "
+		"flow got through, so this flow's state was lost\n beyond the hop; "
 		"path down: a fresh flow stopped there too)\n",
 		r->ladders, r->hops_seen);
+}
+
+static const char *const where_titles[WHERE_KINDS] = {
+	[WHERE_PREFIX] = "CLIENT NETWORK", [WHERE_ASN] = "CARRIER",
+	[WHERE_COUNTRY] = "COUNTRY", [WHERE_HOP] = "BEHIND HOP",
+};
+
+static const char *const where_plurals[WHERE_KINDS] = {
+	[WHERE_PREFIX] = "prefixes", [WHERE_ASN] = "carriers",
+	[WHERE_COUNTRY] = "countries", [WHERE_HOP] = "hops",
+};
+
+/* Where: each kind's rows, the most excess gaps first, outliers marked. */
+static void where_text(FILE *f, const struct where_result *w)
+{
+	char a[32], b[32], c[32];
+	unsigned int k, i;
+
+	if (w == NULL)
+		return;
+	if (!w->have_exposure) {
+		fprintf(f, "\nwhere     no exposure records (gapwatchd --exposure-interval): "
+			"no rates per network\n");
+		return;
+	}
+	fprintf(f, "\nWHERE     %.1f gaps per 1,000 player-hours over %s player-hours\n",
+		w->rate, out_count((uint64_t)(w->player_hours + 0.5), a, sizeof(a)));
+	fprintf(f, "exposed   %s gaps; %s on networks without exposure, left out\n",
+		out_count(w->gaps, b, sizeof(b)),
+		out_count(w->gaps_unexposed, c, sizeof(c)));
+	fprintf(f, "outlier   Poisson p < %g/m at the overall rate (m: the groups "
+		"expecting >= %.0f gaps)\n", WHERE_ALPHA, WHERE_MIN_EXPECTED);
+	if (w->asn_unknown || w->country_unknown)
+		fprintf(f, "unknown   %" PRIu64 " prefixes without a carrier, %" PRIu64
+			" without a country in the --mmdb files\n",
+			w->asn_unknown, w->country_unknown);
+	for (k = 0; k < WHERE_KINDS; k++) {
+		const struct where_kind_result *kr = &w->kind[k];
+
+		if (kr->n == 0)
+			continue;
+		fprintf(f, "\n%-28s %8s %8s %9s %8s %6s %8s %s\n", where_titles[k],
+			"GAPS", "PLAYERS", "PL-HOURS", "RATE", "x ALL", "EXCESS",
+			"OUTLIER");
+		for (i = 0; i < kr->n; i++) {
+			const struct where_row *r = &kr->rows[i];
+
+			fprintf(f, "%-28.28s %8s %8s %9.1f %8.1f %6.2f %8.0f %s\n",
+				r->name, out_count(r->gaps, a, sizeof(a)),
+				out_count(r->flows, b, sizeof(b)), r->player_hours,
+				r->rate, w->rate > 0 ? r->rate / w->rate : 0.0,
+				r->excess, r->outlier ? "yes" :
+				r->tested ? "no" : "too few players");
+			if (k == WHERE_ASN && r->outlier && r->asn_ladders)
+				fprintf(f, "  %.0f %% of %.40s's ladders stop after %s\n",
+					pct(r->top_hop_ladders, r->asn_ladders),
+					r->name, r->top_hop);
+		}
+		fprintf(f, "(%u %s, %u tested, %u outlier%s)\n", kr->groups,
+			where_plurals[k], kr->tested, kr->outliers,
+			kr->outliers == 1 ? "" : "s");
+	}
+}
+
+static json_t *where_json(const struct where_result *w)
+{
+	json_t *o, *kinds;
+	unsigned int k, i;
+
+	if (w == NULL)
+		return json_null();
+	o = json_pack("{s:b,s:I,s:I,s:f,s:I,s:I,s:I,s:f,s:f,s:i,s:I,s:I}",
+		"exposure", w->have_exposure,
+		"exposure_records", (json_int_t)w->exposure_records,
+		"exposure_bad", (json_int_t)w->exposure_bad,
+		"player_hours", w->player_hours,
+		"flows", (json_int_t)w->flows,
+		"gaps", (json_int_t)w->gaps,
+		"gaps_unexposed", (json_int_t)w->gaps_unexposed,
+		"rate_per_1000_player_hours", w->rate,
+		"alpha", WHERE_ALPHA,
+		"min_expected", (int)WHERE_MIN_EXPECTED,
+		"asn_unknown", (json_int_t)w->asn_unknown,
+		"country_unknown", (json_int_t)w->country_unknown);
+	kinds = json_object();
+	if (o == NULL || kinds == NULL) {
+		json_decref(o);
+		json_decref(kinds);
+		return json_null();
+	}
+	for (k = 0; k < WHERE_KINDS; k++) {
+		const struct where_kind_result *kr = &w->kind[k];
+		json_t *rows = json_array();
+
+		for (i = 0; rows && i < kr->n; i++) {
+			const struct where_row *r = &kr->rows[i];
+			json_t *row = json_pack("{s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:b,s:b,s:I}",
+				"name", r->name, "gaps", (json_int_t)r->gaps,
+				"players", (json_int_t)r->flows,
+				"player_hours", r->player_hours,
+				"rate_per_1000_player_hours", r->rate,
+				"expected", r->expected, "excess", r->excess,
+				"p", r->p, "tested", r->tested, "outlier", r->outlier,
+				"prefixes", (json_int_t)r->prefixes);
+
+			if (row && k == WHERE_HOP)
+				json_object_update_new(row, json_pack("{s:I,s:I,s:I}",
+					"ladders", (json_int_t)r->ladders,
+					"state_lost", (json_int_t)r->state_lost,
+					"path_down", (json_int_t)r->path_down));
+			if (row && k == WHERE_ASN && r->asn_ladders)
+				json_object_update_new(row, json_pack("{s:I,s:s,s:I}",
+					"ladders", (json_int_t)r->asn_ladders,
+					"top_hop", r->top_hop,
+					"top_hop_ladders", (json_int_t)r->top_hop_ladders));
+			json_array_append_new(rows, row);
+		}
+		json_object_set_new(kinds, where_kind_name(k), json_pack("{s:i,s:i,s:i,s:o}",
+			"groups", (int)kr->groups, "tested", (int)kr->tested,
+			"outliers", (int)kr->outliers,
+			"top", rows ? rows : json_null()));
+	}
+	json_object_set_new(o, "by", kinds);
+	return o;
 }
 
 /* What the daemon's stats records say about its own losses: said even
@@ -217,6 +342,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 		fprintf(f, "no gaps%s\n", r->filtered ? " match the filter" : "");
 		daemon_line(f, r);
 		hops_table(f, r);
+		where_text(f, info->where);
 		return;
 	}
 	fprintf(f, "rate      %.1f gaps/min", r->per_minute);
@@ -286,6 +412,7 @@ void out_text(FILE *f, const struct agg_result *r, const struct out_info *info)
 	}
 
 	hops_table(f, r);
+	where_text(f, info->where);
 
 	fprintf(f, "\n%-24s %10s %6s\n", "OUTCOME", "GAPS", "SHARE");
 	for (i = 0; i < r->noutcomes; i++) {
@@ -430,12 +557,13 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 		json_array_append_new(busy, json_pack("{s:o,s:I}",
 			"minute", jtime(r->busiest[i].minute_us),
 			"gaps", (json_int_t)r->busiest[i].gaps));
-	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	o = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 		"files", files,
 		"lines",
 		"read", (json_int_t)l->lines, "blank", (json_int_t)l->blank,
 		"gap", (json_int_t)l->gap, "gap_open", (json_int_t)l->gap_open,
 		"stats", (json_int_t)l->stats, "probe", (json_int_t)l->probe,
+		"exposure", (json_int_t)l->exposure,
 		"other", (json_int_t)l->other,
 		"not_json", (json_int_t)l->not_json,
 		"not_object", (json_int_t)l->not_object,
@@ -491,6 +619,7 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 			"largest_hosts", (json_int_t)r->big_event_hosts,
 			"largest_start", r->host_events ? jtime(r->big_event_us) : json_null()));
 	}
+	json_object_set_new(o, "where", where_json(info->where));
 	json_object_set_new(o, "reconnect", json_pack("{s:I,s:o,s:o,s:{s:I,s:I,s:I}}",
 		"gaps", (json_int_t)r->reconnects,
 		"median_delay_ms", jms(r->reconnect_median_us),
@@ -559,12 +688,38 @@ void out_csv_header(FILE *f)
 {
 	fputs("id,state,proto,client,server,start,end,duration_ms,silent,cause,"
 	      "outcome,reconnect_port,reconnect_delay_ms,server_retransmits,"
-	      "client_retransmits,cluster,pcap\n", f);
+	      "client_retransmits,cluster,pcap,prefix,asn,as_org,country\n", f);
 }
 
-void out_csv_row(void *file, const struct gw_rec *r, int open)
+/* The client's network and, with --mmdb, its carrier and country: the
+ * where analysis's groups, for a spreadsheet's pivot. */
+static void csv_where(FILE *f, const struct gw_rec *r, struct geo *geo)
 {
-	FILE *f = file;
+	struct geo_info gi = { 0, NULL, "" };
+	struct in6_addr a;
+	struct gw_prefix p;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (rec_endpoint(&r->client, &a, &(uint16_t){ 0 }) < 0) {
+		fputs(",,,\n", f);
+		return;
+	}
+	prefix_group(&a, &p);
+	csv_field(f, prefix_format(&p, buf, sizeof(buf)), 0);
+	if (geo)
+		geo_lookup(geo, &p.addr, &gi);
+	if (gi.asn)
+		fprintf(f, "%u,", gi.asn);
+	else
+		fputc(',', f);
+	csv_field(f, gi.as_org ? gi.as_org : "", 0);
+	csv_field(f, gi.country, 1);
+}
+
+void out_csv_row(void *ctx, const struct gw_rec *r, int open)
+{
+	const struct out_csv *c = ctx;
+	FILE *f = c->f;
 	char t[48], pcap[1024];
 	int64_t d = (r->has & REC_HAS_DURATION) ? r->duration_us :
 		    (r->has & REC_HAS_END) ? r->end_us - r->start_us : 0;
@@ -589,5 +744,6 @@ void out_csv_row(void *file, const struct gw_rec *r, int open)
 	fprintf(f, "%" PRId64 ",%" PRId64 ",", r->server_retransmits,
 		r->client_retransmits);
 	csv_span(f, &r->cluster_id);
-	csv_field(f, r->pcap.p ? span_copy(&r->pcap, pcap, sizeof(pcap)) : "", 1);
+	csv_field(f, r->pcap.p ? span_copy(&r->pcap, pcap, sizeof(pcap)) : "", 0);
+	csv_where(f, r, c->geo);
 }

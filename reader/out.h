@@ -12,6 +12,7 @@
 #include "agg.h"
 #include "filter.h"
 #include "rec.h"
+#include "where.h"
 
 /* What the report was made from, for its header. */
 struct out_info {
@@ -20,6 +21,7 @@ struct out_info {
 	const struct gw_filter *filter;
 	const char *filter_text;	/* the filter options as given */
 	int64_t now_us;
+	const struct where_result *where;	/* NULL: none (no memory) */
 };
 
 /* out_text - the terminal summary. */
@@ -31,11 +33,18 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info);
 /* out_csv_header - the CSV's first line. */
 void out_csv_header(FILE *f);
 
+/* Where the CSV goes, and the --mmdb files for its where columns. */
+struct out_csv {
+	FILE *f;
+	struct geo *geo;		/* NULL: no carrier, no country */
+};
+
 /*
- * out_csv_row - one gap's row to the FILE *file; open: a gap_open with
- * no gap record. An agg_gap_fn, so that rows go out as they are read.
+ * out_csv_row - one gap's row to the struct out_csv *ctx; open: a
+ * gap_open with no gap record. An agg_gap_fn, so that rows go out as
+ * they are read.
  */
-void out_csv_row(void *file, const struct gw_rec *r, int open);
+void out_csv_row(void *ctx, const struct gw_rec *r, int open);
 
 /* out_count - "1,234,567" into buf. Returns buf. */
 char *out_count(uint64_t n, char *buf, size_t len);

@@ -139,6 +139,8 @@ static enum rec_type type_of(const char *s, size_t len)
 		return REC_STATS;
 	if (SPAN_IS(&t, RECORD_PROBE))
 		return REC_PROBE;
+	if (SPAN_IS(&t, RECORD_EXPOSURE))
+		return REC_EXPOSURE;
 	return REC_OTHER;
 }
 

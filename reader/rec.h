@@ -14,7 +14,8 @@
 
 #include "span.h"
 
-enum rec_type { REC_OTHER = 0, REC_GAP, REC_GAP_OPEN, REC_STATS, REC_PROBE };
+enum rec_type { REC_OTHER = 0, REC_GAP, REC_GAP_OPEN, REC_STATS, REC_PROBE,
+		REC_EXPOSURE };
 
 /* gw_rec.has: which fields the record carried (non-null, right type). */
 #define REC_HAS_ID		0x00000001

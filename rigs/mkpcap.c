@@ -3,14 +3,16 @@
  * benchmark and for trying gapwatchd --read without a live server.
  *
  * usage: mkpcap -o FILE [--flows N] [--packets N] [--interval-ms MS]
- *               [--udp-percent P] [--silent-flows N]
+ *               [--udp-percent P] [--silent-flows N] [--per-prefix N]
  *
  * Flows take turns in a fixed round-robin, one packet each, so that every
  * flow sends once per interval: TCP flows cycle through client data,
  * server data (acking it) and a client ACK; UDP flows through a client and
  * a server datagram. The first --silent-flows flows stop sending from the
  * client half way through while their server keeps retransmitting: each
- * such flow makes one gap.
+ * such flow makes one gap. Clients are 198.19.0.0/16 in order; with
+ * --per-prefix N, N to a /24 from 10.0.0.0/8, so that 100k flows spread
+ * over many client networks (the exposure table's sizing).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -51,10 +53,11 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "udp-percent", required_argument, NULL, 'u' },
 		{ "silent-flows", required_argument, NULL, 's' },
+		{ "per-prefix", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long flows = 10000, packets = 1000000, interval_ms = 1000;
-	unsigned long udp_percent = 30, silent = 0, k;
+	unsigned long udp_percent = 30, silent = 0, per_prefix = 0, k, pfx;
 	const char *out = NULL;
 	struct flow_gen *g;
 	struct pktspec s;
@@ -71,16 +74,18 @@ int main(int argc, char **argv)
 		case 'i': interval_ms = arg_num("--interval-ms", optarg); break;
 		case 'u': udp_percent = arg_num("--udp-percent", optarg); break;
 		case 's': silent = arg_num("--silent-flows", optarg); break;
+		case 'p': per_prefix = arg_num("--per-prefix", optarg); break;
 		default:
 			fprintf(stderr, "usage: mkpcap -o FILE [--flows N] [--packets N] "
-				"[--interval-ms MS] [--udp-percent P] [--silent-flows N]\n");
+				"[--interval-ms MS] [--udp-percent P] [--silent-flows N] "
+				"[--per-prefix N]\n");
 			return 2;
 		}
 	}
 	if (out == NULL || flows == 0 || flows > 1000000 || silent > flows ||
-	    interval_ms == 0) {
+	    interval_ms == 0 || per_prefix > 254) {
 		fprintf(stderr, "mkpcap: need -o FILE, 1..1000000 flows, "
-			"silent-flows <= flows, interval > 0\n");
+			"silent-flows <= flows, interval > 0, per-prefix <= 254\n");
 		return 2;
 	}
 	g = calloc(flows, sizeof(*g));
@@ -92,8 +97,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (k = 0; k < flows; k++) {
-		snprintf(g[k].client, sizeof(g[k].client), "198.19.%lu.%lu",
-			 (k >> 8) & 255, k & 255);
+		pfx = per_prefix ? k / per_prefix : 0;
+		if (per_prefix)
+			snprintf(g[k].client, sizeof(g[k].client), "10.%lu.%lu.%lu",
+				 (pfx >> 8) & 255, pfx & 255, k % per_prefix + 1);
+		else
+			snprintf(g[k].client, sizeof(g[k].client), "198.19.%lu.%lu",
+				 (k >> 8) & 255, k & 255);
 		g[k].port = (uint16_t)(20000 + (k >> 16));
 		g[k].udp = k * 100 / flows >= 100 - udp_percent;
 		g[k].client_seq = 1000 + (uint32_t)k;

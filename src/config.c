@@ -85,6 +85,7 @@ static const struct opt opts[] = {
 	{ "host-name", 1030, OPT_STRING, AT(host_name), 0, 0, NULL, 1 },
 	{ "metrics", 1031, OPT_STRING, AT(metrics_addr), 0, 0, NULL, 1 },
 	{ "metrics-textfile", 1032, OPT_STRING, AT(metrics_textfile), 0, 0, NULL, 1 },
+	{ "exposure-interval", 1033, OPT_UINT, AT(engine.exposure_interval_us), 0, 86400, "seconds", S_US },
 };
 
 static void usage(FILE *f)
@@ -98,7 +99,7 @@ static void usage(FILE *f)
 "                 [--rcvbuf B] [--invalid-mark BIT] [--untracked-mark BIT]\n"
 "                 [--connmark BIT] [--no-conntrack] [--pcap-dir DIR]\n"
 "                 [--pcap-packets N] [--pcap-max-mb MB] [--no-pcap]\n"
-"                 [--no-drop-watch] [--host-name NAME]\n"
+"                 [--no-drop-watch] [--host-name NAME] [--exposure-interval S]\n"
 "                 [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
 "                 [--probe] [--probe-mark BIT] [--probe-max-ttl N]\n"
 "                 [--probe-pace-ms MS] [--probe-rate PPS]\n"
@@ -139,10 +140,12 @@ static void usage(FILE *f)
 "                          collector, rewritten every 5 s\n"
 "      --no-drop-watch     do not watch the kernel's drops of game packets\n"
 "                          (BPF on skb:kfree_skb; needs CAP_BPF, CAP_PERFMON)\n"
+"      --exposure-interval S  an exposure record (players per client prefix)\n"
+"                          every S seconds and at exit, 0 = none (default %u)\n"
 "  -n, --check             check the configuration and exit\n",
 		CONFIG_OUTPUT_DEFAULT, ENGINE_GAP_MIN_MS, ENGINE_GAP_FACTOR,
 		ENGINE_MAX_FLOWS, CONFIG_STATS_INTERVAL_S, CONFIG_PIDFILE_DEFAULT,
-		CONFIG_USER_DEFAULT);
+		CONFIG_USER_DEFAULT, ENGINE_EXPOSURE_INTERVAL_S);
 }
 
 int queue_range_parse(const char *s, uint16_t *first, uint16_t *count,
@@ -381,6 +384,7 @@ void config_defaults(struct config *cfg)
 		.flow_timeout_us = ENGINE_FLOW_TIMEOUT_S * USEC_PER_SEC,
 		.closed_linger_us = ENGINE_CLOSED_LINGER_S * USEC_PER_SEC,
 		.reconnect_window_us = ENGINE_RECONNECT_WINDOW_S * USEC_PER_SEC,
+		.exposure_interval_us = ENGINE_EXPOSURE_INTERVAL_S * USEC_PER_SEC,
 		.invalid_mark = ENGINE_INVALID_MARK,
 		.untracked_mark = ENGINE_UNTRACKED_MARK,
 		.evidence_packets = EVIDENCE_RING_DEFAULT,

@@ -10,6 +10,7 @@
 #include "bqueue.h"
 #include "cause.h"
 #include "droptally.h"
+#include "exposure.h"
 #include "samples.h"
 #include "correlate.h"
 #include "probe.h"
@@ -27,6 +28,7 @@
 struct job {
 	struct ev_pool *pool;		/* evidence: the buffer's pool */
 	uint16_t slot;			/* evidence: 0 for a record */
+	struct exposure_batch *exposure;	/* not NULL: an exposure record */
 	struct gap_record rec;
 };
 
@@ -244,7 +246,10 @@ static void run(struct correlator *c, struct job *j)
 {
 	if (j->slot)
 		write_evidence(c, j->pool, j->slot);
-	else
+	else if (j->exposure) {
+		report_exposure(c->report, j->exposure);
+		free(j->exposure);
+	} else
 		correlate(c, &j->rec);
 }
 
@@ -273,6 +278,36 @@ void correlator_blind(void *ctx, const struct blind_record *iv)
 	struct correlator *c = ctx;
 
 	report_blind(c->report, iv);
+}
+
+static void count_exposure_dropped(struct correlator *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->counters.exposure_dropped++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* A copy now, on the engine's thread (once an interval); the sorting and
+ * the formatting on ours. */
+void correlator_exposure(void *ctx, const struct exposure *x,
+			 uint64_t end_wall_us)
+{
+	struct correlator *c = ctx;
+	struct job j = { .pool = NULL, .slot = 0 };
+
+	j.exposure = exposure_snapshot(x, end_wall_us);
+	if (j.exposure == NULL) {
+		count_exposure_dropped(c);
+		return;
+	}
+	if (!c->threaded) {
+		run(c, &j);
+		return;
+	}
+	if (bqueue_push(c->jobs, &j) < 0) {
+		count_exposure_dropped(c);
+		free(j.exposure);
+	}
 }
 
 void correlator_evidence(void *ctx, struct ev_pool *pool, uint16_t slot)
@@ -324,7 +359,7 @@ static int drain(struct correlator *c, const struct gw_time *now,
 		rc = bqueue_peek(c->jobs, j);
 		if (rc <= 0)
 			return rc < 0;	/* -1: closed and done */
-		due = j->slot == 0 && !j->rec.is_open_event ?
+		due = j->slot == 0 && !j->exposure && !j->rec.is_open_event ?
 			      j->rec.end_us + grace_us(c) : 0;
 		if (due > now->wall_us && !stop) {
 			*wait_ms = (int)((due - now->wall_us) / USEC_PER_MSEC) + 1;

@@ -22,6 +22,7 @@
 #include "blind.h"
 #include "engine.h"
 #include "evidence.h"
+#include "exposure.h"
 #include "portset.h"
 #include "samples.h"
 #include "tcp.h"
@@ -72,6 +73,9 @@ struct engine {
 	uint64_t giveup_us[RECONNECT_DELAYS];	/* unambiguous reconnects' */
 	uint32_t ngiveup, next_giveup;
 	uint64_t giveup_median_us;		/* 0: none learned yet */
+	struct exposure exposure;	/* slots NULL: off */
+	uint64_t exposure_since_us;	/* mono: the interval's start */
+	uint64_t exposure_due_us;	/* mono: its end */
 };
 
 /* How reconnect_check() chose, for the record. */
@@ -418,10 +422,56 @@ static void gap_close(struct engine *e, struct flow *f,
 				      e->now_us);
 }
 
+/* The flow's first packet, mono: created_ms keeps its low 32 bits (49
+ * days), more than any flow lives. */
+static uint64_t flow_first_us(const struct engine *e, const struct flow *f)
+{
+	uint64_t now_ms = e->now_us / USEC_PER_MSEC;
+	uint32_t age_ms = (uint32_t)now_ms - f->created_ms;
+
+	return age_ms > now_ms ? 0 : (now_ms - age_ms) * USEC_PER_MSEC;
+}
+
+/* The flow's time in this exposure interval, up to its last packet, and
+ * the flow itself if it began in it: counted once, when it is forgotten
+ * or when the interval ends, whichever comes first. */
+static void expose_flow(struct engine *e, const struct flow *f)
+{
+	uint64_t first = flow_first_us(e, f), last = flow_last_us(f);
+	uint64_t from = first > e->exposure_since_us ? first :
+						       e->exposure_since_us;
+	uint32_t began = first >= e->exposure_since_us;
+
+	if (began || last > from)
+		exposure_add(&e->exposure, &f->key.client, began,
+			     last > from ? last - from : 0);
+}
+
+/* The interval ends at now: every live flow's time so far, to the
+ * callback, and a new interval. Once an interval (an hour): a walk of
+ * the flow table is nothing beside it. */
+static void exposure_end(struct engine *e)
+{
+	uint32_t i;
+
+	for (i = flow_lru_newest(&e->flows); i;
+	     i = flow_lru_older(&e->flows, i))
+		expose_flow(e, flow_get(&e->flows, i));
+	/* An interval without a player (a replay's jump to its first
+	 * packet, a server with nobody on) has nothing to say. */
+	if (e->exposure.kept || e->exposure.other_adds)
+		e->cfg.exposure_cb(e->cb_ctx, &e->exposure, to_wall(e, e->now_us));
+	exposure_reset(&e->exposure, to_wall(e, e->now_us));
+	e->exposure_since_us = e->now_us;
+	e->exposure_due_us = e->now_us + e->cfg.exposure_interval_us;
+}
+
 static void flow_forget(struct engine *e, uint32_t i, enum gap_outcome outcome)
 {
 	struct flow *f = flow_get(&e->flows, i);
 
+	if (e->exposure.slots)
+		expose_flow(e, f);
 	if (f->state & FLOW_GAP_OPEN)
 		gap_close(e, f, outcome, NULL, 0, NULL, NULL);
 	if (ev_recorder_on(&e->rec))
@@ -661,6 +711,8 @@ uint64_t engine_next_due(const struct engine *e)
 		if (post < due)
 			due = post;
 	}
+	if (e->exposure.slots && e->exposure_due_us < due)
+		due = e->exposure_due_us;
 	return due;
 }
 
@@ -670,6 +722,8 @@ void engine_tick(struct engine *e, const struct gw_time *now)
 	timer_advance(&e->wheel, now->mono_us, on_timer, e);
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_tick(&e->rec, e->now_us);
+	if (e->exposure.slots && e->now_us >= e->exposure_due_us)
+		exposure_end(e);
 }
 
 /*
@@ -1053,6 +1107,8 @@ void engine_finish(struct engine *e, const struct gw_time *now)
 	close_all(e, OUTCOME_OPEN_AT_EXIT);
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_finish(&e->rec);
+	if (e->exposure.slots)
+		exposure_end(e);
 }
 
 struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
@@ -1061,7 +1117,7 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	struct engine *e;
 
 	if (cfg->ports == NULL || cfg->max_flows == 0 || cfg->gap_factor == 0 ||
-	    cb == NULL) {
+	    cb == NULL || (cfg->exposure_interval_us && !cfg->exposure_cb)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1088,8 +1144,17 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	if (ev_recorder_init(&e->rec, cfg->max_flows, cfg->evidence_packets,
 			     cfg->evidence_cb, ctx) < 0)
 		goto err_history;
+	if (cfg->exposure_interval_us) {
+		if (exposure_init(&e->exposure, cfg->queue) < 0)
+			goto err_recorder;
+		exposure_reset(&e->exposure, now->wall_us);
+		e->exposure_since_us = now->mono_us;
+		e->exposure_due_us = now->mono_us + cfg->exposure_interval_us;
+	}
 	return e;
 
+err_recorder:
+	ev_recorder_fini(&e->rec);
 err_history:
 	samples_fini(&e->inspector);
 err_due:
@@ -1108,6 +1173,7 @@ void engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	exposure_fini(&e->exposure);
 	ev_recorder_fini(&e->rec);
 	samples_fini(&e->inspector);
 	free(e->due_us);

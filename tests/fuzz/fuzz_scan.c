@@ -1,7 +1,9 @@
 /*
  * fuzz_scan - libFuzzer harness: one report line of any content through
  * the reader's JSON scanner, checked against jansson (the library the
- * hand-written scanner stands beside), then through the aggregation.
+ * hand-written scanner stands beside), then through the aggregation
+ * and the where analysis (an exposure record's by_prefix is parsed
+ * there).
  *
  * The scanner and jansson must agree on what the line is (not JSON, not
  * an object, an object) and, for an object, on the record's type and
@@ -15,6 +17,7 @@
 #include "../../reader/agg.h"
 #include "../../reader/filter.h"
 #include "../../reader/rec.h"
+#include "../../reader/where.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum rec_result a, b;
 	const struct agg_result *res;
 	struct agg *agg;
+	struct where *w;
 	void *keep = NULL;
 	char *line;
 
@@ -49,14 +53,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	filter_init(&f);
 	agg = agg_new(&f, 2, NULL, NULL);
-	if (agg != NULL) {
+	w = where_new(NULL, &f);
+	if (agg != NULL && w != NULL) {
+		agg_set_record_hook(agg, where_record, w);
 		agg_line(agg, line, size, 0, NULL);
 		agg_line(agg, line, size, 1, NULL);
 		res = agg_finish(agg, 1700000000000000LL);
 		if (res->lines.lines != 2)
 			abort();
-		agg_free(agg);
+		where_finish(w, res);
 	}
+	agg_free(agg);
+	where_free(w);
 	filter_free(&f);
 	free(line);
 	return 0;

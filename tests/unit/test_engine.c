@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "packet.h"
 #include "pktbuild.h"
+#include "exposure.h"
 
 #define T0		(1000 * USEC_PER_SEC)
 #define MS(x)		((uint64_t)(x) * USEC_PER_MSEC)
@@ -79,6 +80,9 @@ struct sim {
 	uint64_t wall_off;		/* wall = mono + wall_off */
 	struct blind_record blind[4];	/* blind intervals reported */
 	int nblind;
+	struct exposure_batch *exposure[4];	/* exposure intervals, sorted */
+	uint64_t exposure_end[4];
+	int nexposure;
 };
 
 static void collect(void *ctx, const struct gap_record *rec)
@@ -157,6 +161,10 @@ static struct sim *sim_new(void)
 
 static void sim_free(struct sim *s)
 {
+	int k;
+
+	for (k = 0; k < s->nexposure; k++)
+		free(s->exposure[k]);
 	engine_free(s->e);
 	free(s);
 }
@@ -1500,6 +1508,71 @@ START_TEST(test_blind_intervals)
 }
 END_TEST
 
+static void collect_exposure(void *ctx, const struct exposure *x,
+			     uint64_t end_us)
+{
+	struct sim *s = ctx;
+
+	ck_assert_int_lt(s->nexposure, 4);
+	s->exposure[s->nexposure] = exposure_snapshot(x, end_us);
+	ck_assert_ptr_nonnull(s->exposure[s->nexposure]);
+	exposure_batch_sort(s->exposure[s->nexposure]);
+	s->exposure_end[s->nexposure++] = end_us;
+}
+
+/*
+ * Exposure over 10 s intervals: a flow's time counts up to its last
+ * packet, in the interval it falls in, and the flow once, in the
+ * interval it began in; two clients of one /24 are one prefix, an IPv6
+ * client another; an interval without players writes nothing.
+ */
+START_TEST(test_exposure_intervals)
+{
+	struct sim *s = malloc(sizeof(*s));
+	struct conv a, b, c;
+	const struct exposure_batch *x;
+
+	ck_assert_ptr_nonnull(s);
+	sim_config(s);
+	s->cfg.exposure_interval_us = 10 * USEC_PER_SEC;
+	s->cfg.exposure_cb = collect_exposure;
+	s->cfg.flow_timeout_us = 5 * USEC_PER_SEC;
+	sim_start(s);
+	conv_init(&a, AF_INET, IPPROTO_UDP, 40000);
+	conv_init(&b, AF_INET, IPPROTO_UDP, 40001);
+	b.client = "198.18.0.77";
+	conv_init(&c, AF_INET6, IPPROTO_UDP, 40002);
+	/* a: 2 s .. 14 s, across the first end; b: 4 s .. 6 s; c: 3 s .. 5 s */
+	plan_every(s, &a, U_C, 40, 2000, 500, 14000);
+	plan_every(s, &b, U_C, 40, 4000, 500, 6000);
+	plan_every(s, &c, U_C, 40, 3000, 500, 5000);
+	sim_run(s);
+	sim_finish(s, MS(40000));
+
+	/* [0, 10 s), [10 s, 20 s); then nobody: no third record. */
+	ck_assert_int_eq(s->nexposure, 2);
+	x = s->exposure[0];
+	ck_assert_uint_eq(x->start_us, T0 + s->wall_off);
+	ck_assert_uint_eq(s->exposure_end[0], T0 + MS(10000) + s->wall_off);
+	ck_assert_uint_eq(x->flows, 3);
+	ck_assert_uint_eq(x->n, 2);
+	/* 198.18.0.0/24: a's 7.5 s (2 .. 9.5) and b's 2 s */
+	ck_assert_uint_eq(x->entries[0].flow_us, MS(9500));
+	ck_assert_uint_eq(x->entries[0].flows, 2);
+	ck_assert_uint_eq(x->entries[0].key, exposure_key(&(struct in6_addr){
+		.s6_addr = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 9 } }));
+	ck_assert_uint_eq(x->entries[1].flow_us, MS(2000));
+	ck_assert_uint_eq(x->flow_us, MS(11500));
+	x = s->exposure[1];
+	ck_assert_uint_eq(x->start_us, T0 + MS(10000) + s->wall_off);
+	/* a's 10 s .. 14 s, and no new flow */
+	ck_assert_uint_eq(x->n, 1);
+	ck_assert_uint_eq(x->flows, 0);
+	ck_assert_uint_eq(x->entries[0].flow_us, MS(4000));
+	sim_free(s);
+}
+END_TEST
+
 /* Readings every 200 ms; the kernel's drops grow by 12 at rise_ms. */
 static void plan_blind_at(struct sim *s, uint64_t rise_ms)
 {
@@ -1767,6 +1840,7 @@ static Suite *gap_suite(void)
 	tcase_add_test(tc, test_eviction_lru);
 	tcase_add_test(tc, test_unmatched_and_garbage);
 	tcase_add_test(tc, test_engine_new_bad_config);
+	tcase_add_test(tc, test_exposure_intervals);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("healthy");

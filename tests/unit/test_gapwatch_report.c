@@ -7,8 +7,10 @@
  * hand; the working is in the comments. Percentiles are nearest-rank:
  * the value at rank ceil(p/100 * n) of the sorted values.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "../../reader/gwtime.h"
 #include "../../reader/prefix.h"
 #include "../../reader/rec.h"
+#include "../../reader/where.h"
 
 /* 2026-11-25T10:00:00Z */
 #define T0_US		1795600800000000LL
@@ -841,6 +844,94 @@ START_TEST(test_keep_longest)
 }
 END_TEST
 
+/* The outlier test's tail, against values worked by hand. */
+START_TEST(test_poisson_tail)
+{
+	ck_assert_double_eq(where_poisson_tail(0, 3.0), 1.0);
+	ck_assert_double_eq(where_poisson_tail(4, 0.0), 0.0);
+	/* P(X >= 1; 1) = 1 - e^-1 */
+	ck_assert_double_eq_tol(where_poisson_tail(1, 1.0), 0.6321205588, 1e-9);
+	/* P(X >= 3; 2) = 1 - 5 e^-2 */
+	ck_assert_double_eq_tol(where_poisson_tail(3, 2.0), 0.3233235838, 1e-9);
+	/* P(X >= 10; 20) = 1 - P(X <= 9; 20) */
+	ck_assert_double_eq_tol(where_poisson_tail(10, 20.0), 0.9950045877, 1e-9);
+	/* Far in the tail, as a planted carrier is: below any bound, not
+	 * NaN (it underflows to 0); and far below the mean, 1. */
+	ck_assert(where_poisson_tail(7159, 1539.0) < 1e-100);
+	ck_assert(!isnan(where_poisson_tail(7159, 1539.0)));
+	ck_assert_double_eq_tol(where_poisson_tail(1500, 7159.0), 1.0, 1e-12);
+}
+END_TEST
+
+/* Exposure, gaps and probes of three networks: the rates, the outlier
+ * (60 gaps where 34.8 were expected: p 6.7e-5 < 0.001 / 2 tested) and
+ * the hop its ladders stop at; a network below the minimum is not
+ * tested. */
+START_TEST(test_where_outlier)
+{
+	struct gw_filter f;
+	struct agg *a;
+	struct where *w;
+	const struct where_result *r;
+	const struct where_kind_result *k;
+	char line[1024];
+	struct in6_addr c;
+	int i;
+
+	filter_init(&f);
+	a = agg_new(&f, 0, NULL, NULL);
+	w = where_new(NULL, &f);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(w);
+	agg_set_record_hook(a, where_record, w);
+	snprintf(line, sizeof(line), "{\"type\":\"exposure\",\"start\":"
+		 "\"2026-12-01T10:00:00.000000Z\",\"end\":\"2026-12-01T11:00:00.000000Z\","
+		 "\"by_prefix\":[[\"198.18.1.0/24\",10,360000],[\"198.18.2.0/24\",10,"
+		 "360000],[\"198.18.3.0/24\",1,3600],[\"bad\",1,1]]}");
+	agg_line(a, line, strlen(line), 0, NULL);
+	for (i = 0; i < 70; i++) {
+		snprintf(line, sizeof(line), "{\"type\":\"gap\",\"id\":\"g%d\","
+			 "\"client\":\"198.18.%d.7:4000\",\"start\":"
+			 "\"2026-12-01T10:10:00.000000Z\",\"duration_ms\":5000,"
+			 "\"cause\":\"x\",\"outcome\":\"resumed\"}",
+			 i, i < 60 ? 1 : i < 68 ? 2 : 3);
+		agg_line(a, line, strlen(line), 0, NULL);
+	}
+	inet_pton(AF_INET6, "::ffff:198.18.1.7", &c);
+	where_probe(w, &c, "203.0.113.1", 1);
+	where_probe(w, &c, "203.0.113.1", 0);
+	r = where_finish(w, agg_finish(a, 0));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->have_exposure, 1);
+	ck_assert_uint_eq(r->exposure_bad, 1);
+	ck_assert_uint_eq(r->gaps, 70);
+	/* 70 gaps over 201 player-hours */
+	ck_assert_double_eq_tol(r->rate, 70.0 / 201.0 * 1000.0, 1e-9);
+	k = &r->kind[WHERE_PREFIX];
+	ck_assert_uint_eq(k->groups, 3);
+	ck_assert_uint_eq(k->tested, 2);
+	ck_assert_uint_eq(k->outliers, 1);
+	ck_assert_str_eq(k->rows[0].name, "198.18.1.0/24");
+	ck_assert_int_eq(k->rows[0].outlier, 1);
+	ck_assert_double_eq_tol(k->rows[0].p, 6.696489e-05, 1e-9);
+	ck_assert_double_eq_tol(k->rows[0].excess, 60.0 - 7000.0 / 201.0, 1e-9);
+	/* 2 gaps where 0.35 were expected: too few players to test. */
+	ck_assert_str_eq(k->rows[1].name, "198.18.3.0/24");
+	ck_assert_int_eq(k->rows[1].tested, 0);
+	ck_assert_int_eq(k->rows[1].outlier, 0);
+	k = &r->kind[WHERE_HOP];
+	ck_assert_uint_eq(k->n, 1);
+	ck_assert_str_eq(k->rows[0].name, "203.0.113.1");
+	ck_assert_uint_eq(k->rows[0].gaps, 60);
+	ck_assert_int_eq(k->rows[0].outlier, 1);
+	ck_assert_uint_eq(k->rows[0].ladders, 2);
+	ck_assert_uint_eq(k->rows[0].state_lost, 1);
+	where_free(w);
+	agg_free(a);
+	filter_free(&f);
+}
+END_TEST
+
 static Suite *gapwatch_report_suite(void)
 {
 	Suite *s = suite_create("gapwatch_report");
@@ -863,6 +954,8 @@ static Suite *gapwatch_report_suite(void)
 	tcase_add_test(tc, test_gzip_missing_empty);
 	tcase_add_test(tc, test_stats_runs);
 	tcase_add_test(tc, test_keep_longest);
+	tcase_add_test(tc, test_poisson_tail);
+	tcase_add_test(tc, test_where_outlier);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,600 @@
+/*
+ * where.c - gaps, players and rates by prefix, carrier, country and hop,
+ * and the outliers among them (where.h states the test).
+ *
+ * Everything is keyed by the client prefix (/24, /48): the exposure
+ * records count players per prefix, a carrier or country is looked up
+ * once per prefix, and a prefix belongs to the hop most of its ladders
+ * stopped at.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "agg.h"
+#include "filter.h"
+#include "geo.h"
+#include "gwtime.h"
+#include "htab.h"
+#include "prefix.h"
+#include "rec.h"
+#include "schema.h"
+#include "where.h"
+
+#define HOP_NAME_LEN	48
+
+struct pfx_entry {
+	uint64_t h;
+	struct in6_addr key;		/* the group's masked address */
+	double flow_s;
+	uint64_t flows;
+	uint64_t gaps;
+	uint32_t hop1;			/* its hop's index + 1; 0: none */
+	uint64_t hop_ladders;		/* its ladders that stopped there */
+};
+
+/* Ladders of one prefix that stopped at one hop. */
+struct pair_entry {
+	uint64_t h;
+	struct in6_addr key;
+	uint32_t hop;			/* index into hops */
+	uint64_t ladders, state_lost;
+};
+
+struct hopname_entry {
+	uint64_t h;
+	uint32_t idx;
+};
+
+/* One group while it is summed up. */
+struct grp_entry {
+	uint64_t h;
+	uint64_t key;
+	struct where_row row;
+};
+
+struct where {
+	struct geo *geo;
+	const struct gw_filter *f;
+	struct htab pfx;		/* struct pfx_entry */
+	struct htab pairs;		/* struct pair_entry */
+	struct htab hopnames;		/* struct hopname_entry */
+	char (*hops)[HOP_NAME_LEN];
+	uint32_t nhops, caphops;
+	double other_s;			/* exposure of unlisted prefixes */
+	uint64_t other_flows;
+	int oom;
+	struct where_result res;
+};
+
+const char *where_kind_name(enum where_kind k)
+{
+	static const char *const names[WHERE_KINDS] = {
+		[WHERE_PREFIX] = "prefix", [WHERE_ASN] = "asn",
+		[WHERE_COUNTRY] = "country", [WHERE_HOP] = "hop",
+	};
+
+	return names[k];
+}
+
+struct where *where_new(struct geo *geo, const struct gw_filter *f)
+{
+	struct where *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->geo = geo;
+	w->f = f;
+	htab_init(&w->pfx, sizeof(struct pfx_entry), 1024, 2);
+	htab_init(&w->pairs, sizeof(struct pair_entry), 256, 2);
+	htab_init(&w->hopnames, sizeof(struct hopname_entry), 64, 2);
+	return w;
+}
+
+void where_free(struct where *w)
+{
+	if (w == NULL)
+		return;
+	htab_free(&w->pfx);
+	htab_free(&w->pairs);
+	htab_free(&w->hopnames);
+	free(w->hops);
+	free(w);
+}
+
+static int pfx_match(const void *entry, const void *key)
+{
+	return memcmp(&((const struct pfx_entry *)entry)->key, key, 16) == 0;
+}
+
+static struct pfx_entry *pfx_get(struct where *w, const struct in6_addr *k)
+{
+	uint64_t h = htab_hash(k, 16);
+	struct pfx_entry *e = htab_find(&w->pfx, h, pfx_match, k);
+
+	if (e == NULL) {
+		e = htab_insert(&w->pfx, h);
+		if (e == NULL)
+			w->oom = 1;
+		else
+			e->key = *k;
+	}
+	return e;
+}
+
+/* Does the filter take this record's host and this prefix? */
+static int selected(const struct where *w, const char *host,
+		    const struct gw_prefix *p)
+{
+	unsigned int k;
+	int ok = w->f->nhosts == 0;
+
+	for (k = 0; !ok && k < w->f->nhosts; k++)
+		ok = host && strcmp(w->f->hosts[k], host) == 0;
+	if (!ok || w->f->nclients == 0)
+		return ok;
+	for (k = 0; k < w->f->nclients; k++)
+		if (prefix_match(&w->f->clients[k], &p->addr))
+			return 1;
+	return 0;
+}
+
+static int json_time_us(json_t *v, int64_t *us)
+{
+	const char *s = json_string_value(v);
+
+	return s ? gwt_parse_rfc3339(s, strlen(s), us) : -1;
+}
+
+/* The share of [start, end) inside the report's window: an interval that
+ * straddles --since counts for its part, as its players were spread over
+ * it. */
+static double window_share(const struct where *w, int64_t start, int64_t end)
+{
+	int64_t lo = start, hi = end;
+
+	if (w->f->since_us != GWT_NONE && w->f->since_us > lo)
+		lo = w->f->since_us;
+	if (w->f->until_us != GWT_NONE && w->f->until_us < hi)
+		hi = w->f->until_us;
+	if (end <= start)
+		return lo <= start && start < (w->f->until_us == GWT_NONE ?
+					       INT64_MAX : w->f->until_us);
+	return hi > lo ? (double)(hi - lo) / (double)(end - start) : 0.0;
+}
+
+void where_exposure(struct where *w, const char *line, size_t len)
+{
+	json_t *o, *list, *e, *other;
+	struct gw_prefix p;
+	struct pfx_entry *pe;
+	int64_t start, end;
+	double share, s;
+	size_t k;
+
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	list = o ? json_object_get(o, FIELD_EXPOSURE_BY_PREFIX) : NULL;
+	if (!json_is_array(list) ||
+	    json_time_us(json_object_get(o, FIELD_START), &start) < 0 ||
+	    json_time_us(json_object_get(o, FIELD_END), &end) < 0 || end < start) {
+		w->res.exposure_bad++;
+		json_decref(o);
+		return;
+	}
+	share = window_share(w, start, end);
+	w->res.exposure_records++;
+	w->res.have_exposure = 1;
+	json_array_foreach(list, k, e) {
+		const char *name = json_string_value(json_array_get(e, 0));
+		json_t *flows = json_array_get(e, 1), *secs = json_array_get(e, 2);
+
+		if (name == NULL || !json_is_integer(flows) || !json_is_number(secs) ||
+		    json_integer_value(flows) < 0 || json_number_value(secs) < 0 ||
+		    prefix_parse(name, &p) < 0) {
+			w->res.exposure_bad++;
+			continue;
+		}
+		/* A prefix of another length than ours is grouped as ours. */
+		prefix_group(&p.addr, &p);
+		if (share <= 0 ||
+		    !selected(w, json_string_value(json_object_get(o, FIELD_HOST)), &p))
+			continue;
+		if ((pe = pfx_get(w, &p.addr)) == NULL)
+			break;
+		s = json_number_value(secs) * share;
+		pe->flow_s += s;
+		pe->flows += (uint64_t)((double)json_integer_value(flows) * share + 0.5);
+	}
+	other = json_object_get(o, FIELD_EXPOSURE_OTHER);
+	if (share > 0 && w->f->nclients == 0) {
+		w->other_s += json_number_value(json_object_get(other,
+						FIELD_EXPOSURE_FLOW_SECONDS)) * share;
+		w->other_flows += (uint64_t)json_integer_value(json_object_get(other,
+						FIELD_EXPOSURE_FLOWS));
+	}
+	json_decref(o);
+}
+
+static int hopname_match(const void *entry, const void *key)
+{
+	const struct where *w = ((const void *const *)key)[0];
+	const char *name = ((const void *const *)key)[1];
+
+	return strcmp(w->hops[((const struct hopname_entry *)entry)->idx], name) == 0;
+}
+
+/* The index of hop's name, added on first sight; -1 on ENOMEM. */
+static int64_t hop_index(struct where *w, const char *hop)
+{
+	const void *key[2] = { w, hop };
+	uint64_t h = htab_hash(hop, strlen(hop));
+	struct hopname_entry *e = htab_find(&w->hopnames, h, hopname_match, key);
+	void *grown;
+
+	if (e != NULL)
+		return e->idx;
+	if (w->nhops == w->caphops) {
+		uint32_t cap = w->caphops ? w->caphops * 2 : 64;
+
+		grown = realloc(w->hops, (size_t)cap * HOP_NAME_LEN);
+		if (grown == NULL)
+			return -1;
+		w->hops = grown;
+		w->caphops = cap;
+	}
+	if ((e = htab_insert(&w->hopnames, h)) == NULL)
+		return -1;
+	snprintf(w->hops[w->nhops], HOP_NAME_LEN, "%s", hop);
+	e->idx = w->nhops;
+	return w->nhops++;
+}
+
+static int pair_match(const void *entry, const void *key)
+{
+	const struct pair_entry *e = entry, *k = key;
+
+	return e->hop == k->hop && memcmp(&e->key, &k->key, 16) == 0;
+}
+
+void where_probe(struct where *w, const struct in6_addr *client,
+		 const char *hop, int state_lost)
+{
+	struct pair_entry k = { 0 }, *e;
+	struct gw_prefix p;
+	int64_t idx = hop_index(w, hop);
+
+	if (idx < 0) {
+		w->oom = 1;
+		return;
+	}
+	prefix_group(client, &p);
+	k.key = p.addr;
+	k.hop = (uint32_t)idx;
+	k.h = htab_hash(&k.key, 16) ^ ((uint64_t)k.hop * 0x9e3779b97f4a7c15ULL);
+	if (k.h <= HTAB_DELETED)
+		k.h += 2;
+	e = htab_find(&w->pairs, k.h, pair_match, &k);
+	if (e == NULL) {
+		if ((e = htab_insert(&w->pairs, k.h)) == NULL) {
+			w->oom = 1;
+			return;
+		}
+		e->key = k.key;
+		e->hop = k.hop;
+	}
+	e->ladders++;
+	e->state_lost += state_lost != 0;
+}
+
+void where_record(void *ctx, const struct gw_rec *r, const char *line,
+		  size_t len)
+{
+	struct where *w = ctx;
+	struct in6_addr client;
+	char hop[HOP_NAME_LEN];
+
+	if (r->type == REC_EXPOSURE) {
+		where_exposure(w, line, len);
+		return;
+	}
+	/* A probe record, as agg.c's add_probe takes it. */
+	if (r->last_hop.p == NULL || r->last_hop.len == 0 ||
+	    r->last_hop.len >= sizeof(hop) ||
+	    rec_endpoint(&r->client, &client, &(uint16_t){ 0 }) < 0)
+		return;
+	span_copy(&r->last_hop, hop, sizeof(hop));
+	where_probe(w, &client, hop, r->control_reached);
+}
+
+/* ---- the test ---- */
+
+/* The regularised lower incomplete gamma P(a, x): a series below a + 1,
+ * a continued fraction above (Numerical Recipes, 6.2), in logs so that
+ * thousands of gaps neither overflow nor underflow. */
+static double gamma_p(double a, double x)
+{
+	double lg = lgamma(a), sum, del, ap, b, c, d, h, an;
+	int n;
+
+	if (x <= 0)
+		return 0.0;
+	if (x < a + 1) {
+		ap = a;
+		sum = del = 1.0 / a;
+		for (n = 0; n < 100000; n++) {
+			ap += 1;
+			del *= x / ap;
+			sum += del;
+			if (fabs(del) < fabs(sum) * 1e-15)
+				break;
+		}
+		return sum * exp(-x + a * log(x) - lg);
+	}
+	b = x + 1 - a;
+	c = 1.0 / 1e-300;
+	d = 1.0 / b;
+	h = d;
+	for (n = 1; n < 100000; n++) {
+		an = -n * (n - a);
+		b += 2;
+		d = an * d + b;
+		if (fabs(d) < 1e-300)
+			d = 1e-300;
+		c = b + an / c;
+		if (fabs(c) < 1e-300)
+			c = 1e-300;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-15)
+			break;
+	}
+	return 1.0 - exp(-x + a * log(x) - lg) * h;
+}
+
+double where_poisson_tail(uint64_t k, double mu)
+{
+	/* P(X >= k) = P(k, mu) for the gamma function's a = k. */
+	if (k == 0)
+		return 1.0;
+	if (mu <= 0)
+		return 0.0;
+	return gamma_p((double)k, mu);
+}
+
+/* ---- the groups ---- */
+
+static struct grp_entry *grp_get(struct where *w, struct htab *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+	struct grp_entry *e;
+
+	if (h <= HTAB_DELETED)
+		h += 2;
+	e = htab_find(t, h, NULL, NULL);
+	if (e == NULL) {
+		e = htab_insert(t, h);
+		if (e == NULL)
+			w->oom = 1;
+		else
+			e->key = key;
+	}
+	return e;
+}
+
+static void grp_add(struct where_row *row, const struct pfx_entry *p)
+{
+	row->gaps += p->gaps;
+	row->flows += p->flows;
+	row->player_hours += p->flow_s / 3600.0;
+	row->prefixes++;
+}
+
+static int row_before(const struct where_row *a, const struct where_row *b)
+{
+	if (a->outlier != b->outlier)
+		return a->outlier > b->outlier;
+	if (a->excess != b->excess)
+		return a->excess > b->excess;
+	return strcmp(a->name, b->name) < 0;
+}
+
+/* Test every group of t and keep the WHERE_TOP with the most excess. */
+static void rank(struct where *w, struct htab *t, struct where_kind_result *k)
+{
+	double lambda = w->res.rate / 1000.0;
+	struct grp_entry *e;
+	size_t pos = 0;
+	unsigned int i, j;
+
+	while ((e = htab_next(t, &pos)) != NULL) {
+		struct where_row *r = &e->row;
+
+		k->groups++;
+		r->expected = lambda * r->player_hours;
+		r->excess = (double)r->gaps - r->expected;
+		r->rate = r->player_hours > 0 ?
+			  (double)r->gaps / r->player_hours * 1000.0 : 0.0;
+		r->tested = r->expected >= WHERE_MIN_EXPECTED;
+		k->tested += r->tested;
+		r->p = where_poisson_tail(r->gaps, r->expected);
+	}
+	pos = 0;
+	while ((e = htab_next(t, &pos)) != NULL) {
+		struct where_row *r = &e->row;
+
+		r->outlier = r->tested && k->tested &&
+			     r->p < WHERE_ALPHA / k->tested;
+		k->outliers += r->outlier;
+		for (i = 0; i < k->n; i++)
+			if (row_before(r, &k->rows[i]))
+				break;
+		if (i == WHERE_TOP)
+			continue;
+		j = k->n < WHERE_TOP ? k->n++ : WHERE_TOP - 1;
+		memmove(&k->rows[i + 1], &k->rows[i], (j - i) * sizeof(k->rows[0]));
+		k->rows[i] = *r;
+	}
+}
+
+/* Each prefix's hop: the one most of its ladders stopped at (ties: the
+ * first seen). 0 on success, -1 on ENOMEM. */
+static int prefix_hops(struct where *w)
+{
+	const struct pair_entry *e;
+	struct pfx_entry *p;
+	size_t pos = 0;
+
+	while ((e = htab_next(&w->pairs, &pos)) != NULL) {
+		if ((p = pfx_get(w, &e->key)) == NULL)
+			return -1;
+		if (e->ladders > p->hop_ladders ||
+		    (e->ladders == p->hop_ladders && e->hop + 1 < p->hop1)) {
+			p->hop_ladders = e->ladders;
+			p->hop1 = e->hop + 1;
+		}
+	}
+	return 0;
+}
+
+const struct where_result *where_finish(struct where *w,
+					const struct agg_result *r)
+{
+	struct htab groups[WHERE_KINDS], asnhop;
+	struct where_result *res = &w->res;
+	const struct pair_entry *pe;
+	struct pfx_entry *p;
+	struct gw_prefix g;
+	double listed_s = 0;
+	size_t k, pos;
+	int kind;
+
+	res->have_asn = w->geo && geo_has_asn(w->geo);
+	res->have_country = w->geo && geo_has_country(w->geo);
+	for (k = 0; k < r->npoints; k++) {
+		prefix_group(&r->points[k].client, &g);
+		if ((p = pfx_get(w, &g.addr)) == NULL)
+			return NULL;
+		p->gaps++;
+	}
+	pos = 0;
+	while ((p = htab_next(&w->pfx, &pos)) != NULL) {
+		res->flows += p->flows;
+		if (p->flow_s > 0) {
+			listed_s += p->flow_s;
+			res->gaps += p->gaps;
+		} else {
+			res->gaps_unexposed += p->gaps;
+		}
+	}
+	res->flows += w->other_flows;
+	res->player_hours = (listed_s + w->other_s) / 3600.0;
+	res->rate = listed_s > 0 ? (double)res->gaps / (listed_s / 3600.0) * 1000.0 : 0;
+	if (!res->have_exposure || listed_s <= 0)
+		return w->oom ? NULL : res;
+
+	for (kind = 0; kind < WHERE_KINDS; kind++)
+		htab_init(&groups[kind], sizeof(struct grp_entry), 64, 2);
+	htab_init(&asnhop, sizeof(struct grp_entry), 64, 2);
+	if (prefix_hops(w) < 0)
+		goto out;
+	pos = 0;
+	while ((p = htab_next(&w->pfx, &pos)) != NULL) {
+		struct geo_info gi = { 0, NULL, "" };
+		struct grp_entry *e;
+		struct gw_prefix pf;
+
+		if (p->flow_s <= 0)
+			continue;
+		prefix_group(&p->key, &pf);
+		if (w->geo) {
+			geo_lookup(w->geo, &p->key, &gi);
+			res->asn_unknown += res->have_asn && gi.asn == 0;
+			res->country_unknown += res->have_country && gi.country[0] == 0;
+		}
+		if ((e = grp_get(w, &groups[WHERE_PREFIX], htab_hash(&p->key, 16))) == NULL)
+			goto out;
+		prefix_format(&pf, e->row.name, sizeof(e->row.name));
+		grp_add(&e->row, p);
+		if (res->have_asn) {
+			if ((e = grp_get(w, &groups[WHERE_ASN], gi.asn)) == NULL)
+				goto out;
+			if (gi.asn)
+				snprintf(e->row.name, sizeof(e->row.name), "AS%u%s%.120s",
+					 gi.asn, gi.as_org ? " " : "",
+					 gi.as_org ? gi.as_org : "");
+			else
+				snprintf(e->row.name, sizeof(e->row.name), "unknown");
+			grp_add(&e->row, p);
+		}
+		if (res->have_country) {
+			uint64_t cc = gi.country[0] ? (uint64_t)(uint8_t)gi.country[0] << 8 |
+					(uint8_t)gi.country[1] : 0;
+
+			if ((e = grp_get(w, &groups[WHERE_COUNTRY], cc)) == NULL)
+				goto out;
+			snprintf(e->row.name, sizeof(e->row.name), "%s",
+				 cc ? gi.country : "unknown");
+			grp_add(&e->row, p);
+		}
+		if (p->hop1) {
+			if ((e = grp_get(w, &groups[WHERE_HOP], p->hop1)) == NULL)
+				goto out;
+			snprintf(e->row.name, sizeof(e->row.name), "%s",
+				 w->hops[p->hop1 - 1]);
+			grp_add(&e->row, p);
+		}
+	}
+	/* Ladders per hop, and per carrier and hop for "n % of AS64500's
+	 * ladders stop after 203.0.113.1". */
+	pos = 0;
+	while ((pe = htab_next(&w->pairs, &pos)) != NULL) {
+		struct geo_info gi = { 0, NULL, "" };
+		struct grp_entry *e;
+
+		if ((e = grp_get(w, &groups[WHERE_HOP], pe->hop + 1)) == NULL)
+			goto out;
+		if (e->row.name[0] == '\0')
+			snprintf(e->row.name, sizeof(e->row.name), "%s", w->hops[pe->hop]);
+		e->row.ladders += pe->ladders;
+		e->row.state_lost += pe->state_lost;
+		e->row.path_down += pe->ladders - pe->state_lost;
+		if (!res->have_asn)
+			continue;
+		geo_lookup(w->geo, &pe->key, &gi);
+		if ((e = grp_get(w, &asnhop, (uint64_t)gi.asn << 32 | pe->hop)) == NULL)
+			goto out;
+		e->row.ladders += pe->ladders;
+		if ((e = grp_get(w, &groups[WHERE_ASN], gi.asn)) == NULL)
+			goto out;
+		e->row.asn_ladders += pe->ladders;
+	}
+	pos = 0;
+	if (res->have_asn) {
+		const struct grp_entry *ah;
+
+		while ((ah = htab_next(&asnhop, &pos)) != NULL) {
+			struct grp_entry *e = grp_get(w, &groups[WHERE_ASN], ah->key >> 32);
+			uint32_t hop = (uint32_t)(ah->key & 0xffffffffu);
+
+			if (e == NULL)
+				goto out;
+			if (ah->row.ladders > e->row.top_hop_ladders ||
+			    (ah->row.ladders == e->row.top_hop_ladders &&
+			     strcmp(w->hops[hop], e->row.top_hop) < 0)) {
+				e->row.top_hop_ladders = ah->row.ladders;
+				snprintf(e->row.top_hop, sizeof(e->row.top_hop), "%s",
+					 w->hops[hop]);
+			}
+		}
+	}
+	for (kind = 0; kind < WHERE_KINDS; kind++)
+		rank(w, &groups[kind], &res->kind[kind]);
+out:
+	for (kind = 0; kind < WHERE_KINDS; kind++)
+		htab_free(&groups[kind]);
+	htab_free(&asnhop);
+	return w->oom ? NULL : res;
+}

@@ -1,0 +1,105 @@
+/*
+ * where.h - where the gaps happen: client networks (prefixes), carriers
+ * (ASNs) and countries from --mmdb, and the hops where probe ladders
+ * stop, each with its players (the exposure records) and its rate of
+ * gaps per 1,000 player-hours, and whether that rate is significantly
+ * above the server's.
+ *
+ * The test, stated once: a group with E player-hours would see
+ * mu = rate_all x E gaps at the overall rate; it is an outlier when
+ * P(X >= gaps) < WHERE_ALPHA / m for X ~ Poisson(mu), with m the groups
+ * of its kind that were tested (Bonferroni), and it is tested only when
+ * mu >= WHERE_MIN_EXPECTED. Groups are ranked by their excess gaps,
+ * gaps - mu: what they explain, not what they are big for.
+ */
+#ifndef GAPWATCH_WHERE_H
+#define GAPWATCH_WHERE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct agg_result;
+struct geo;
+struct gw_filter;
+struct gw_rec;
+
+#define WHERE_ALPHA		0.001	/* family-wise, per kind of group */
+#define WHERE_MIN_EXPECTED	5.0	/* gaps at the overall rate */
+#define WHERE_TOP		10	/* rows a kind lists */
+
+enum where_kind { WHERE_PREFIX, WHERE_ASN, WHERE_COUNTRY, WHERE_HOP,
+		  WHERE_KINDS };
+
+struct where_row {
+	char name[160];			/* "198.18.3.0/24", "AS64500 Name",
+					 * "DE", a hop's address */
+	uint64_t gaps;
+	uint64_t flows;			/* players: flows that began */
+	double player_hours;
+	double rate;			/* gaps per 1,000 player-hours */
+	double expected;		/* at the overall rate */
+	double excess;			/* gaps - expected */
+	double p;			/* P(X >= gaps), Poisson(expected) */
+	int tested;			/* expected >= WHERE_MIN_EXPECTED */
+	int outlier;
+	uint64_t prefixes;		/* prefixes in the group */
+	uint64_t ladders;		/* hops: ladders that stopped there */
+	uint64_t state_lost, path_down;	/* hops: the verdicts' split */
+	/* ASNs: the hop most of its ladders stopped at */
+	char top_hop[48];
+	uint64_t top_hop_ladders, asn_ladders;
+};
+
+struct where_kind_result {
+	unsigned int n;			/* rows[], the most excess first */
+	struct where_row rows[WHERE_TOP];
+	unsigned int groups;		/* groups seen */
+	unsigned int tested;		/* of those, tested (m) */
+	unsigned int outliers;
+};
+
+struct where_result {
+	int have_exposure;		/* any exposure record read */
+	int have_asn, have_country;	/* --mmdb gave them */
+	uint64_t exposure_records;
+	uint64_t exposure_bad;		/* exposure lines it could not use */
+	double player_hours;		/* all prefixes', "other" included */
+	uint64_t flows;
+	uint64_t gaps;			/* gaps with a known prefix exposure */
+	uint64_t gaps_unexposed;	/* gaps whose prefix had no exposure */
+	double rate;			/* overall, per 1,000 player-hours */
+	uint64_t asn_unknown, country_unknown;	/* prefixes --mmdb lacked */
+	struct where_kind_result kind[WHERE_KINDS];
+};
+
+struct where;
+
+/* where_new - geo (may be NULL, borrowed) names carriers and countries;
+ * f's time window and hosts select the exposure. NULL on ENOMEM. */
+struct where *where_new(struct geo *geo, const struct gw_filter *f);
+void where_free(struct where *w);
+
+/* where_record - an agg_record_fn (ctx: the where): the exposure and
+ * probe records. */
+void where_record(void *ctx, const struct gw_rec *r, const char *line,
+		  size_t len);
+
+/* where_exposure - one exposure record's line (parsed here: few, big). */
+void where_exposure(struct where *w, const char *line, size_t len);
+
+/* where_probe - a probe ladder of client that stopped after hop. */
+void where_probe(struct where *w, const struct in6_addr *client,
+		 const char *hop, int state_lost);
+
+/* where_finish - the groups of r's gaps (agg_finish'ed). NULL on ENOMEM. */
+const struct where_result *where_finish(struct where *w,
+					const struct agg_result *r);
+
+/* where_poisson_tail - P(X >= k) for X ~ Poisson(mu). */
+double where_poisson_tail(uint64_t k, double mu);
+
+/* where_kind_name - "prefix", "asn", "country", "hop". */
+const char *where_kind_name(enum where_kind k);
+
+#endif
