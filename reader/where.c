@@ -24,6 +24,9 @@
 #include "where.h"
 
 #define HOP_NAME_LEN	48
+/* More flow time than an interval of a day can hold for 2^26 flows (the
+ * daemon's --max-flows): a value beyond is no daemon's, and is skipped. */
+#define WHERE_SECONDS_MAX	(86400.0 * 67108864.0)
 
 struct pfx_entry {
 	uint64_t h;
@@ -192,6 +195,7 @@ void where_exposure(struct where *w, const char *line, size_t len)
 
 		if (name == NULL || !json_is_integer(flows) || !json_is_number(secs) ||
 		    json_integer_value(flows) < 0 || json_number_value(secs) < 0 ||
+		    json_number_value(secs) > WHERE_SECONDS_MAX ||
 		    prefix_parse(name, &p) < 0) {
 			w->res.exposure_bad++;
 			continue;
@@ -209,10 +213,17 @@ void where_exposure(struct where *w, const char *line, size_t len)
 	}
 	other = json_object_get(o, FIELD_EXPOSURE_OTHER);
 	if (share > 0 && w->f->nclients == 0) {
-		w->other_s += json_number_value(json_object_get(other,
-						FIELD_EXPOSURE_FLOW_SECONDS)) * share;
-		w->other_flows += (uint64_t)json_integer_value(json_object_get(other,
-						FIELD_EXPOSURE_FLOWS));
+		double os = json_number_value(json_object_get(other,
+					      FIELD_EXPOSURE_FLOW_SECONDS));
+		json_int_t of = json_integer_value(json_object_get(other,
+						   FIELD_EXPOSURE_FLOWS));
+
+		if (os >= 0 && os <= WHERE_SECONDS_MAX && of >= 0) {
+			w->other_s += os * share;
+			w->other_flows += (uint64_t)of;
+		} else {
+			w->res.exposure_bad++;
+		}
 	}
 	json_decref(o);
 }

@@ -804,19 +804,24 @@ static json_t *with_envelope(const struct report *r, json_t *obj)
 	return o;
 }
 
-/* Format obj (taking the reference) and queue the line. */
-static int queue_json(struct report *r, json_t *obj)
+/* The record obj (its reference taken) with its envelope, as a line;
+ * NULL when it could not be made. */
+static char *dump_record(struct report *r, json_t *obj)
 {
 	char *line;
 
 	obj = with_envelope(r, obj);
-	if (obj == NULL) {
-		count_not_encoded(r);
-		return -1;
-	}
+	if (obj == NULL)
+		return NULL;
 	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				       JSON_REAL_PRECISION(15));
 	json_decref(obj);
+	return line;
+}
+
+/* Queue a line (taking it); NULL: a record that could not be made. */
+static int queue_line(struct report *r, char *line)
+{
 	if (line == NULL) {
 		count_not_encoded(r);
 		return -1;
@@ -827,6 +832,11 @@ static int queue_json(struct report *r, json_t *obj)
 		return -1;
 	}
 	return 0;
+}
+
+static int queue_json(struct report *r, json_t *obj)
+{
+	return queue_line(r, dump_record(r, obj));
 }
 
 int report_gap(struct report *r, const struct gap_record *rec,
@@ -848,26 +858,14 @@ int report_blind(struct report *r, const struct blind_record *iv)
 int report_exposure(struct report *r, struct exposure_batch *b)
 {
 	uint32_t listed = b->n < EXPOSURE_LISTED_MAX ? b->n : EXPOSURE_LISTED_MAX;
-	json_t *obj;
 	char *head, *line = NULL;
 
 	exposure_batch_sort(b);
-	obj = with_envelope(r, exposure_json(b, listed));
-	head = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					     JSON_REAL_PRECISION(15)) : NULL;
-	json_decref(obj);
+	head = dump_record(r, exposure_json(b, listed));
 	if (head)
 		line = exposure_line(b, listed, head);
 	free(head);
-	if (line == NULL) {
-		count_not_encoded(r);
-		return -1;
-	}
-	if (bqueue_push(r->lines, &line) < 0) {
-		free(line);
-		return -1;
-	}
-	return 0;
+	return queue_line(r, line);
 }
 
 int report_stats(struct report *r, const struct report_stats *st)
