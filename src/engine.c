@@ -711,7 +711,10 @@ uint64_t engine_next_due(const struct engine *e)
 		if (post < due)
 			due = post;
 	}
-	if (e->exposure.slots && e->exposure_due_us < due)
+	/* An interval with nobody in it has nothing to write: a replay's
+	 * quiet year is not stepped through an hour at a time. */
+	if (e->exposure.slots && e->exposure_due_us < due &&
+	    (flow_count(&e->flows) || e->exposure.kept || e->exposure.other_adds))
 		due = e->exposure_due_us;
 	return due;
 }

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <arpa/inet.h>
 
 #include <jansson.h>
 
 #include "cause.h"
 #include "config.h"
 #include "engine.h"
+#include "exposure.h"
 #include "portset.h"
 #include "replay.h"
 #include "report.h"
@@ -44,6 +46,23 @@ static void encode(void *ctx, const struct gap_record *rec)
 	json_decref(o);
 }
 
+/* An interval's exposure, as the writer would make a record of it. */
+static void expose(void *ctx, const struct exposure *x, uint64_t end_us)
+{
+	struct exposure_batch *b = exposure_snapshot(x, end_us);
+	char pfx[INET6_ADDRSTRLEN + 4];
+	uint32_t k;
+
+	(void)ctx;
+	if (b == NULL)
+		return;
+	exposure_batch_sort(b);
+	for (k = 0; k < b->n; k++)
+		if (exposure_prefix_format(b->entries[k].key, pfx, sizeof(pfx))[0] == '\0')
+			abort();
+	free(b);
+}
+
 static int setup(void)
 {
 	char err[128];
@@ -54,6 +73,9 @@ static int setup(void)
 	if (portset_parse(&cfg.ports, "7781,7000-7010", err, sizeof(err)) < 0)
 		return -1;
 	cfg.engine.max_flows = 64;
+	/* An interval a minute: a capture's hours cross several. */
+	cfg.engine.exposure_interval_us = 60 * USEC_PER_SEC;
+	cfg.engine.exposure_cb = expose;
 	memfd = memfd_create("fuzz_replay", 0);
 	return memfd < 0 ? -1 : 0;
 }

@@ -579,7 +579,7 @@ START_TEST(test_report_stats_text)
 		"ueue_dropped\":0,\"user_dropped\":0,\"unseen\":0,\"id_holes\":0"
 		",\"stalls\":0,\"rule_counter_errors\":0,\"blind_intervals\":0,\"blind_missed\":0,\"blind_ms\":0,\"stall_max_ms\":0.0,\"signals\":{\"unseen\":false,"
 		"\"id_holes\":false,\"stalls\":false},\"report_dropped\":0,\"repor"
-		"t_write_errors\":0,\"conntrack\":{\"events\":0,\"events_ignored\""
+		"t_write_errors\":0,\"exposure_dropped\":0,\"conntrack\":{\"events\":0,\"events_ignored\""
 		":0,\"enobufs\":0,\"resyncs\":0,\"queries\":2,\"query_errors\":0,"
 		"\"tracked\":0,\"evicted\":0,\"count\":0,\"max\":262144,\"fill\":"
 		"0.0,\"kernel_filter\":true,\"correlate_queue_full\":0,\"open_loo"
