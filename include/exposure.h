@@ -58,8 +58,9 @@ struct exposure_batch {
 	struct exposure_entry entries[];
 };
 
-/* exposure_init - a table for queue. Returns 0, or -1 (ENOMEM). */
-int exposure_init(struct exposure *x, uint32_t queue);
+/* exposure_init - an empty table for queue, its interval beginning at
+ * start_us (wall). Returns 0, or -1 (ENOMEM). */
+int exposure_init(struct exposure *x, uint32_t queue, uint64_t start_us);
 void exposure_fini(struct exposure *x);
 
 /* exposure_reset - empty it for the interval that begins at start_us. */

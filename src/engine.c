@@ -448,9 +448,9 @@ static void expose_flow(struct engine *e, const struct flow *f)
 }
 
 /* The interval ends at now: every live flow's time so far, to the
- * callback, and a new interval. Once an interval (an hour): a walk of
- * the flow table is nothing beside it. */
-static void exposure_end(struct engine *e)
+ * callback, and (unless this is the last) a new interval. Once an
+ * interval (an hour): a walk of the flow table is nothing beside it. */
+static void exposure_end(struct engine *e, int last)
 {
 	uint32_t i;
 
@@ -461,6 +461,10 @@ static void exposure_end(struct engine *e)
 	 * packet, a server with nobody on) has nothing to say. */
 	if (e->exposure.kept || e->exposure.other_adds)
 		e->cfg.exposure_cb(e->cb_ctx, &e->exposure, to_wall(e, e->now_us));
+	if (last) {
+		e->exposure_due_us = UINT64_MAX;
+		return;
+	}
 	exposure_reset(&e->exposure, to_wall(e, e->now_us));
 	e->exposure_since_us = e->now_us;
 	e->exposure_due_us = e->now_us + e->cfg.exposure_interval_us;
@@ -713,7 +717,7 @@ uint64_t engine_next_due(const struct engine *e)
 	}
 	/* An interval with nobody in it has nothing to write: a replay's
 	 * quiet year is not stepped through an hour at a time. */
-	if (e->exposure.slots && e->exposure_due_us < due &&
+	if (e->exposure_due_us < due &&
 	    (flow_count(&e->flows) || e->exposure.kept || e->exposure.other_adds))
 		due = e->exposure_due_us;
 	return due;
@@ -725,8 +729,9 @@ void engine_tick(struct engine *e, const struct gw_time *now)
 	timer_advance(&e->wheel, now->mono_us, on_timer, e);
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_tick(&e->rec, e->now_us);
-	if (e->exposure.slots && e->now_us >= e->exposure_due_us)
-		exposure_end(e);
+	/* UINT64_MAX when off: one comparison a tick. */
+	if (e->now_us >= e->exposure_due_us)
+		exposure_end(e, 0);
 }
 
 /*
@@ -1111,7 +1116,7 @@ void engine_finish(struct engine *e, const struct gw_time *now)
 	if (ev_recorder_on(&e->rec))
 		ev_recorder_finish(&e->rec);
 	if (e->exposure.slots)
-		exposure_end(e);
+		exposure_end(e, 1);
 }
 
 struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
@@ -1147,10 +1152,10 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	if (ev_recorder_init(&e->rec, cfg->max_flows, cfg->evidence_packets,
 			     cfg->evidence_cb, ctx) < 0)
 		goto err_history;
+	e->exposure_due_us = UINT64_MAX;
 	if (cfg->exposure_interval_us) {
-		if (exposure_init(&e->exposure, cfg->queue) < 0)
+		if (exposure_init(&e->exposure, cfg->queue, now->wall_us) < 0)
 			goto err_recorder;
-		exposure_reset(&e->exposure, now->wall_us);
 		e->exposure_since_us = now->mono_us;
 		e->exposure_due_us = now->mono_us + cfg->exposure_interval_us;
 	}
