@@ -44,8 +44,8 @@ gw_check "the gap is the black-holed flow from port $port" "$gap" \
 gw_check "outcome is open_at_exit" "$gap" '.outcome == "open_at_exit" and .reconnect == null'
 gw_check "the gap ends at the shutdown, after it was detected" "$gap" \
 	'(.end | epoch) >= (.detected | epoch) and .duration_ms > .threshold_ms'
-gw_check "records in order: gap_open, gap, stats" "$(jq -s -c '[.[].type]' "$report")" \
-	'. == ["gap_open", "gap", "stats"]'
+gw_check "records in order: gap_open, gap, the exposure at exit, stats" \
+	"$(jq -s -c '[.[].type]' "$report")" '. == ["gap_open", "gap", "exposure", "stats"]'
 gw_check "final stats count the gap as closed" "$(gw_records "$report" stats)" \
 	'.gaps_opened == 1 and .gaps_closed == 1 and .gaps_open == 0'
 printf '%s\n' "$gap" | jq -c '{client, silent, start, duration_ms, outcome, cause}' >&2
