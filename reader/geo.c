@@ -1,7 +1,7 @@
 /*
  * geo.c - MMDB lookups with libmaxminddb. Which file gives what is told
  * by its metadata (database_type names ASN, Country or City) and, for a
- * file that names neither, by whether its data has the fields: the two
+ * file that names neither, by the fields of its first records: the two
  * free formats (GeoLite2, DB-IP lite) share the field names.
  */
 #include <errno.h>
@@ -39,33 +39,65 @@ static int has(const char *type, const char *word)
 	return type && strstr(type, word) != NULL;
 }
 
-/* The file's kind from its metadata, else from a probe of its data at
- * a well-known address (a file without it says nothing this way, and is
- * refused). */
+/* Does the entry hold an ASN, a country? */
+static void kind_of_entry(struct geo_file *f, MMDB_entry_s *entry)
+{
+	MMDB_entry_data_s v;
+
+	if (MMDB_get_value(entry, &v, "autonomous_system_number", NULL) ==
+	    MMDB_SUCCESS && v.has_data && v.type == MMDB_DATA_TYPE_UINT32)
+		f->asn = 1;
+	if (MMDB_get_value(entry, &v, "country", "iso_code", NULL) ==
+	    MMDB_SUCCESS && v.has_data && v.type == MMDB_DATA_TYPE_UTF8_STRING)
+		f->country = 1;
+}
+
+/*
+ * Bounds of the walk below: a hostile file's tree may loop back on
+ * itself, and a sample of the first records is enough to tell the kind.
+ */
+#define WALK_NODES	65536
+#define WALK_RECORDS	16
+#define WALK_DEPTH	256
+
+/*
+ * The file's kind from its metadata; for a type that names neither (a
+ * renamed or third-party file), from the first data records of its
+ * search tree, whatever networks they are for.
+ */
 static void kind_of(struct geo_file *f)
 {
 	const char *type = f->db.metadata.database_type;
-	static const char *const probes[] = { "1.1.1.1", "8.8.8.8", "2001:4860::" };
-	MMDB_entry_data_s v;
-	unsigned int k;
+	uint32_t stack[WALK_DEPTH];
+	unsigned int depth = 0, nodes = 0, records = 0;
 
 	f->asn = has(type, "ASN") || has(type, "asn");
 	f->country = has(type, "Country") || has(type, "City") ||
 		     has(type, "country") || has(type, "city");
-	if (f->asn || f->country)
+	if (f->asn || f->country || f->db.metadata.node_count == 0)
 		return;
-	for (k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
-		int gai, err;
-		MMDB_lookup_result_s r = MMDB_lookup_string(&f->db, probes[k], &gai, &err);
+	stack[depth++] = 0;
+	while (depth > 0 && nodes++ < WALK_NODES && records < WALK_RECORDS &&
+	       !(f->asn && f->country)) {
+		MMDB_search_node_s node;
+		int side;
 
-		if (gai || err != MMDB_SUCCESS || !r.found_entry)
+		if (MMDB_read_node(&f->db, stack[--depth], &node) != MMDB_SUCCESS)
 			continue;
-		if (MMDB_get_value(&r.entry, &v, "autonomous_system_number", NULL) ==
-		    MMDB_SUCCESS && v.has_data)
-			f->asn = 1;
-		if (MMDB_get_value(&r.entry, &v, "country", "iso_code", NULL) ==
-		    MMDB_SUCCESS && v.has_data)
-			f->country = 1;
+		/* Right first onto the stack: the lowest networks come first. */
+		for (side = 1; side >= 0; side--) {
+			uint8_t t = side ? node.right_record_type : node.left_record_type;
+			uint64_t rec = side ? node.right_record : node.left_record;
+
+			if (t == MMDB_RECORD_TYPE_DATA && records < WALK_RECORDS) {
+				records++;
+				kind_of_entry(f, side ? &node.right_record_entry :
+						  &node.left_record_entry);
+			} else if (t == MMDB_RECORD_TYPE_SEARCH_NODE &&
+				   depth < WALK_DEPTH && rec <= UINT32_MAX) {
+				stack[depth++] = (uint32_t)rec;
+			}
+		}
 	}
 }
 
@@ -89,11 +121,16 @@ struct geo *geo_open(const char *const *paths, unsigned int n, char *err,
 	for (k = 0; k < n; k++) {
 		struct geo_file *f = &g->files[k];
 
+		errno = 0;
 		rc = MMDB_open(paths[k], MMDB_MODE_MMAP, &f->db);
 		if (rc != MMDB_SUCCESS) {
+			/* libmaxminddb keeps open(2)'s errno for these two:
+			 * "No such file or directory" says more than its text. */
+			int io = (rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR) &&
+				 errno != 0;
+
 			snprintf(err, errlen, "%s: %s", paths[k],
-				 rc == MMDB_IO_ERROR && errno ? strerror(errno) :
-				 MMDB_strerror(rc));
+				 io ? strerror(errno) : MMDB_strerror(rc));
 			goto fail;
 		}
 		g->n++;
@@ -158,24 +195,74 @@ static int org_match(const void *entry, const void *key)
 	return strcmp(((const struct org_entry *)entry)->name, key) == 0;
 }
 
-/* The kept copy of a name of len bytes (not NUL-terminated in the
- * file), cut at GEO_ORG_MAX; NULL on ENOMEM. */
+/*
+ * The length of the valid UTF-8 character at s (n bytes left), or 0.
+ * Overlong forms, surrogates and code points past U+10FFFF are invalid:
+ * jansson refuses them, and the JSON report must not lose a row.
+ */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len, k;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * The kept copy of a name of len bytes (not NUL-terminated in the file):
+ * invalid UTF-8 and control characters (a NUL would cut it, a newline
+ * break a text report's line) become '?', and it is cut at GEO_ORG_MAX
+ * bytes between characters. NULL on ENOMEM.
+ */
 static const char *org_intern(struct geo *g, const char *s, uint32_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	char buf[GEO_ORG_MAX + 1];
 	struct org_entry *e;
+	size_t i = 0, o = 0, c;
 	uint64_t h;
-	uint32_t k;
 
-	if (len > GEO_ORG_MAX)
-		len = GEO_ORG_MAX;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	/* A NUL or a control character would end or break a report line. */
-	for (k = 0; k < len; k++)
-		if ((unsigned char)buf[k] < 0x20 || buf[k] == 0x7f)
-			buf[k] = '?';
-	h = htab_hash(buf, len);
+	while (i < len) {
+		c = utf8_char(u + i, len - i);
+		if (c == 0 || (c == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
+			if (o + 1 > GEO_ORG_MAX)
+				break;
+			buf[o++] = '?';
+			i += c ? c : 1;
+			continue;
+		}
+		if (o + c > GEO_ORG_MAX)
+			break;
+		memcpy(buf + o, u + i, c);
+		o += c;
+		i += c;
+	}
+	buf[o] = '\0';
+	h = htab_hash(buf, o);
 	e = htab_find(&g->orgs, h, org_match, buf);
 	if (e != NULL)
 		return e->name;
@@ -201,14 +288,22 @@ static void lookup_asn(struct geo *g, MMDB_entry_s *entry, struct geo_info *out)
 			out->asn = v.uint32;
 		else
 			g->counts.errors++;
-	} else if (rc != MMDB_SUCCESS && rc != MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
+	} else if (rc != MMDB_SUCCESS) {
 		g->counts.errors++;
 	}
 	if (out->asn == 0)
 		return;
+	/* A carrier without a name is still a carrier: the ASN stays. */
 	rc = MMDB_get_value(entry, &v, "autonomous_system_organization", NULL);
-	if (rc == MMDB_SUCCESS && v.has_data && v.type == MMDB_DATA_TYPE_UTF8_STRING)
-		out->as_org = org_intern(g, v.utf8_string, v.data_size);
+	if (rc == MMDB_SUCCESS && v.has_data) {
+		if (v.type != MMDB_DATA_TYPE_UTF8_STRING)
+			g->counts.errors++;
+		else if ((out->as_org = org_intern(g, v.utf8_string,
+						   v.data_size)) == NULL)
+			g->counts.errors++;
+	} else if (rc != MMDB_SUCCESS) {
+		g->counts.errors++;
+	}
 }
 
 static void lookup_country(struct geo *g, MMDB_entry_s *entry,
@@ -228,7 +323,7 @@ static void lookup_country(struct geo *g, MMDB_entry_s *entry,
 		} else {
 			g->counts.errors++;
 		}
-	} else if (rc != MMDB_SUCCESS && rc != MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
+	} else if (rc != MMDB_SUCCESS) {
 		g->counts.errors++;
 	}
 }

@@ -21,16 +21,19 @@ struct geo_info {
 
 struct geo_counts {
 	uint64_t lookups;
-	uint64_t asn_unknown, country_unknown;	/* a file had none */
+	uint64_t asn_unknown, country_unknown;	/* no file knew it */
 	uint64_t errors;	/* a lookup or a value the file got wrong */
 };
 
 struct geo;
 
 /*
- * geo_open - open the n files (mapped). NULL with "FILE: reason" in err:
- * a missing file, one that is no MMDB, one with neither ASNs nor
- * countries.
+ * geo_open - open the n files (1..GEO_MAX_FILES, mapped). Returns the
+ * geo, or NULL with "FILE: reason" in err: a file that cannot be opened
+ * (strerror: "No such file or directory"), one that is no MMDB or is
+ * corrupt (libmaxminddb's MMDB_strerror), one with neither ASNs nor
+ * countries. Which file gives what comes from its database_type, else
+ * from its first records.
  */
 struct geo *geo_open(const char *const *paths, unsigned int n, char *err,
 		     size_t errlen);

@@ -60,6 +60,8 @@ static void usage(FILE *f)
 "  --follow              the text summary, redrawn as one FILE grows (rotations\n"
 "                        followed) until Ctrl-C\n"
 "  --max-gaps N          gaps listed in the HTML page (default %d, the longest)\n"
+"  --mmdb FILE           carriers and countries from an MMDB file (ASN or country;\n"
+"                        repeatable, up to 4)\n"
 "  --now TIME            take TIME as now (for relative times; reproducible runs)\n"
 "show options:\n"
 "  --packets N           packets listed from the gap's pcap (default 60)\n"

@@ -533,7 +533,7 @@ const struct where_result *where_finish(struct where *w,
 			if ((e = grp_get(w, &groups[WHERE_ASN], gi.asn)) == NULL)
 				goto out;
 			if (gi.asn)
-				snprintf(e->row.name, sizeof(e->row.name), "AS%u%s%.120s",
+				snprintf(e->row.name, sizeof(e->row.name), "AS%u%s%s",
 					 gi.asn, gi.as_org ? " " : "",
 					 gi.as_org ? gi.as_org : "");
 			else
