@@ -32,7 +32,9 @@ nss iptables -w -D INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP
 sleep 3
 gw_stop "$client"
 gw_stop "$server"
-# The drops by reason, in the metrics too.
+# The drops by reason, in the metrics too, once the gap has closed (its
+# client's retransmission may come a backoff after the rule is gone).
+ct_wait_record ".type == \"gap\" and .client == \"$CLIENT_IP:$port\"" 15
 nss curl -s http://127.0.0.1:9477/metrics >"$GW_WORK/metrics.txt" ||
 	gw_fail "no metrics on 127.0.0.1:9477"
 grep -q "^gapwatch_local_drops_total{reason=\"NETFILTER_DROP\"} $denied\$" "$GW_WORK/metrics.txt" ||
