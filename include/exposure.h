@@ -66,6 +66,12 @@ void exposure_fini(struct exposure *x);
 /* exposure_reset - empty it for the interval that begins at start_us. */
 void exposure_reset(struct exposure *x, uint64_t start_us);
 
+/* exposure_empty - nothing was counted since the last reset. */
+static inline int exposure_empty(const struct exposure *x)
+{
+	return x->kept == 0 && x->other_adds == 0;
+}
+
 /* exposure_key - the prefix key of a client address (v4-mapped or v6). */
 uint64_t exposure_key(const struct in6_addr *client);
 

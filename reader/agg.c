@@ -525,11 +525,8 @@ static void add_probe(struct agg *a, const struct gw_rec *r)
 	uint64_t h;
 	char addr[48];
 
-	if (r->last_hop.p == NULL || r->last_hop.len == 0 ||
-	    r->last_hop.len >= sizeof(addr) ||
-	    rec_endpoint(&r->client, &client, &(uint16_t){ 0 }) < 0)
+	if (rec_probe_stop(r, &client, addr, sizeof(addr)) < 0)
 		return;
-	span_copy(&r->last_hop, addr, sizeof(addr));
 	a->r.ladders++;
 	h = htab_hash(addr, strlen(addr));
 	e = htab_find(&a->hops, h, NULL, NULL);

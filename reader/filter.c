@@ -155,19 +155,25 @@ int filter_match(const struct gw_filter *f, const struct filter_gap *g)
 		if (k == f->nports)
 			return 0;
 	}
-	if (f->nclients) {
-		for (k = 0; k < f->nclients; k++)
-			if (prefix_match(&f->clients[k], g->client))
-				break;
-		if (k == f->nclients)
-			return 0;
-	}
-	if (f->nhosts) {
-		for (k = 0; k < f->nhosts; k++)
-			if (g->host && span_eq(g->host, f->hosts[k]))
-				break;
-		if (k == f->nhosts)
-			return 0;
-	}
-	return 1;
+	return filter_match_client(f, g->client) && filter_match_host(f, g->host);
+}
+
+int filter_match_client(const struct gw_filter *f, const struct in6_addr *a)
+{
+	unsigned int k;
+
+	for (k = 0; k < f->nclients; k++)
+		if (prefix_match(&f->clients[k], a))
+			return 1;
+	return f->nclients == 0;
+}
+
+int filter_match_host(const struct gw_filter *f, const struct span *host)
+{
+	unsigned int k;
+
+	for (k = 0; k < f->nhosts; k++)
+		if (host && span_eq(host, f->hosts[k]))
+			return 1;
+	return f->nhosts == 0;
 }

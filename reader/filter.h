@@ -58,4 +58,12 @@ struct filter_gap {
 /* filter_match - 1 when f lets the gap through, else 0. */
 int filter_match(const struct gw_filter *f, const struct filter_gap *g);
 
+/*
+ * filter_match_client, filter_match_host - 1 when f's --client (--host)
+ * items let a through (or there are none), else 0: filter_match's parts,
+ * for records that are not gaps (exposure). host may be NULL.
+ */
+int filter_match_client(const struct gw_filter *f, const struct in6_addr *a);
+int filter_match_host(const struct gw_filter *f, const struct span *host);
+
 #endif

@@ -500,3 +500,14 @@ int rec_endpoint(const struct span *s, struct in6_addr *addr, uint16_t *port)
 	addr_from_v4(addr, &v4);
 	return 0;
 }
+
+int rec_probe_stop(const struct gw_rec *r, struct in6_addr *client, char *hop,
+		   size_t len)
+{
+	if (r->last_hop.p == NULL || r->last_hop.len == 0 ||
+	    r->last_hop.len >= len ||
+	    rec_endpoint(&r->client, client, &(uint16_t){ 0 }) < 0)
+		return -1;
+	span_copy(&r->last_hop, hop, len);
+	return 0;
+}

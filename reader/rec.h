@@ -98,4 +98,13 @@ void rec_release(void *keep);
  */
 int rec_endpoint(const struct span *s, struct in6_addr *addr, uint16_t *port);
 
+/*
+ * rec_probe_stop - a probe record's client and the hop its ladder stopped
+ * after, into hop (len bytes, NUL-terminated). Returns 0, or -1 when the
+ * record names no hop, the hop does not fit, or the client is no
+ * endpoint.
+ */
+int rec_probe_stop(const struct gw_rec *r, struct in6_addr *client, char *hop,
+		   size_t len);
+
 #endif

@@ -36,6 +36,8 @@ struct pfx_entry {
 	uint64_t gaps;
 	uint32_t hop1;			/* its hop's index + 1; 0: none */
 	uint64_t hop_ladders;		/* its ladders that stopped there */
+	uint32_t asn;			/* --mmdb's carrier, once asn_known */
+	int asn_known;
 };
 
 /* Ladders of one prefix that stopped at one hop. */
@@ -131,17 +133,10 @@ static struct pfx_entry *pfx_get(struct where *w, const struct in6_addr *k)
 static int selected(const struct where *w, const char *host,
 		    const struct gw_prefix *p)
 {
-	unsigned int k;
-	int ok = w->f->nhosts == 0;
+	struct span h = { host, host ? (uint32_t)strlen(host) : 0, 0 };
 
-	for (k = 0; !ok && k < w->f->nhosts; k++)
-		ok = host && strcmp(w->f->hosts[k], host) == 0;
-	if (!ok || w->f->nclients == 0)
-		return ok;
-	for (k = 0; k < w->f->nclients; k++)
-		if (prefix_match(&w->f->clients[k], &p->addr))
-			return 1;
-	return 0;
+	return filter_match_host(w->f, host ? &h : NULL) &&
+	       filter_match_client(w->f, &p->addr);
 }
 
 static int json_time_us(json_t *v, int64_t *us)
@@ -310,13 +305,8 @@ void where_record(void *ctx, const struct gw_rec *r, const char *line,
 		where_exposure(w, line, len);
 		return;
 	}
-	/* A probe record, as agg.c's add_probe takes it. */
-	if (r->last_hop.p == NULL || r->last_hop.len == 0 ||
-	    r->last_hop.len >= sizeof(hop) ||
-	    rec_endpoint(&r->client, &client, &(uint16_t){ 0 }) < 0)
-		return;
-	span_copy(&r->last_hop, hop, sizeof(hop));
-	where_probe(w, &client, hop, r->control_reached);
+	if (rec_probe_stop(r, &client, hop, sizeof(hop)) == 0)
+		where_probe(w, &client, hop, r->control_reached);
 }
 
 /* ---- the test ---- */
@@ -522,6 +512,8 @@ const struct where_result *where_finish(struct where *w,
 		prefix_group(&p->key, &pf);
 		if (w->geo) {
 			geo_lookup(w->geo, &p->key, &gi);
+			p->asn = gi.asn;
+			p->asn_known = 1;
 			res->asn_unknown += res->have_asn && gi.asn == 0;
 			res->country_unknown += res->have_country && gi.country[0] == 0;
 		}
@@ -564,6 +556,7 @@ const struct where_result *where_finish(struct where *w,
 	while ((pe = htab_next(&w->pairs, &pos)) != NULL) {
 		struct geo_info gi = { 0, NULL, "" };
 		struct grp_entry *e;
+		struct pfx_entry *pp;
 
 		if ((e = grp_get(w, &groups[WHERE_HOP], pe->hop + 1)) == NULL)
 			goto out;
@@ -574,11 +567,18 @@ const struct where_result *where_finish(struct where *w,
 		e->row.path_down += pe->ladders - pe->state_lost;
 		if (!res->have_asn)
 			continue;
-		geo_lookup(w->geo, &pe->key, &gi);
-		if ((e = grp_get(w, &asnhop, (uint64_t)gi.asn << 32 | pe->hop)) == NULL)
+		/* The exposed prefixes were looked up above; the others once. */
+		if ((pp = pfx_get(w, &pe->key)) == NULL)
+			goto out;
+		if (!pp->asn_known) {
+			geo_lookup(w->geo, &pp->key, &gi);
+			pp->asn = gi.asn;
+			pp->asn_known = 1;
+		}
+		if ((e = grp_get(w, &asnhop, (uint64_t)pp->asn << 32 | pe->hop)) == NULL)
 			goto out;
 		e->row.ladders += pe->ladders;
-		if ((e = grp_get(w, &groups[WHERE_ASN], gi.asn)) == NULL)
+		if ((e = grp_get(w, &groups[WHERE_ASN], pp->asn)) == NULL)
 			goto out;
 		e->row.asn_ladders += pe->ladders;
 	}

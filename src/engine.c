@@ -459,7 +459,7 @@ static void exposure_end(struct engine *e, int last)
 		expose_flow(e, flow_get(&e->flows, i));
 	/* An interval without a player (a replay's jump to its first
 	 * packet, a server with nobody on) has nothing to say. */
-	if (e->exposure.kept || e->exposure.other_adds)
+	if (!exposure_empty(&e->exposure))
 		e->cfg.exposure_cb(e->cb_ctx, &e->exposure, to_wall(e, e->now_us));
 	if (last) {
 		e->exposure_due_us = UINT64_MAX;
@@ -718,7 +718,7 @@ uint64_t engine_next_due(const struct engine *e)
 	/* An interval with nobody in it has nothing to write: a replay's
 	 * quiet year is not stepped through an hour at a time. */
 	if (e->exposure_due_us < due &&
-	    (flow_count(&e->flows) || e->exposure.kept || e->exposure.other_adds))
+	    (flow_count(&e->flows) || !exposure_empty(&e->exposure)))
 		due = e->exposure_due_us;
 	return due;
 }
