@@ -44,4 +44,47 @@ static inline void gw_clock_read(struct gw_time *t)
 	t->stamp_us = 0;
 }
 
+/*
+ * The wall clock against the monotonic one, as followed by a reader of
+ * gw_time readings: the offset moves only when the wall clock was
+ * stepped, so that one moment prints the same wall time whenever it is
+ * printed. Not at every reading's jitter (the two clocks are read a
+ * moment apart), and not at one reading preempted between its two clocks
+ * (milliseconds on a busy machine): a step is followed when the next
+ * reading confirms it.
+ */
+#define GW_WALL_STEP_US	1000
+
+struct gw_wall {
+	int64_t offset_us;		/* wall - mono, followed */
+	int64_t step_us;		/* a new offset, seen once */
+	int step_seen;
+};
+
+static inline void gw_wall_init(struct gw_wall *w, const struct gw_time *t)
+{
+	w->offset_us = (int64_t)(t->wall_us - t->mono_us);
+	w->step_seen = 0;
+}
+
+static inline int gw_wall_apart(int64_t a, int64_t b)
+{
+	return a - b > (int64_t)GW_WALL_STEP_US || b - a > (int64_t)GW_WALL_STEP_US;
+}
+
+static inline void gw_wall_follow(struct gw_wall *w, const struct gw_time *t)
+{
+	int64_t offset = (int64_t)(t->wall_us - t->mono_us);
+
+	if (!gw_wall_apart(offset, w->offset_us)) {
+		w->step_seen = 0;
+	} else if (w->step_seen && !gw_wall_apart(offset, w->step_us)) {
+		w->offset_us = offset;
+		w->step_seen = 0;
+	} else {
+		w->step_us = offset;
+		w->step_seen = 1;
+	}
+}
+
 #endif

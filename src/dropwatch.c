@@ -84,7 +84,7 @@ struct dropwatch {
 	struct portset ports;
 	struct droptally tally;
 	struct dropwatch_counters counters;
-	int64_t wall_offset_us;		/* wall - mono, at this read */
+	struct gw_wall wall;		/* the wall clock, followed */
 	uint64_t lost_seen;		/* dw_lost at the last read */
 	uint64_t last_read_us;		/* wall */
 	char *reasons[REASONS_MAX];
@@ -209,7 +209,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	e.wall_us = (uint64_t)((int64_t)(ev->mono_ns / 1000) +
-			       dw->wall_offset_us);
+			       dw->wall.offset_us);
 	e.location = ev->location;
 	e.reason = ev->reason;
 	e.tcp_flags = ev->tcp_flags;
@@ -222,7 +222,7 @@ void dropwatch_read(struct dropwatch *dw, const struct gw_time *now)
 {
 	uint64_t lost;
 
-	dw->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
+	gw_wall_follow(&dw->wall, now);
 	ring_buffer__consume(dw->rb);
 	/* Counted by the program in its mapped .bss: no system call. */
 	lost = __atomic_load_n(&dw->skel->bss->dw_lost, __ATOMIC_RELAXED);
@@ -345,7 +345,7 @@ struct dropwatch *dropwatch_open(const struct portset *ports,
 	 * opened it, for as long as it is open. */
 	dw->kallsyms = fopen("/proc/kallsyms", "re");
 	dw->last_read_us = now->wall_us;
-	dw->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
+	gw_wall_init(&dw->wall, now);
 	err[0] = '\0';
 	return dw;
 

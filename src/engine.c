@@ -46,8 +46,6 @@
  * give-up delay this much better than the next one's, and 3 times. */
 #define RECONNECT_MARGIN_US	(250 * USEC_PER_MSEC)
 
-/* A wall clock moving this much against the monotonic one was stepped. */
-#define WALL_STEP_US	1000
 
 /* Samples of the inspector's loss counters kept, oldest overwritten: at
  * the daemon's one per 100 ms, the last 13 minutes; a gap that began
@@ -61,7 +59,7 @@ struct engine {
 	uint64_t *due_us;		/* [capacity + 1]: armed deadline */
 	engine_gap_cb cb;
 	void *cb_ctx;
-	int64_t wall_offset_us;		/* wall - mono, from the last call */
+	struct gw_wall wall;		/* the wall clock, followed */
 	uint64_t now_us;		/* mono of the last call */
 	uint64_t stamp_us;		/* its packet's own time (gapwatch.h) */
 	uint32_t gap_seq;
@@ -102,22 +100,15 @@ uint32_t engine_open_gaps(const struct engine *e)
 
 static void set_time(struct engine *e, const struct gw_time *now)
 {
-	int64_t offset = (int64_t)(now->wall_us - now->mono_us);
-
 	e->now_us = now->mono_us;
 	e->stamp_us = now->stamp_us && now->stamp_us < now->mono_us ?
 			      now->stamp_us : now->mono_us;
-	/* The two clocks are read a moment apart: follow the wall clock
-	 * only when it was stepped, not at every reading's jitter, so that
-	 * a gap's two records print the very same start. */
-	if (offset - e->wall_offset_us > WALL_STEP_US ||
-	    e->wall_offset_us - offset > WALL_STEP_US)
-		e->wall_offset_us = offset;
+	gw_wall_follow(&e->wall, now);
 }
 
 static uint64_t to_wall(const struct engine *e, uint64_t mono_us)
 {
-	return mono_us ? mono_us + (uint64_t)e->wall_offset_us : 0;
+	return mono_us ? mono_us + (uint64_t)e->wall.offset_us : 0;
 }
 
 static uint32_t threshold_us(const struct engine *e, const struct flow_dir *d)
@@ -377,7 +368,7 @@ static void gap_open(struct engine *e, struct flow *f, int side,
 	i = (uint32_t)(f - flow_get(&e->flows, 0));
 	if (ev_recorder_on(&e->rec) &&
 	    !ev_recorder_gap_open(&e->rec, i, &f->key, e->cfg.queue,
-				  f->gap_seq, e->wall_offset_us))
+				  f->gap_seq, e->wall.offset_us))
 		e->counters[EC_EVIDENCE_LOST]++;
 
 	gap_fill(e, f, &rec, NULL, 0);
@@ -1135,7 +1126,7 @@ struct engine *engine_new(const struct engine_config *cfg, engine_gap_cb cb,
 	e->cfg = *cfg;
 	e->cb = cb;
 	e->cb_ctx = ctx;
-	e->wall_offset_us = (int64_t)(now->wall_us - now->mono_us);
+	gw_wall_init(&e->wall, now);
 	set_time(e, now);
 	if (flow_table_init(&e->flows, cfg->max_flows, cfg->seed) < 0)
 		goto err_engine;

@@ -1,10 +1,10 @@
 #!/bin/sh
 # t-drop-firewall - is it my server? Four TCP players on the game port;
 # mid-game the server namespace's filter INPUT gets a deny rule for one
-# of them (plain iptables: -s CLIENT --sport PORT -j DROP), for 3 s. The
-# kernel drop watcher (BPF on skb:kfree_skb) sees every packet the rule
-# drops: that player's gap is local_drop_firewall, with the count and
-# NETFILTER_DROP in nf_hook_slow; the other players get no gap; the drops
+# of them (plain iptables: -s CLIENT --sport PORT -j DROP, from its next
+# data on), for 3 s. The kernel drop watcher (BPF on skb:kfree_skb) sees
+# every packet the rule drops: that player's gap is local_drop_firewall, with the count and
+# NETFILTER_DROP and the kernel function; the other players get no gap; the drops
 # gapwatchd names are the rule's own count.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,11 +24,27 @@ gw_wait_tcp_flows 7781 4
 sleep 2
 port=$(gw_client_ports 7781 | head -n 1)
 gw_log "denying the player on port $port for 3 s"
-nss iptables -w -I INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP ||
-	gw_fail "cannot add the deny rule"
+# The deny starts at the player's next data, not at the next packet: a
+# pure ACK dropped before it would be a drop before the gap (which starts
+# at the client's first unacknowledged data), counted by the rule and
+# rightly not by the gap. xt_recent marks the player at its data, the
+# DROP takes everything from then on.
+deny="-s $CLIENT_IP -p tcp --sport $port"
+# shellcheck disable=SC2086
+nss iptables -w -I INPUT $deny -m recent --name gw_deny --rcheck -j DROP &&
+	nss iptables -w -I INPUT $deny --tcp-flags PSH PSH -m recent --name gw_deny --set ||
+	gw_fail "cannot add the deny rules"
 sleep 3
+# An ACCEPT above the deny rules first, so that the DROP's counter is
+# final when read: a packet dropped between the read and the delete would
+# be in the watcher's count and not in ours.
+# shellcheck disable=SC2086
+nss iptables -w -I INPUT $deny -j ACCEPT || gw_fail "cannot add the lifting rule"
 denied=$(nss iptables -w -nvx -L INPUT | awk -v p="spt:$port" '$3 == "DROP" && $0 ~ p { print $1 }')
-nss iptables -w -D INPUT -s "$CLIENT_IP" -p tcp --sport "$port" -j DROP
+# shellcheck disable=SC2086
+nss iptables -w -D INPUT $deny -m recent --name gw_deny --rcheck -j DROP &&
+	nss iptables -w -D INPUT $deny --tcp-flags PSH PSH -m recent --name gw_deny --set &&
+	nss iptables -w -D INPUT $deny -j ACCEPT || gw_fail "cannot remove the deny rules"
 sleep 3
 gw_stop "$client"
 gw_stop "$server"
@@ -51,8 +67,8 @@ gw_check "the gap is local_drop_firewall, NETFILTER_DROP, named" "$gap" \
 	 .local_drops.by_reason[0].reason == "NETFILTER_DROP" and
 	 (.local_drops.by_reason[0].function | length) > 0 and
 	 (.evidence | test("the server dropped [0-9]+ of this flow.s packets: NETFILTER_DROP"))'
-# The gap's window starts at the player's last data, the rule counts from
-# its insertion: every packet it dropped inside the window is named.
+# The gap's window starts at the player's first unacknowledged data, the
+# rule drops from there: every packet it dropped is in the window.
 gw_check "the drops named are the rule's ($denied)" "$gap" \
 	".local_drops.count == $denied"
 others=$(jq -c --arg c "$CLIENT_IP:$port" 'select((.type == "gap" or .type == "gap_open") and .client != $c) | .client' "$report")

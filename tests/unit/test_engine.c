@@ -78,6 +78,8 @@ struct sim {
 	int nev;
 	struct inspector_counters ic;
 	uint64_t wall_off;		/* wall = mono + wall_off */
+	uint64_t blip_at, blip_us;	/* the reading at blip_at: wall late */
+	uint64_t step_at, step_us;	/* from step_at on: wall stepped */
 	struct blind_record blind[4];	/* blind intervals reported */
 	int nblind;
 	struct exposure_batch *exposure[4];	/* exposure intervals, sorted */
@@ -106,11 +108,16 @@ static void collect(void *ctx, const struct gap_record *rec)
 			rec->side[1].retransmits);
 }
 
-/* One clock reading: mono as given, wall wall_off ahead of it. */
+/* One clock reading: mono as given, wall wall_off ahead of it; one
+ * reading preempted between its two clocks, a step of the wall clock. */
 static struct gw_time gwt(const struct sim *s, uint64_t abs_us)
 {
 	struct gw_time t = { abs_us, abs_us + s->wall_off, 0 };
 
+	if (s->blip_at && abs_us == s->blip_at)
+		t.wall_us += s->blip_us;
+	if (s->step_at && abs_us >= s->step_at)
+		t.wall_us += s->step_us;
 	return t;
 }
 
@@ -564,6 +571,53 @@ START_TEST(test_wall_clock_in_records)
 			  WALL_OFF + T0 + MS(S1_CLIENT_LAST));
 	ck_assert_uint_eq(r->reconnect_delay_us, MS(8000 - S1_CLIENT_LAST));
 	ck_assert_uint_eq(r->threshold_us, MS(1500));
+	sim_free(s);
+}
+END_TEST
+
+/*
+ * The wall clock in records follows a step of it, confirmed by the next
+ * reading, and not one reading preempted between its two clocks: a gap's
+ * two records print the same start.
+ */
+START_TEST(test_wall_clock_step_and_blip)
+{
+	struct sim *s = malloc(sizeof(*s));
+	struct conv c, c2;
+
+	ck_assert_ptr_nonnull(s);
+	sim_config(s);
+	s->wall_off = WALL_OFF;
+	s->blip_at = T0 + MS(8005);	/* the reconnect's reading */
+	s->blip_us = MS(5);
+	sim_start(s);
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
+	scenario_lost_client(s, &c);
+	plan(s, &c2, MS(8005), C_SYN, 0);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 2);
+	ck_assert_uint_eq(s->rec[0].start_us, WALL_OFF + T0 + MS(S1_CLIENT_LAST));
+	ck_assert_uint_eq(s->rec[1].start_us, s->rec[0].start_us);
+	ck_assert_uint_eq(s->rec[1].end_us, WALL_OFF + T0 + MS(8005));
+	sim_free(s);
+
+	s = malloc(sizeof(*s));
+	ck_assert_ptr_nonnull(s);
+	sim_config(s);
+	s->wall_off = WALL_OFF;
+	s->step_at = T0 + MS(7000);
+	s->step_us = 2 * USEC_PER_SEC;
+	sim_start(s);
+	scenario_lost_client(s, &c);
+	plan(s, &c2, MS(8000), C_SYN, 0);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 2);
+	ck_assert_uint_eq(s->rec[0].start_us, WALL_OFF + T0 + MS(S1_CLIENT_LAST));
+	ck_assert_uint_eq(s->rec[1].start_us,
+			  WALL_OFF + 2 * USEC_PER_SEC + T0 + MS(S1_CLIENT_LAST));
+	ck_assert_uint_eq(s->rec[1].end_us,
+			  WALL_OFF + 2 * USEC_PER_SEC + T0 + MS(8000));
 	sim_free(s);
 }
 END_TEST
@@ -1805,6 +1859,7 @@ static Suite *gap_suite(void)
 	tcase_add_loop_test(tc, test_tcp_gap_reconnect, 0, 2);
 	tcase_add_test(tc, test_tcp_early_reconnect);
 	tcase_add_test(tc, test_wall_clock_in_records);
+	tcase_add_test(tc, test_wall_clock_step_and_blip);
 	tcase_add_test(tc, test_tcp_parallel_connection);
 	tcase_add_test(tc, test_tcp_gap_resumed);
 	tcase_add_test(tc, test_tcp_resume_no_server_gap);
