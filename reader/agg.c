@@ -23,6 +23,7 @@
 #include "gwtime.h"
 #include "htab.h"
 #include "lines.h"
+#include "printable.h"
 
 /* Bad lines named on stderr per file; the rest are only counted. */
 #define WARN_PER_FILE		5
@@ -245,7 +246,7 @@ static char *span_dup(const struct span *s)
 	size_t n = (size_t)s->len + 1;
 	char *p = malloc(n);
 
-	return p ? span_copy(s, p, n) : NULL;
+	return p ? printable_fix(span_copy(s, p, n)) : NULL;
 }
 
 /* The index of a cause or outcome name, added on first sight. */
@@ -257,7 +258,7 @@ static unsigned int intern(struct agg_name *names, unsigned int *n,
 	unsigned int k;
 
 	if (s->p != NULL && s->len > 0 && s->len < sizeof(buf)) {
-		name = span_copy(s, buf, sizeof(buf));
+		name = printable_fix(span_copy(s, buf, sizeof(buf)));
 	} else {
 		name = dflt;
 	}

@@ -38,6 +38,7 @@
 #include "lines.h"
 #include "out.h"
 #include "prefix.h"
+#include "printable.h"
 #include "rec.h"
 #include "tool.h"
 
@@ -144,14 +145,6 @@ static char *hms(int64_t us, char *buf, size_t len)
 	return buf;
 }
 
-/* A record's text goes to a terminal: no escape sequence gets through. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 /* ---- the summary ---- */
 
 static void names_add(struct fw_names *t, const struct span *s, const char *none)
@@ -162,7 +155,7 @@ static void names_add(struct fw_names *t, const struct span *s, const char *none
 	span_copy(s, name, sizeof(name));
 	if (name[0] == '\0')
 		snprintf(name, sizeof(name), "%s", none);
-	printable(name);
+	printable_fix(name);
 	for (k = 0; k < t->n; k++) {
 		if (strcmp(t->v[k].name, name) == 0) {
 			t->v[k].gaps++;
@@ -252,9 +245,9 @@ static void on_gap(void *ctx, const struct gw_rec *r, int open)
 	l->dur_us = (r->has & REC_HAS_DURATION) ? r->duration_us :
 		    r->end_us - r->start_us;
 	span_copy(&r->client, l->client, sizeof(l->client));
-	printable(l->client);
+	printable_fix(l->client);
 	span_copy(&r->cause, l->cause, sizeof(l->cause));
-	printable(l->cause);
+	printable_fix(l->cause);
 }
 
 static uint64_t bad_lines(const struct agg_lines *l)

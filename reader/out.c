@@ -14,6 +14,7 @@
 #include "out.h"
 #include "geo.h"
 #include "prefix.h"
+#include "printable.h"
 #include "schema.h"
 
 #define BAR_WIDTH	30
@@ -661,10 +662,17 @@ int out_json(FILE *f, const struct agg_result *r, const struct out_info *info)
 
 /* ---- CSV ---- */
 
+/* A text field; numbers are printed as they are. A record's text may
+ * come from anywhere (a report file, a carrier's name in an MMDB file): a
+ * cell a spreadsheet would run as a formula is quoted behind a "'". */
 static void csv_field(FILE *f, const char *s, int last)
 {
-	if (strpbrk(s, ",\"\r\n") != NULL) {
+	int formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+	if (formula || strpbrk(s, ",\"\r\n") != NULL) {
 		fputc('"', f);
+		if (formula)
+			fputc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				fputc('"', f);
@@ -681,7 +689,7 @@ static void csv_span(FILE *f, const struct span *s)
 {
 	char buf[1024];
 
-	csv_field(f, s->p ? span_copy(s, buf, sizeof(buf)) : "", 0);
+	csv_field(f, s->p ? printable_fix(span_copy(s, buf, sizeof(buf))) : "", 0);
 }
 
 void out_csv_header(FILE *f)
@@ -720,7 +728,7 @@ void out_csv_row(void *ctx, const struct gw_rec *r, int open)
 {
 	const struct out_csv *c = ctx;
 	FILE *f = c->f;
-	char t[48], pcap[1024];
+	char t[48];
 	int64_t d = (r->has & REC_HAS_DURATION) ? r->duration_us :
 		    (r->has & REC_HAS_END) ? r->end_us - r->start_us : 0;
 
@@ -735,7 +743,10 @@ void out_csv_row(void *ctx, const struct gw_rec *r, int open)
 	fprintf(f, "%" PRId64 ".%03d,", d / 1000, (int)(d % 1000));
 	csv_span(f, &r->silent);
 	csv_span(f, &r->cause);
-	csv_field(f, open ? "" : r->outcome.p ? span_copy(&r->outcome, t, sizeof(t)) : "", 0);
+	if (open)
+		csv_field(f, "", 0);
+	else
+		csv_span(f, &r->outcome);
 	if (!open && (r->has & REC_HAS_RECONNECT))
 		fprintf(f, "%" PRId64 ",%" PRId64 ".%03d,", r->reconnect_port,
 			r->reconnect_delay_us / 1000, (int)(r->reconnect_delay_us % 1000));
@@ -744,6 +755,6 @@ void out_csv_row(void *ctx, const struct gw_rec *r, int open)
 	fprintf(f, "%" PRId64 ",%" PRId64 ",", r->server_retransmits,
 		r->client_retransmits);
 	csv_span(f, &r->cluster_id);
-	csv_field(f, r->pcap.p ? span_copy(&r->pcap, pcap, sizeof(pcap)) : "", 0);
+	csv_span(f, &r->pcap);
 	csv_where(f, r, c->geo);
 }

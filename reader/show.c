@@ -27,6 +27,7 @@
 #include "linktype.h"
 #include "lines.h"
 #include "packet.h"
+#include "printable.h"
 #include "rec.h"
 #include "schema.h"
 #include "show.h"
@@ -81,6 +82,10 @@ static void find_line(void *ctx, const char *line, size_t len,
 	fd->matches++;
 	json_decref(*slot);
 	*slot = json_loadb(line, len, 0, NULL);
+	if (*slot != NULL && printable_json(*slot) < 0) {
+		json_decref(*slot);
+		*slot = NULL;
+	}
 	snprintf(where, sizeof(fd->gap_where), "%s:%llu", fd->file,
 		 (unsigned long long)lineno);
 }
@@ -968,6 +973,11 @@ static void client_line(void *ctx, const char *line, size_t len,
 	o = json_loadb(line, len, 0, NULL);
 	if (o == NULL)
 		return;
+	if (printable_json(o) < 0) {
+		cg->oom = 1;
+		json_decref(o);
+		return;
+	}
 	if (cg->n == cg->cap) {
 		size_t ncap = cg->cap ? cg->cap * 2 : 64;
 		json_t **nr = realloc(cg->recs, ncap * sizeof(*nr));

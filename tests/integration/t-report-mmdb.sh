@@ -4,7 +4,8 @@
 # neither carriers nor countries each exit 2 naming the file, before any
 # report is written; a valid pair (rigs/mkmmdb) exits 0, and the CSV rows
 # carry each client's carrier and country: an IPv4 one, an IPv6 one, and
-# one no file knows (empty fields). The gap records are one of
+# one no file knows (empty fields), and a carrier whose name a
+# spreadsheet would run as a formula (quoted behind a '). The gap records are one of
 # rigs/mkreport's with the client swapped.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,7 +17,7 @@ for b in "$GAPWATCH" "$GW_BUILD/rigs/mkreport"; do
 done
 W=$GW_WORK
 
-printf '198.18.0.0/24\t64500\tExample Carrier\tDE\n2001:db8:1::/48\t64502\tExample V6\tNL\n' \
+printf '198.18.0.0/24\t64500\tExample Carrier\tDE\n2001:db8:1::/48\t64502\tExample V6\tNL\n198.18.5.0/24\t64503\t=1+2\tSE\n' \
 	>"$W/nets.tsv"
 perl "$top/rigs/mkmmdb" --asn "$W/asn.mmdb" --country "$W/country.mmdb" \
 	<"$W/nets.tsv" 2>"$W/mkmmdb.err" ||
@@ -26,7 +27,7 @@ perl "$top/rigs/mkmmdb" --asn "$W/asn.mmdb" --country "$W/country.mmdb" \
 gap=$(grep -m1 '"type":"gap",' "$W/base.jsonl") || gw_fail "mkreport wrote no gap" "$W/base.jsonl"
 : >"$W/gaps.jsonl"
 n=0
-for c in '198.18.0.7:40000' '[2001:db8:1::5]:40001' '203.0.113.9:40002'; do
+for c in '198.18.0.7:40000' '[2001:db8:1::5]:40001' '203.0.113.9:40002' '198.18.5.7:40003'; do
 	n=$((n + 1))
 	printf '%s\n' "$gap" | sed -e "s/\"id\":\"[^\"]*\"/\"id\":\"t-mmdb-$n\"/" \
 		-e "s/\"client\":\"[^\"]*\"/\"client\":\"$c\"/" >>"$W/gaps.jsonl"
@@ -65,6 +66,7 @@ cat >"$W/want" <<EOF
 t-mmdb-1,64500,Example Carrier,DE
 t-mmdb-2,64502,Example V6,NL
 t-mmdb-3,,,
+t-mmdb-4,64503,"'=1+2",SE
 EOF
 cmp -s "$W/told" "$W/want" ||
 	gw_fail "the CSV's carriers and countries are not the files'" "$W/told" "$W/want"

@@ -6,7 +6,8 @@
 #     reads the same, and the JSON holds the percentiles.
 #  2. Bad input: a line that is not JSON and a cut last line are skipped
 #     and counted; an empty file is said so; a missing file exits 1 and
-#     is named; a bad option exits 2.
+#     is named; a bad option exits 2; a record's terminal escapes are
+#     not passed on.
 #  3. The HTML page of the 100,000 gaps: self-contained (no script, no
 #     fetch), light (few thousand elements), and rendered by headless
 #     Chromium to a PNG within 10 s. The PNG is kept in the work
@@ -149,6 +150,24 @@ expect "no command" 2 "usage: gapwatch" "$GAPWATCH"
 expect "--help" 0 "usage: gapwatch" "$GAPWATCH" --help
 expect "show without an id" 2 "which gap?" "$GAPWATCH" show
 expect "show of an unknown id" 1 "no gap with id nope" "$GAPWATCH" show nope "$w/bad.jsonl"
+# A record whose text holds a terminal's escapes (ESC, BEL, a C1 CSI):
+# no output meant for a terminal passes one on.
+head -n 20 "$w/bad.jsonl" | jq -c 'select(.type == "gap") |
+	.id = "esc-\(.id)" | .host = "h\u001b]0;title\u0007" |
+	.cause = "c\u001b[2J\u009b31m" | .outcome = "o\u0007" |
+	.evidence = "e\u001b[8m" | .explanation = "x\u001b[8m" |
+	.next_step = "n\u001b[8m"' >"$w/esc.jsonl" 2>/dev/null || true
+[ -s "$w/esc.jsonl" ] || gw_fail "no gap to put escapes into" "$w/bad.jsonl"
+esc_id=$(head -n 1 "$w/esc.jsonl" | jq -r .id)
+esc_client=$(head -n 1 "$w/esc.jsonl" | jq -r '.client | sub(":[0-9]+$"; "") | ltrimstr("[") | rtrimstr("]")')
+for cmd in "report" "report --json" "report --csv" "show $esc_id" "show --client $esc_client"; do
+	# shellcheck disable=SC2086
+	"$GAPWATCH" $cmd "$w/esc.jsonl" >"$w/esc.out" 2>&1 || gw_fail "gapwatch $cmd of esc.jsonl failed" "$w/esc.out"
+	! LC_ALL=C grep -q "$(printf '[\033\007]')\|$(printf '\302')[$(printf '\200-\237')]" "$w/esc.out" ||
+		gw_fail "gapwatch $cmd passes a control character on" "$w/esc.out"
+	! grep -q '\\u001b\|\\u0007\|\\u009b' "$w/esc.out" ||
+		gw_fail "gapwatch $cmd passes a control character on, escaped" "$w/esc.out"
+done
 
 # ---- 3. the HTML page of 100,000 gaps, through Chromium ----
 

@@ -24,6 +24,7 @@
 #include "../../reader/filter.h"
 #include "../../reader/gwtime.h"
 #include "../../reader/prefix.h"
+#include "../../reader/printable.h"
 #include "../../reader/rec.h"
 #include "../../reader/where.h"
 
@@ -932,6 +933,28 @@ START_TEST(test_where_outlier)
 }
 END_TEST
 
+/* A record's text on a terminal: C0, DEL and C1 controls become '?',
+ * the rest (UTF-8 included) stays; through a jansson record's strings. */
+START_TEST(test_printable)
+{
+	char s[] = "a\x1b[31mb\x07" "c\x7f d\xc2\x9b" "2J \xc2\xa0\xc3\xa9 \xe2\x82\xac\n";
+	json_t *o;
+	const char *v;
+
+	ck_assert_str_eq(printable_fix(s), "a?[31mb?c? d?2J \xc2\xa0\xc3\xa9 \xe2\x82\xac?");
+	o = json_loads("{\"a\":\"x\\u001b]0;t\\u0007\",\"b\":[1,\"\\u0085y\",{\"c\":\"ok\"}]}",
+		       0, NULL);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(printable_json(o), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "a")), "x?]0;t?");
+	v = json_string_value(json_array_get(json_object_get(o, "b"), 1));
+	ck_assert_str_eq(v, "?y");
+	v = json_string_value(json_object_get(json_array_get(json_object_get(o, "b"), 2), "c"));
+	ck_assert_str_eq(v, "ok");
+	json_decref(o);
+}
+END_TEST
+
 static Suite *gapwatch_report_suite(void)
 {
 	Suite *s = suite_create("gapwatch_report");
@@ -943,6 +966,7 @@ static Suite *gapwatch_report_suite(void)
 	tcase_add_test(tc, test_huge_durations);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_scanner);
+	tcase_add_test(tc, test_printable);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("aggregate");
