@@ -379,15 +379,13 @@ static int64_t sum_us(int64_t a, int64_t b)
 	return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-/* One gap that counts (closed, or open for good): filter and add. */
-static void add_gap(struct agg *a, const struct gw_rec *r, int open,
-		    const char *line, size_t len)
+/* A gap's point, its cause and outcome not yet named; 1 when the filter
+ * lets it through, else 0. */
+static int gap_point(const struct agg *a, const struct gw_rec *r, int open,
+		     struct gap_point *out)
 {
 	struct gap_point pt;
 	struct filter_gap fg;
-	struct addr_entry *ke;
-	unsigned int c;
-	uint64_t fh;
 
 	memset(&pt, 0, sizeof(pt));
 	pt.start_us = r->start_us;
@@ -406,7 +404,20 @@ static void add_gap(struct agg *a, const struct gw_rec *r, int open,
 		pt.server_port = 0;
 	fg = (struct filter_gap){ pt.start_us, pt.dur_us, &r->cause,
 				  pt.server_port, &pt.client, &r->host };
-	if (!filter_match(&a->f, &fg)) {
+	*out = pt;
+	return filter_match(&a->f, &fg);
+}
+
+/* One gap that counts (closed, or open for good): filter and add. */
+static void add_gap(struct agg *a, const struct gw_rec *r, int open,
+		    const char *line, size_t len)
+{
+	struct gap_point pt;
+	struct addr_entry *ke;
+	unsigned int c;
+	uint64_t fh;
+
+	if (!gap_point(a, r, open, &pt)) {
 		a->r.filtered++;
 		return;
 	}
@@ -731,9 +742,14 @@ void agg_line(struct agg *a, const char *line, size_t len, int last,
 			goto out;
 		if (pend_add(&a->pending, h, line, len) < 0)
 			a->oom = 1;
+		else if (a->on_record != NULL &&
+			 gap_point(a, &r, 1, &(struct gap_point){ 0 }))
+			a->on_record(a->on_record_ctx, &r, line, len);
 		goto out;
 	}
 	a->r.lines.gap++;
+	if (a->on_record != NULL)
+		a->on_record(a->on_record_ctx, &r, line, len);
 	switch (set_add(&a->closed, h)) {
 	case 0:
 		a->r.lines.duplicate++;

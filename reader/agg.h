@@ -183,9 +183,11 @@ struct agg *agg_new(const struct gw_filter *f, unsigned int keep,
 		    agg_gap_fn on_gap, void *ctx);
 
 /*
- * agg_record_fn - told each exposure and probe record as it is read, with
- * its line (valid during the call): the where analysis (where.h) takes
- * them so.
+ * agg_record_fn - told each exposure and probe record as it is read,
+ * each gap_open that the filter lets through and that is new (its gap
+ * record not read yet), and each gap record, filtered or not, with its
+ * line (valid during the call): the where analysis (where.h) and the live
+ * summary's open gaps (follow.h) take them so.
  */
 typedef void (*agg_record_fn)(void *ctx, const struct gw_rec *r,
 			      const char *line, size_t len);

@@ -8,7 +8,8 @@
  * so the live summary is kept here, fed by the aggregator's on_gap
  * callback: the aggregator still parses, filters and de-duplicates the
  * lines exactly as "report" does. A gap counts when its gap record
- * comes: a gap_open alone is a gap still going on.
+ * comes: a gap_open alone is a gap still going on, kept (the record
+ * hook) until its gap record comes.
  *
  * Memory stays bounded whatever the file's size: the summary is fixed
  * tables (the top prefixes a Space-Saving sketch), and the aggregator,
@@ -35,6 +36,7 @@
 #include "agg.h"
 #include "follow.h"
 #include "gwtime.h"
+#include "htab.h"
 #include "lines.h"
 #include "out.h"
 #include "prefix.h"
@@ -53,6 +55,7 @@
 #define FOLLOW_TOP		5	/* prefixes shown */
 #define FOLLOW_LAST		10	/* latest gaps shown */
 #define FOLLOW_RECENT_S		600	/* per-second counts: 10 minutes */
+#define FOLLOW_OPEN		65536	/* open gaps tracked: ~5 MB */
 
 /* Causes or outcomes by name; past FOLLOW_NAMES names, "other". */
 struct fw_name {
@@ -76,6 +79,13 @@ struct fw_last {
 	int64_t start_us, dur_us;
 	char client[56];
 	char cause[FOLLOW_NAME_LEN];
+};
+
+/* A gap still going on: its gap_open read, its gap record not yet. */
+struct fw_open {
+	uint64_t h;			/* of its id */
+	int64_t start_us;
+	char client[56];
 };
 
 /* The gaps that started in one second, by record start time. */
@@ -116,6 +126,8 @@ struct follow {
 	unsigned int nsketch;
 	struct fw_last last[FOLLOW_LAST];	/* a ring: gaps % FOLLOW_LAST */
 	struct fw_second recent[FOLLOW_RECENT_S];
+	struct htab open;		/* struct fw_open */
+	uint64_t open_untracked;	/* gap_open records past FOLLOW_OPEN */
 };
 
 static volatile sig_atomic_t stop;
@@ -250,6 +262,39 @@ static void on_gap(void *ctx, const struct gw_rec *r, int open)
 	printable_fix(l->cause);
 }
 
+/* An agg_record_fn: a new gap_open the filter let through is a gap
+ * going on until its gap record comes (whatever the filter says of that:
+ * a gap's cause may change as it closes). */
+static void on_record(void *ctx, const struct gw_rec *r, const char *line,
+		      size_t len)
+{
+	struct follow *fw = ctx;
+	struct fw_open *o;
+	uint64_t h;
+
+	(void)line;
+	(void)len;
+	if (r->type != REC_GAP_OPEN && r->type != REC_GAP)
+		return;
+	h = htab_hash(r->id.p, r->id.len);
+	o = htab_find(&fw->open, h, NULL, NULL);
+	if (r->type == REC_GAP) {
+		if (o != NULL)
+			htab_delete(&fw->open, o);
+		return;
+	}
+	if (o != NULL)
+		return;
+	if (fw->open.live >= FOLLOW_OPEN ||
+	    (o = htab_insert(&fw->open, h)) == NULL) {
+		fw->open_untracked++;
+		return;
+	}
+	o->start_us = r->start_us;
+	span_copy(&r->client, o->client, sizeof(o->client));
+	printable_fix(o->client);
+}
+
 static uint64_t bad_lines(const struct agg_lines *l)
 {
 	return l->not_json + l->not_object + l->truncated + l->bad_record;
@@ -332,6 +377,28 @@ static void last_table(FILE *f, const struct follow *fw)
 	}
 }
 
+/* The gaps going on: how many, and the oldest. */
+static void open_line(FILE *f, const struct follow *fw, int64_t now)
+{
+	const struct fw_open *o, *oldest = NULL;
+	char a[32], b[32], t[40], d[32];
+	size_t pos = 0;
+
+	while ((o = htab_next(&fw->open, &pos)) != NULL)
+		if (oldest == NULL || o->start_us < oldest->start_us)
+			oldest = o;
+	fprintf(f, "open now  %s", out_count(fw->open.live, a, sizeof(a)));
+	if (fw->open_untracked)
+		fprintf(f, " and %s more not tracked",
+			out_count(fw->open_untracked, b, sizeof(b)));
+	if (oldest != NULL)
+		fprintf(f, " (the oldest: %s since %s, %s)", oldest->client,
+			hms(oldest->start_us, t, sizeof(t)),
+			gwt_format_dur(now > oldest->start_us ?
+				       now - oldest->start_us : 0, d, sizeof(d)));
+	fputc('\n', f);
+}
+
 /* The summary to stdout. Returns 0, or -1 told on stderr. */
 static int draw(struct follow *fw)
 {
@@ -356,6 +423,7 @@ static int draw(struct follow *fw)
 		out_count(fw->gaps, a, sizeof(a)),
 		out_count(recent_count(fw, now, 60), b, sizeof(b)),
 		out_count(recent_count(fw, now, 600), c, sizeof(c)));
+	open_line(f, fw, now);
 	if (fw->gaps) {
 		names_table(f, "CAUSE", &fw->causes, fw->gaps);
 		names_table(f, "OUTCOME", &fw->outcomes, fw->gaps);
@@ -392,6 +460,7 @@ static void fw_line(struct follow *fw, const char *line, size_t len, int last)
 	fresh = agg_new(fw->f, 0, on_gap, fw);
 	if (fresh == NULL)
 		return;
+	agg_set_record_hook(fresh, on_record, fw);
 	l = agg_counts(fw->agg);
 	fw->lines_before += l->lines;
 	fw->bad_before += bad_lines(l);
@@ -617,6 +686,7 @@ int follow_run(const char *path, const struct gw_filter *f, const char *ftext)
 	}
 	fw->path = path;
 	fw->f = f;
+	htab_init(&fw->open, sizeof(struct fw_open), 64, 2);
 	fw->ftext = ftext;
 	fw->tty = isatty(STDOUT_FILENO);
 	fw->fd = -1;
@@ -628,6 +698,7 @@ int follow_run(const char *path, const struct gw_filter *f, const char *ftext)
 		rc = GW_EXIT_READ;
 		goto out;
 	}
+	agg_set_record_hook(fw->agg, on_record, fw);
 	rc = fw_open(fw);
 	if (rc >= 0)
 		goto out;
@@ -657,6 +728,7 @@ out:
 	if (fw->fd >= 0)
 		close(fw->fd);
 	agg_free(fw->agg);
+	htab_free(&fw->open);
 	free(fw->buf);
 	free(fw);
 	return rc;

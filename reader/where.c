@@ -305,7 +305,8 @@ void where_record(void *ctx, const struct gw_rec *r, const char *line,
 		where_exposure(w, line, len);
 		return;
 	}
-	if (rec_probe_stop(r, &client, hop, sizeof(hop)) == 0)
+	if (r->type == REC_PROBE &&
+	    rec_probe_stop(r, &client, hop, sizeof(hop)) == 0)
 		where_probe(w, &client, hop, r->control_reached);
 }
 

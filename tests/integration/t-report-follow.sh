@@ -3,7 +3,8 @@
 # as the report grows: the gaps already there, lines appended (one
 # written in two halves: a record being written is completed, not
 # skipped), a logrotate "create" rotation (rename, the old file written
-# to once more, a new file) and a "copytruncate" one; SIGTERM ends it
+# to once more, a new file) and a "copytruncate" one, a gap going on
+# (open now, until its gap record comes); SIGTERM ends it
 # with a final summary and exit 0. --follow with --json, with two files
 # or on a gzip'd file exits 2, on a missing file 1.
 set -eu
@@ -99,14 +100,28 @@ wait_gaps 15
 grep -q "^gapwatch report: $F was rotated; reading it again from the start" "$ERR" ||
 	gw_fail "the copytruncate rotation was not told" "$ERR"
 
+# ---- a gap going on: open now, until its gap record comes ----
+OPEN='{"type":"gap_open","id":"follow-open","proto":"udp","client":"198.18.9.9:40000","server":"198.18.2.2:7781","start":"'"$NOW"'","end":null,"detected":"'"$NOW"'","duration_ms":600,"cause":"path_loss_to_server"}'
+printf '%s\n' "$OPEN" >>"$F"
+_n=0
+until grep -q "^open now  1 (the oldest: 198\.18\.9\.9:40000 since " "$OUT"; do
+	_n=$((_n + 1))
+	[ "$_n" -lt 50 ] || gw_fail "the gap_open is not told as open within 10 s" "$OUT" "$ERR"
+	sleep 0.2
+done
+printf '%s\n' "$OPEN" | sed -e 's/"gap_open"/"gap"/' -e 's/"end":null,//' \
+	-e 's/"duration_ms":600/"duration_ms":2500/' -e 's/}$/,"outcome":"resumed"}/' >>"$F"
+wait_gaps 16
+
 # ---- SIGTERM: a final summary, exit 0 ----
 kill -TERM "$PID"
 gw_exit_status "$PID" 5
 [ "$GW_RC" -eq 0 ] || gw_fail "--follow exited $GW_RC on SIGTERM, not 0" "$OUT" "$ERR"
 awk '/^--- / { s = "" } { s = s $0 "\n" } END { printf "%s", s }' "$OUT" >"$GW_WORK/final"
-grep -q '^gaps  *15 ' "$GW_WORK/final" || gw_fail "the final summary is not of 15 gaps" "$OUT"
-grep -q ' 15 lines read, 0 bad lines skipped$' "$GW_WORK/final" ||
-	gw_fail "the final summary does not count 15 good lines" "$GW_WORK/final" "$ERR"
+grep -q '^gaps  *16 ' "$GW_WORK/final" || gw_fail "the final summary is not of 16 gaps" "$OUT"
+grep -q '^open now  0$' "$GW_WORK/final" || gw_fail "the closed gap is still told as open" "$GW_WORK/final"
+grep -q ' 17 lines read, 0 bad lines skipped$' "$GW_WORK/final" ||
+	gw_fail "the final summary does not count 17 good lines" "$GW_WORK/final" "$ERR"
 # One summary for each wait_gaps above, and the final one.
 [ "$(grep -c '^--- [0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$' "$OUT")" -ge 5 ] ||
 	gw_fail "not a separator line before each summary" "$OUT"
@@ -130,4 +145,4 @@ rc=0
 "$GAPWATCH" report --follow "$GW_WORK/missing.jsonl" >/dev/null 2>"$GW_WORK/missing.err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q "^gapwatch report: cannot open $GW_WORK/missing.jsonl: " "$GW_WORK/missing.err" ||
 	gw_fail "--follow on a missing file: exit $rc, not 1 saying why" "$GW_WORK/missing.err"
-gw_pass "15 gaps followed through appends, a half-written line and two rotations"
+gw_pass "16 gaps followed through appends, a half-written line, two rotations and a gap going on"
