@@ -580,9 +580,10 @@ static void where_section(FILE *f, const struct where_result *w)
 		return;
 	}
 	fprintf(f, "<p>%.1f gaps per 1,000 player-hours over %s player-hours. An "
-		"outlier's rate is above that at Poisson p &lt; %g/m (m: the groups "
-		"of its kind that expect at least %.0f gaps); rows are ranked by the "
-		"gaps in excess of the overall rate.</p>\n", w->rate,
+		"outlier's rate is above that at p &lt; %g/m (m: the groups of its "
+		"kind that expect at least %.0f gaps), for a spread of Poisson's "
+		"times &phi;, measured on the groups themselves; rows are ranked by "
+		"the gaps in excess of the overall rate.</p>\n", w->rate,
 		out_count((uint64_t)(w->player_hours + 0.5), a, sizeof(a)),
 		WHERE_ALPHA, WHERE_MIN_EXPECTED);
 	k = w->kind[WHERE_ASN].n ? WHERE_ASN : WHERE_PREFIX;
@@ -611,7 +612,8 @@ static void where_section(FILE *f, const struct where_result *w)
 				r->tested ? "no" : "too few players");
 		}
 		fprintf(f, "</table><p class=\"small\">%u groups, %u tested, %u "
-			"outliers.</p>\n", kr->groups, kr->tested, kr->outliers);
+			"outliers, &phi; %.2f.</p>\n", kr->groups, kr->tested,
+			kr->outliers, kr->dispersion);
 	}
 	fputs("</section>\n", f);
 }

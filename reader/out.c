@@ -146,8 +146,9 @@ static void where_text(FILE *f, const struct where_result *w)
 	fprintf(f, "exposed   %s gaps; %s on networks without exposure, left out\n",
 		out_count(w->gaps, b, sizeof(b)),
 		out_count(w->gaps_unexposed, c, sizeof(c)));
-	fprintf(f, "outlier   Poisson p < %g/m at the overall rate (m: the groups "
-		"expecting >= %.0f gaps)\n", WHERE_ALPHA, WHERE_MIN_EXPECTED);
+	fprintf(f, "outlier   p < %g/m at the overall rate (m: the groups expecting "
+		">= %.0f gaps), Poisson's spread times phi, the groups' own\n",
+		WHERE_ALPHA, WHERE_MIN_EXPECTED);
 	if (w->asn_unknown || w->country_unknown)
 		fprintf(f, "unknown   %" PRIu64 " prefixes without a carrier, %" PRIu64
 			" without a country in the --mmdb files\n",
@@ -174,9 +175,9 @@ static void where_text(FILE *f, const struct where_result *w)
 					pct(r->top_hop_ladders, r->asn_ladders),
 					r->name, r->top_hop);
 		}
-		fprintf(f, "(%u %s, %u tested, %u outlier%s)\n", kr->groups,
-			where_plurals[k], kr->tested, kr->outliers,
-			kr->outliers == 1 ? "" : "s");
+		fprintf(f, "(%u %s, %u tested, %u outlier%s, phi %.2f)\n",
+			kr->groups, where_plurals[k], kr->tested, kr->outliers,
+			kr->outliers == 1 ? "" : "s", kr->dispersion);
 	}
 }
 
@@ -233,9 +234,9 @@ static json_t *where_json(const struct where_result *w)
 					"top_hop_ladders", (json_int_t)r->top_hop_ladders));
 			json_array_append_new(rows, row);
 		}
-		json_object_set_new(kinds, where_kind_name(k), json_pack("{s:i,s:i,s:i,s:o}",
+		json_object_set_new(kinds, where_kind_name(k), json_pack("{s:i,s:i,s:i,s:f,s:o}",
 			"groups", (int)kr->groups, "tested", (int)kr->tested,
-			"outliers", (int)kr->outliers,
+			"outliers", (int)kr->outliers, "dispersion", kr->dispersion,
 			"top", rows ? rows : json_null()));
 	}
 	json_object_set_new(o, "by", kinds);

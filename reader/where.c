@@ -366,6 +366,48 @@ double where_poisson_tail(uint64_t k, double mu)
 	return gamma_p((double)k, mu);
 }
 
+double where_quasi_tail(uint64_t k, double mu, double phi)
+{
+	if (phi <= 1.0)
+		return where_poisson_tail(k, mu);
+	if (k == 0)
+		return 1.0;
+	if (mu <= 0)
+		return 0.0;
+	return gamma_p((double)k / phi, mu / phi);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The median of v[n], which it sorts. */
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A normal variable's standard deviation over its MAD: 1 / 0.6745. */
+#define MAD_TO_SD	1.482602218505602
+
+double where_dispersion(double *z, size_t n)
+{
+	double m, sd;
+	size_t i;
+
+	if (n < WHERE_DISPERSION_GROUPS)
+		return 1.0;
+	m = median(z, n);
+	for (i = 0; i < n; i++)
+		z[i] = fabs(z[i] - m);
+	sd = MAD_TO_SD * median(z, n);
+	return sd * sd > 1.0 ? sd * sd : 1.0;
+}
+
 /* ---- the groups ---- */
 
 static struct grp_entry *grp_get(struct where *w, struct htab *t, uint64_t key)
@@ -403,13 +445,16 @@ static int row_before(const struct where_row *a, const struct where_row *b)
 	return strcmp(a->name, b->name) < 0;
 }
 
-/* Test every group of t and keep the WHERE_TOP with the most excess. */
-static void rank(struct where *w, struct htab *t, struct where_kind_result *k)
+/* Test every group of t and keep the WHERE_TOP with the most excess;
+ * phi is at least floor. */
+static void rank(struct where *w, struct htab *t, struct where_kind_result *k,
+		 double floor)
 {
 	double lambda = w->res.rate / 1000.0;
 	struct grp_entry *e;
 	size_t pos = 0;
 	unsigned int i, j;
+	double *terms;
 
 	while ((e = htab_next(t, &pos)) != NULL) {
 		struct where_row *r = &e->row;
@@ -421,8 +466,31 @@ static void rank(struct where *w, struct htab *t, struct where_kind_result *k)
 			  (double)r->gaps / r->player_hours * 1000.0 : 0.0;
 		r->tested = r->expected >= WHERE_MIN_EXPECTED;
 		k->tested += r->tested;
-		r->p = where_poisson_tail(r->gaps, r->expected);
 	}
+	k->dispersion = 1.0;
+	if (k->tested >= WHERE_DISPERSION_GROUPS) {
+		if ((terms = malloc(k->tested * sizeof(*terms))) == NULL) {
+			w->oom = 1;
+			return;
+		}
+		i = 0;
+		pos = 0;
+		while ((e = htab_next(t, &pos)) != NULL) {
+			const struct where_row *r = &e->row;
+
+			if (r->tested)
+				terms[i++] = ((double)r->gaps - r->expected) /
+					     sqrt(r->expected);
+		}
+		k->dispersion = where_dispersion(terms, i);
+		free(terms);
+	}
+	if (k->dispersion < floor)
+		k->dispersion = floor;
+	pos = 0;
+	while ((e = htab_next(t, &pos)) != NULL)
+		e->row.p = where_quasi_tail(e->row.gaps, e->row.expected,
+					    k->dispersion);
 	pos = 0;
 	while ((e = htab_next(t, &pos)) != NULL) {
 		struct where_row *r = &e->row;
@@ -602,8 +670,13 @@ const struct where_result *where_finish(struct where *w,
 			}
 		}
 	}
+	/* The prefixes first: their spread is the players' own (a player's
+	 * gaps come in runs), which every coarser group has as well. */
+	rank(w, &groups[WHERE_PREFIX], &res->kind[WHERE_PREFIX], 1.0);
 	for (kind = 0; kind < WHERE_KINDS; kind++)
-		rank(w, &groups[kind], &res->kind[kind]);
+		if (kind != WHERE_PREFIX)
+			rank(w, &groups[kind], &res->kind[kind],
+			     res->kind[WHERE_PREFIX].dispersion);
 out:
 	for (kind = 0; kind < WHERE_KINDS; kind++)
 		htab_free(&groups[kind]);

@@ -11,6 +11,21 @@
  * of its kind that were tested (Bonferroni), and it is tested only when
  * mu >= WHERE_MIN_EXPECTED. Groups are ranked by their excess gaps,
  * gaps - mu: what they explain, not what they are big for.
+ *
+ * Players are not one population: real groups spread around the overall
+ * rate more than Poisson's variance allows, and a plain Poisson test
+ * would flag many networks that are merely ordinary. So the spread is
+ * measured (quasi-Poisson): phi, the variance of the tested groups'
+ * Pearson residuals (gaps - mu) / sqrt(mu) (1 under Poisson), estimated
+ * as the square of 1.4826 times their median absolute deviation from
+ * their median: robust to the few outliers sought, and to the shift they
+ * give every other group by raising the overall rate. With phi > 1 the
+ * test is P(X >= gaps / phi) for X ~ Poisson(mu / phi). phi is 1 when
+ * the spread is Poisson's or less, or when fewer than
+ * WHERE_DISPERSION_GROUPS groups were tested (too few to measure it).
+ * The prefixes' phi is the players' own spread (a player's gaps come in
+ * runs: one bad home router drops again and again), which every coarser
+ * group has as well: it is the least phi of carriers, countries and hops.
  */
 #ifndef GAPWATCH_WHERE_H
 #define GAPWATCH_WHERE_H
@@ -27,6 +42,7 @@ struct gw_rec;
 #define WHERE_ALPHA		0.001	/* family-wise, per kind of group */
 #define WHERE_MIN_EXPECTED	5.0	/* gaps at the overall rate */
 #define WHERE_TOP		10	/* rows a kind lists */
+#define WHERE_DISPERSION_GROUPS	20	/* tested groups to measure phi */
 
 enum where_kind { WHERE_PREFIX, WHERE_ASN, WHERE_COUNTRY, WHERE_HOP,
 		  WHERE_KINDS };
@@ -40,7 +56,7 @@ struct where_row {
 	double rate;			/* gaps per 1,000 player-hours */
 	double expected;		/* at the overall rate */
 	double excess;			/* gaps - expected */
-	double p;			/* P(X >= gaps), Poisson(expected) */
+	double p;			/* P(X >= gaps), quasi-Poisson */
 	int tested;			/* expected >= WHERE_MIN_EXPECTED */
 	int outlier;
 	uint64_t prefixes;		/* prefixes in the group */
@@ -57,6 +73,7 @@ struct where_kind_result {
 	unsigned int groups;		/* groups seen */
 	unsigned int tested;		/* of those, tested (m) */
 	unsigned int outliers;
+	double dispersion;		/* phi, >= 1 */
 };
 
 struct where_result {
@@ -98,6 +115,14 @@ const struct where_result *where_finish(struct where *w,
 
 /* where_poisson_tail - P(X >= k) for X ~ Poisson(mu). */
 double where_poisson_tail(uint64_t k, double mu);
+
+/* where_quasi_tail - the same with a spread phi (>= 1) times Poisson's:
+ * P(X >= k / phi) for X ~ Poisson(mu / phi). */
+double where_quasi_tail(uint64_t k, double mu, double phi);
+
+/* where_dispersion - phi from the n tested groups' Pearson residuals
+ * (gaps - mu) / sqrt(mu), which it reorders. */
+double where_dispersion(double *z, size_t n);
 
 /* where_kind_name - "prefix", "asn", "country", "hop". */
 const char *where_kind_name(enum where_kind k);

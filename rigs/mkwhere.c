@@ -5,7 +5,7 @@
  *
  * usage: mkwhere -o FILE --mmdb-tsv FILE [--truth FILE] [--gaps N]
  *                [--asns N] [--prefixes N] [--hours N] [--factor F]
- *                [--planted N] [--seed N]
+ *                [--planted N] [--burst M] [--seed N]
  *
  * Every carrier (AS64500 + i) has --prefixes client prefixes, half of the
  * odd carriers' IPv6 /48s, the rest IPv4 /24s; carriers differ in size
@@ -16,7 +16,10 @@
  * --factor times more; --factor 1 is the null dataset, where nothing is
  * an outlier. A fifth of the gaps have a probe record that stops at
  * their prefix's hop. The truth file says the planted carrier and hop.
- * The same seed writes the same files.
+ * --burst M: a player's gaps come in runs (a geometric number, M on
+ * average: one bad home router reconnects and drops again), so that the
+ * networks' counts spread more than Poisson's, as a real server's do; the
+ * default, 1, is one gap a player. The same seed writes the same files.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -113,7 +116,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mkwhere -o FILE --mmdb-tsv FILE [--truth FILE] [--gaps N]\n"
 		"               [--asns N] [--prefixes N] [--hours N] [--factor F]\n"
-		"               [--planted N] [--seed N]\n");
+		"               [--planted N] [--burst M] [--seed N]\n");
 }
 
 int main(int argc, char **argv)
@@ -127,6 +130,7 @@ int main(int argc, char **argv)
 		{ "hours", required_argument, NULL, 'H' },
 		{ "factor", required_argument, NULL, 'F' },
 		{ "planted", required_argument, NULL, 'P' },
+		{ "burst", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -134,7 +138,7 @@ int main(int argc, char **argv)
 	const char *out = NULL, *tsv = NULL, *truth = NULL;
 	unsigned long gaps = 100000, asns = 50, per = 20, hours = 24, planted = 7;
 	unsigned long seed = 1, g, h, n, i;
-	double factor = 5.0, total = 0, x;
+	double factor = 5.0, burst = 1.0, total = 0, x;
 	struct pfx *p;
 	FILE *f, *m;
 	char name[64], cl[64], t1[64], t2[64], hop[32];
@@ -151,6 +155,14 @@ int main(int argc, char **argv)
 		case 'H': hours = num("--hours", optarg); break;
 		case 'P': planted = num("--planted", optarg); break;
 		case 's': seed = num("--seed", optarg); break;
+		case 'b':
+			burst = strtod(optarg, NULL);
+			if (!(burst >= 1.0)) {
+				fprintf(stderr, "mkwhere: --burst: '%s' is not 1 or more\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'F':
 			factor = strtod(optarg, NULL);
 			if (factor <= 0) {
@@ -206,11 +218,12 @@ int main(int argc, char **argv)
 		fprintf(f, "],\"other\":{\"prefixes\":0,\"flows\":0,\"flow_seconds\":0,"
 			"\"table_full\":0}}\n");
 	}
-	for (g = 0; g < gaps; g++) {
-		unsigned long lo = 0, hi = n - 1, mid;
+	for (g = 0; g < gaps;) {
+		unsigned long lo = 0, hi = n - 1, mid, run = 1, r;
 		int64_t start = START_S * 1000000 +
 				(int64_t)(unif() * (double)hours * 3600e6);
 		int64_t dur = 3000000 + (int64_t)(unif() * 20e6);
+		unsigned int host;
 
 		x = unif() * total;
 		while (lo < hi) {
@@ -220,21 +233,28 @@ int main(int argc, char **argv)
 			else
 				hi = mid;
 		}
-		client_addr(&p[lo], (unsigned int)(rnd() % 50000), cl, sizeof(cl));
-		iso_time(start, t1, sizeof(t1));
-		iso_time(start + dur, t2, sizeof(t2));
-		fprintf(f, "{\"type\":\"gap\",\"schema\":1,\"host\":\"gs1\",\"id\":\"w-0-%lu\","
-			"\"proto\":\"udp\",\"client\":\"%s\",\"server\":\"198.18.0.1:7781\","
-			"\"start\":\"%s\",\"end\":\"%s\",\"duration_ms\":%.3f,"
-			"\"silent\":\"client\",\"outcome\":\"reconnected\","
-			"\"cause\":\"path_loss_to_server\"}\n", g, cl, t1, t2,
-			(double)dur / 1000.0);
-		if (rnd() % 5 == 0) {
-			hop_name(&p[lo], (unsigned int)planted, hop, sizeof(hop));
-			fprintf(f, "{\"type\":\"probe\",\"schema\":1,\"host\":\"gs1\","
-				"\"id\":\"w-0-%lu\",\"client\":\"%s\",\"last_hop\":{\"addr\":\"%s\"},"
-				"\"control_client_reached\":%s}\n", g, cl, hop,
-				rnd() % 10 < 7 ? "true" : "false");
+		host = (unsigned int)(rnd() % 50000);
+		if (burst > 1.0)
+			while (unif() >= 1.0 / burst)
+				run++;
+		/* The run's gaps a minute apart, from the same player. */
+		for (r = 0; r < run && g < gaps; r++, g++, start += 60000000) {
+			client_addr(&p[lo], host, cl, sizeof(cl));
+			iso_time(start, t1, sizeof(t1));
+			iso_time(start + dur, t2, sizeof(t2));
+			fprintf(f, "{\"type\":\"gap\",\"schema\":1,\"host\":\"gs1\",\"id\":\"w-0-%lu\","
+				"\"proto\":\"udp\",\"client\":\"%s\",\"server\":\"198.18.0.1:7781\","
+				"\"start\":\"%s\",\"end\":\"%s\",\"duration_ms\":%.3f,"
+				"\"silent\":\"client\",\"outcome\":\"reconnected\","
+				"\"cause\":\"path_loss_to_server\"}\n", g, cl, t1, t2,
+				(double)dur / 1000.0);
+			if (rnd() % 5 == 0) {
+				hop_name(&p[lo], (unsigned int)planted, hop, sizeof(hop));
+				fprintf(f, "{\"type\":\"probe\",\"schema\":1,\"host\":\"gs1\","
+					"\"id\":\"w-0-%lu\",\"client\":\"%s\",\"last_hop\":{\"addr\":\"%s\"},"
+					"\"control_client_reached\":%s}\n", g, cl, hop,
+					rnd() % 10 < 7 ? "true" : "false");
+			}
 		}
 	}
 	if (truth) {

@@ -3,7 +3,8 @@
 # (rigs/mkwhere: 100k gaps over 50 carriers, one carrier and its border
 # hop at 5x the base rate) it names exactly that carrier and that hop as
 # outliers, and says where that carrier's ladders stop; on null datasets
-# (gaps in proportion to exposure) it flags nothing. The MMDB files are
+# (gaps in proportion to exposure) it flags nothing, also when a player's
+# gaps come in runs (more spread than Poisson's, measured). The MMDB files are
 # built here (rigs/mkmmdb): IPv4 and IPv6 lookups, an address no file
 # knows (unknown, counted), an IPv6 client in an IPv4-only file; a
 # missing, a corrupt and a truncated file exit 2 naming the file. A
@@ -54,15 +55,30 @@ grep -q '<section id="where"><h2>Where</h2>' "$W/planted.html" ||
 grep -q 'aria-label="rate by network"' "$W/planted.html" ||
 	gw_fail "no chart of rate by network" "$W/planted.html"
 
-# Null datasets: nothing flagged, whatever the seed.
+# Null datasets: nothing flagged, whatever the seed; with the players'
+# gaps in runs (--burst 4: the networks' counts spread 7 times Poisson's,
+# where a plain Poisson test flags dozens of networks) the spread is
+# measured and still nothing is flagged.
 for seed in 11 12 13; do
-	"$GW_BUILD/rigs/mkwhere" -o "$W/null.jsonl" --mmdb-tsv "$W/null.tsv" \
-		--factor 1 --seed "$seed"
-	"$GAPWATCH" report --json --mmdb "$W/asn.mmdb" --mmdb "$W/country.mmdb" \
-		"$W/null.jsonl" >"$W/null.json"
-	n=$(jq '[.where.by[] | .outliers] | add' "$W/null.json")
-	[ "$n" -eq 0 ] || gw_fail "seed $seed: $n false outliers" "$W/null.json"
+	for burst in 1 4; do
+		"$GW_BUILD/rigs/mkwhere" -o "$W/null.jsonl" --mmdb-tsv "$W/null.tsv" \
+			--factor 1 --burst "$burst" --seed "$seed"
+		"$GAPWATCH" report --json --mmdb "$W/asn.mmdb" --mmdb "$W/country.mmdb" \
+			"$W/null.jsonl" >"$W/null.json"
+		n=$(jq '[.where.by[] | .outliers] | add' "$W/null.json")
+		[ "$n" -eq 0 ] ||
+			gw_fail "seed $seed, burst $burst: $n false outliers" "$W/null.json"
+		[ "$burst" -eq 1 ] ||
+			gw_check "seed $seed, burst 4: the spread measured" \
+				"$(jq -c .where.by.prefix "$W/null.json")" '.dispersion > 3'
+	done
 done
+# The planted dataset with runs: still exactly that carrier and that hop.
+"$GW_BUILD/rigs/mkwhere" -o "$W/burst.jsonl" --mmdb-tsv "$W/burst.tsv" --burst 4
+"$GAPWATCH" report --json --mmdb "$W/asn.mmdb" --mmdb "$W/country.mmdb" \
+	"$W/burst.jsonl" >"$W/planted.json" || gw_fail "report --json of the runs failed"
+[ "$(outliers asn | sed 's/ .*//')" = "$truth_asn" ] && [ "$(outliers hop)" = "$truth_hop" ] ||
+	gw_fail "with runs, the outliers are not exactly $truth_asn and $truth_hop" "$W/planted.json"
 
 # Lookups: an IPv4 and an IPv6 network of the databases, one they lack.
 printf '198.18.7.0/24\t64500\tExample Carrier\tDE\n2001:db8:1::/48\t64501\tSix Net\tFR\n' \

@@ -864,6 +864,39 @@ START_TEST(test_poisson_tail)
 }
 END_TEST
 
+/* The spread: Poisson's at phi 1 (and below, never more liberal); at phi
+ * 2, P(X >= 10; 5) for 20 gaps where 10 were expected; phi from the MAD
+ * of the residuals around their median, robust to an outlier and to a
+ * shift of them all; too few groups, 1. */
+START_TEST(test_dispersion)
+{
+	double z[40];
+	int i;
+
+	ck_assert_double_eq(where_quasi_tail(20, 10.0, 1.0), where_poisson_tail(20, 10.0));
+	ck_assert_double_eq(where_quasi_tail(20, 10.0, 0.5), where_poisson_tail(20, 10.0));
+	/* P(X >= 10; 5) = 1 - P(X <= 9; 5) */
+	ck_assert_double_eq_tol(where_quasi_tail(20, 10.0, 2.0), 0.0318280573, 1e-9);
+	ck_assert_double_eq(where_quasi_tail(0, 10.0, 2.0), 1.0);
+	/* -3 .. 3 in steps of 0.3 over 21 groups, all shifted by -5, and
+	 * two outliers of +-1000: the median stays -5, the MAD is 1.8 (the
+	 * 12th of the 23 deviations), phi (1.4826 x 1.8)^2. */
+	for (i = 0; i < 21; i++)
+		z[i] = -5.0 + 3.0 * (i - 10) / 10.0;
+	z[21] = 1000.0;
+	z[22] = -1000.0;
+	ck_assert_double_eq_tol(where_dispersion(z, 23),
+				pow(1.482602218505602 * 1.8, 2), 1e-9);
+	/* Residuals within Poisson's spread: 1, not less. */
+	for (i = 0; i < 21; i++)
+		z[i] = 0.1 * (i - 10);
+	ck_assert_double_eq(where_dispersion(z, 21), 1.0);
+	for (i = 0; i < 19; i++)
+		z[i] = 10.0 * (i - 9);
+	ck_assert_double_eq(where_dispersion(z, 19), 1.0);
+}
+END_TEST
+
 /* Exposure, gaps and probes of three networks: the rates, the outlier
  * (60 gaps where 34.8 were expected: p 6.7e-5 < 0.001 / 2 tested) and
  * the hop its ladders stop at; a network below the minimum is not
@@ -979,6 +1012,7 @@ static Suite *gapwatch_report_suite(void)
 	tcase_add_test(tc, test_stats_runs);
 	tcase_add_test(tc, test_keep_longest);
 	tcase_add_test(tc, test_poisson_tail);
+	tcase_add_test(tc, test_dispersion);
 	tcase_add_test(tc, test_where_outlier);
 	suite_add_tcase(s, tc);
 	return s;
