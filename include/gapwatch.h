@@ -69,14 +69,17 @@ static inline void gw_wall_init(struct gw_wall *w, const struct gw_time *t)
 
 static inline int gw_wall_apart(int64_t a, int64_t b)
 {
-	return a - b > (int64_t)GW_WALL_STEP_US || b - a > (int64_t)GW_WALL_STEP_US;
+	return (uint64_t)(a - b + (int64_t)GW_WALL_STEP_US) >
+	       2 * GW_WALL_STEP_US;
 }
 
 static inline void gw_wall_follow(struct gw_wall *w, const struct gw_time *t)
 {
 	int64_t offset = (int64_t)(t->wall_us - t->mono_us);
 
-	if (!gw_wall_apart(offset, w->offset_us)) {
+	/* Every reading of a live source comes here: the usual case first,
+	 * and nothing else inline. */
+	if (__builtin_expect(!gw_wall_apart(offset, w->offset_us), 1)) {
 		w->step_seen = 0;
 	} else if (w->step_seen && !gw_wall_apart(offset, w->step_us)) {
 		w->offset_us = offset;

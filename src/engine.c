@@ -98,7 +98,7 @@ uint32_t engine_open_gaps(const struct engine *e)
 	return e->open_gaps;
 }
 
-static void set_time(struct engine *e, const struct gw_time *now)
+static inline void set_time(struct engine *e, const struct gw_time *now)
 {
 	e->now_us = now->mono_us;
 	e->stamp_us = now->stamp_us && now->stamp_us < now->mono_us ?
