@@ -610,10 +610,20 @@ static void where_section(FILE *f, const struct where_result *w)
 				out_count(r->flows, b, sizeof(b)), r->player_hours,
 				r->rate, r->excess, r->outlier ? "<b>yes</b>" :
 				r->tested ? "no" : "too few players");
+			if (r->explained_by[0]) {
+				fputs("<tr><td colspan=\"7\" class=\"small\">explained by ", f);
+				esc(f, r->explained_by);
+				if (r->rest_hours > 0)
+					fprintf(f, ": %.1f without it</td></tr>\n",
+						r->rest_rate);
+				else
+					fputs(": a network of it</td></tr>\n", f);
+			}
 		}
 		fprintf(f, "</table><p class=\"small\">%u groups, %u tested, %u "
-			"outliers, &phi; %.2f.</p>\n", kr->groups, kr->tested,
-			kr->outliers, kr->dispersion);
+			"outliers (%u explained by outlying carriers), &phi; %.2f.</p>\n",
+			kr->groups, kr->tested, kr->outliers, kr->explained,
+			kr->dispersion);
 	}
 	fputs("</section>\n", f);
 }

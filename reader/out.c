@@ -170,14 +170,22 @@ static void where_text(FILE *f, const struct where_result *w)
 				r->rate, w->rate > 0 ? r->rate / w->rate : 0.0,
 				r->excess, r->outlier ? "yes" :
 				r->tested ? "no" : "too few players");
+			/* A carrier's own network: said in the summary. */
+			if (r->explained_by[0] && r->rest_hours > 0)
+				fprintf(f, "  explained by %.60s: %.1f without it (x ALL %.2f)\n",
+					r->explained_by, r->rest_rate,
+					w->rate > 0 ? r->rest_rate / w->rate : 0.0);
 			if (k == WHERE_ASN && r->outlier && r->asn_ladders)
 				fprintf(f, "  %.0f %% of %.40s's ladders stop after %s\n",
 					pct(r->top_hop_ladders, r->asn_ladders),
 					r->name, r->top_hop);
 		}
-		fprintf(f, "(%u %s, %u tested, %u outlier%s, phi %.2f)\n",
-			kr->groups, where_plurals[k], kr->tested, kr->outliers,
-			kr->outliers == 1 ? "" : "s", kr->dispersion);
+		fprintf(f, "(%u %s, %u tested, %u outlier%s", kr->groups,
+			where_plurals[k], kr->tested, kr->outliers,
+			kr->outliers == 1 ? "" : "s");
+		if (kr->explained)
+			fprintf(f, ", %u explained by outlying carriers", kr->explained);
+		fprintf(f, ", phi %.2f)\n", kr->dispersion);
 	}
 }
 
@@ -222,6 +230,11 @@ static json_t *where_json(const struct where_result *w)
 				"p", r->p, "tested", r->tested, "outlier", r->outlier,
 				"prefixes", (json_int_t)r->prefixes);
 
+			if (row && r->explained_by[0])
+				json_object_update_new(row, json_pack("{s:s,s:o}",
+					"explained_by", r->explained_by,
+					"rate_without_per_1000_player_hours",
+					r->rest_hours > 0 ? json_real(r->rest_rate) : json_null()));
 			if (row && k == WHERE_HOP)
 				json_object_update_new(row, json_pack("{s:I,s:I,s:I}",
 					"ladders", (json_int_t)r->ladders,
@@ -234,9 +247,10 @@ static json_t *where_json(const struct where_result *w)
 					"top_hop_ladders", (json_int_t)r->top_hop_ladders));
 			json_array_append_new(rows, row);
 		}
-		json_object_set_new(kinds, where_kind_name(k), json_pack("{s:i,s:i,s:i,s:f,s:o}",
+		json_object_set_new(kinds, where_kind_name(k), json_pack("{s:i,s:i,s:i,s:i,s:f,s:o}",
 			"groups", (int)kr->groups, "tested", (int)kr->tested,
-			"outliers", (int)kr->outliers, "dispersion", kr->dispersion,
+			"outliers", (int)kr->outliers, "explained", (int)kr->explained,
+			"dispersion", kr->dispersion,
 			"top", rows ? rows : json_null()));
 	}
 	json_object_set_new(o, "by", kinds);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "agg.h"
+#include "gapwatch.h"
 #include "filter.h"
 #include "geo.h"
 #include "gwtime.h"
@@ -38,6 +39,7 @@ struct pfx_entry {
 	uint64_t hop_ladders;		/* its ladders that stopped there */
 	uint32_t asn;			/* --mmdb's carrier, once asn_known */
 	int asn_known;
+	uint64_t cc;			/* its country's group key; 0 unknown */
 };
 
 /* Ladders of one prefix that stopped at one hop. */
@@ -58,6 +60,10 @@ struct grp_entry {
 	uint64_t h;
 	uint64_t key;
 	struct where_row row;
+	/* The outlying carrier with the most of its gaps, and its part
+	 * (explain()). */
+	uint64_t by_key, by_gaps, by_prefixes;
+	double by_hours;
 };
 
 struct where {
@@ -445,15 +451,19 @@ static int row_before(const struct where_row *a, const struct where_row *b)
 	return strcmp(a->name, b->name) < 0;
 }
 
-/* Test every group of t and keep the WHERE_TOP with the most excess;
- * phi is at least floor. */
-static void rank(struct where *w, struct htab *t, struct where_kind_result *k,
-		 double floor)
+static int is_outlier(int tested, double p, const struct where_kind_result *k)
+{
+	return tested && k->tested && p < WHERE_ALPHA / k->tested;
+}
+
+/* Test every group of t; phi is at least floor. */
+static void test_groups(struct where *w, struct htab *t,
+			struct where_kind_result *k, double floor)
 {
 	double lambda = w->res.rate / 1000.0;
 	struct grp_entry *e;
 	size_t pos = 0;
-	unsigned int i, j;
+	unsigned int i;
 	double *terms;
 
 	while ((e = htab_next(t, &pos)) != NULL) {
@@ -488,16 +498,25 @@ static void rank(struct where *w, struct htab *t, struct where_kind_result *k,
 	if (k->dispersion < floor)
 		k->dispersion = floor;
 	pos = 0;
-	while ((e = htab_next(t, &pos)) != NULL)
-		e->row.p = where_quasi_tail(e->row.gaps, e->row.expected,
-					    k->dispersion);
-	pos = 0;
 	while ((e = htab_next(t, &pos)) != NULL) {
 		struct where_row *r = &e->row;
 
-		r->outlier = r->tested && k->tested &&
-			     r->p < WHERE_ALPHA / k->tested;
+		r->p = where_quasi_tail(r->gaps, r->expected, k->dispersion);
+		r->outlier = is_outlier(r->tested, r->p, k);
 		k->outliers += r->outlier;
+	}
+}
+
+/* Keep the WHERE_TOP groups of t with the most excess. */
+static void keep_top(struct htab *t, struct where_kind_result *k)
+{
+	const struct grp_entry *e;
+	size_t pos = 0;
+	unsigned int i, j;
+
+	while ((e = htab_next(t, &pos)) != NULL) {
+		const struct where_row *r = &e->row;
+
 		for (i = 0; i < k->n; i++)
 			if (row_before(r, &k->rows[i]))
 				break;
@@ -507,6 +526,95 @@ static void rank(struct where *w, struct htab *t, struct where_kind_result *k,
 		memmove(&k->rows[i + 1], &k->rows[i], (j - i) * sizeof(k->rows[0]));
 		k->rows[i] = *r;
 	}
+}
+
+static struct grp_entry *grp_find(struct htab *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+
+	return htab_find(t, h <= HTAB_DELETED ? h + 2 : h, NULL, NULL);
+}
+
+/* The kinds a carrier can explain: its own networks, and the countries
+ * it serves. (A hop is where on the path, not whose players: a carrier's
+ * border hop is told beside the carrier, not explained by it.) */
+static const int explained_kinds[] = { WHERE_PREFIX, WHERE_COUNTRY };
+
+/*
+ * An outlying network or country whose excess is one outlying carrier's:
+ * without that carrier's prefixes (the outlying carrier with the most of
+ * its gaps), would it still be an outlier, at its kind's phi and m? If
+ * not, it is explained by that carrier, and says its rate without it. A
+ * country whose carriers are all worse is not explained by any one of
+ * them. 0, or -1 on ENOMEM.
+ */
+static int explain(struct where *w, struct htab groups[WHERE_KINDS])
+{
+	double lambda = w->res.rate / 1000.0;
+	struct htab by;			/* (kind, group, carrier) */
+	struct pfx_entry *p;
+	struct grp_entry *g, *a, *pair;
+	size_t pos = 0, k;
+	int rc = -1;
+
+	htab_init(&by, sizeof(struct grp_entry), 64, 2);
+	while ((p = htab_next(&w->pfx, &pos)) != NULL) {
+		if (p->flow_s <= 0 || p->asn == 0 ||
+		    (a = grp_find(&groups[WHERE_ASN], p->asn)) == NULL ||
+		    !a->row.outlier)
+			continue;
+		for (k = 0; k < GW_ARRAY_SIZE(explained_kinds); k++) {
+			int kind = explained_kinds[k];
+			uint64_t key = kind == WHERE_PREFIX ? htab_hash(&p->key, 16) : p->cc;
+
+			if ((g = grp_find(&groups[kind], key)) == NULL)
+				continue;
+			pair = grp_get(w, &by, htab_hash(&(uint64_t[3]){ (uint64_t)kind,
+							     key, p->asn }, 24));
+			if (pair == NULL)
+				goto out;
+			grp_add(&pair->row, p);
+			if (pair->row.gaps > g->by_gaps) {
+				g->by_key = p->asn;
+				g->by_gaps = pair->row.gaps;
+				g->by_hours = pair->row.player_hours;
+				g->by_prefixes = pair->row.prefixes;
+			} else if (g->by_key == p->asn) {
+				g->by_hours = pair->row.player_hours;
+				g->by_prefixes = pair->row.prefixes;
+			}
+		}
+	}
+	for (k = 0; k < GW_ARRAY_SIZE(explained_kinds); k++) {
+		int kind = explained_kinds[k];
+		struct where_kind_result *kr = &w->res.kind[kind];
+
+		pos = 0;
+		while ((g = htab_next(&groups[kind], &pos)) != NULL) {
+			struct where_row *r = &g->row;
+			int none_left = g->by_prefixes >= r->prefixes;
+			uint64_t gaps = none_left ? 0 : r->gaps - g->by_gaps;
+			double hours = none_left ? 0 : r->player_hours - g->by_hours;
+			double mu = lambda * hours;
+
+			if (!r->outlier || g->by_gaps == 0 ||
+			    is_outlier(mu >= WHERE_MIN_EXPECTED,
+				       where_quasi_tail(gaps, mu, kr->dispersion), kr))
+				continue;
+			kr->explained++;
+			a = grp_find(&groups[WHERE_ASN], g->by_key);
+			snprintf(r->explained_by, sizeof(r->explained_by), "%s",
+				 a ? a->row.name : "?");
+			r->rest_hours = hours;
+			r->rest_rate = hours > 0 ? (double)gaps / hours * 1000.0 : 0;
+		}
+	}
+	rc = 0;
+out:
+	htab_free(&by);
+	if (rc < 0)
+		w->oom = 1;
+	return rc;
 }
 
 /* Each prefix's hop: the one most of its ladders stopped at (ties: the
@@ -605,6 +713,7 @@ const struct where_result *where_finish(struct where *w,
 			uint64_t cc = gi.country[0] ? (uint64_t)(uint8_t)gi.country[0] << 8 |
 					(uint8_t)gi.country[1] : 0;
 
+			p->cc = cc;
 			if ((e = grp_get(w, &groups[WHERE_COUNTRY], cc)) == NULL)
 				goto out;
 			snprintf(e->row.name, sizeof(e->row.name), "%s",
@@ -672,11 +781,15 @@ const struct where_result *where_finish(struct where *w,
 	}
 	/* The prefixes first: their spread is the players' own (a player's
 	 * gaps come in runs), which every coarser group has as well. */
-	rank(w, &groups[WHERE_PREFIX], &res->kind[WHERE_PREFIX], 1.0);
+	test_groups(w, &groups[WHERE_PREFIX], &res->kind[WHERE_PREFIX], 1.0);
 	for (kind = 0; kind < WHERE_KINDS; kind++)
 		if (kind != WHERE_PREFIX)
-			rank(w, &groups[kind], &res->kind[kind],
-			     res->kind[WHERE_PREFIX].dispersion);
+			test_groups(w, &groups[kind], &res->kind[kind],
+				    res->kind[WHERE_PREFIX].dispersion);
+	if (res->have_asn && res->kind[WHERE_ASN].outliers && explain(w, groups) < 0)
+		goto out;
+	for (kind = 0; kind < WHERE_KINDS; kind++)
+		keep_top(&groups[kind], &res->kind[kind]);
 out:
 	for (kind = 0; kind < WHERE_KINDS; kind++)
 		htab_free(&groups[kind]);

@@ -62,6 +62,11 @@ struct where_row {
 	uint64_t prefixes;		/* prefixes in the group */
 	uint64_t ladders;		/* hops: ladders that stopped there */
 	uint64_t state_lost, path_down;	/* hops: the verdicts' split */
+	/* networks, countries: an outlier no more without the outlying
+	 * carrier named here ("" none), and its player-hours and rate
+	 * without them (a network of that carrier: 0 hours) */
+	char explained_by[160];
+	double rest_hours, rest_rate;
 	/* ASNs: the hop most of its ladders stopped at */
 	char top_hop[48];
 	uint64_t top_hop_ladders, asn_ladders;
@@ -73,6 +78,7 @@ struct where_kind_result {
 	unsigned int groups;		/* groups seen */
 	unsigned int tested;		/* of those, tested (m) */
 	unsigned int outliers;
+	unsigned int explained;		/* outliers explained by a carrier */
 	double dispersion;		/* phi, >= 1 */
 };
 

@@ -5,7 +5,7 @@
  *
  * usage: mkwhere -o FILE --mmdb-tsv FILE [--truth FILE] [--gaps N]
  *                [--asns N] [--prefixes N] [--hours N] [--factor F]
- *                [--planted N] [--burst M] [--seed N]
+ *                [--planted N] [--burst M] [--country-factor F] [--seed N]
  *
  * Every carrier (AS64500 + i) has --prefixes client prefixes, half of the
  * odd carriers' IPv6 /48s, the rest IPv4 /24s; carriers differ in size
@@ -19,7 +19,10 @@
  * --burst M: a player's gaps come in runs (a geometric number, M on
  * average: one bad home router reconnects and drops again), so that the
  * networks' counts spread more than Poisson's, as a real server's do; the
- * default, 1, is one gap a player. The same seed writes the same files.
+ * default, 1, is one gap a player. --country-factor F: the carriers of
+ * one country (US: carriers 3, 13, 23, ...) F times the base rate, the
+ * country's own effect and no single carrier's. The same seed writes the
+ * same files.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -30,6 +33,7 @@
 
 #define START_S		1795000000LL	/* 2026-11-18T... */
 #define ASN_BASE	64500
+#define COUNTRY_PLANTED	3		/* --country-factor's: US */
 
 /* Ten countries, a carrier's by its number. */
 static const char *const countries[10] = {
@@ -116,7 +120,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mkwhere -o FILE --mmdb-tsv FILE [--truth FILE] [--gaps N]\n"
 		"               [--asns N] [--prefixes N] [--hours N] [--factor F]\n"
-		"               [--planted N] [--burst M] [--seed N]\n");
+		"               [--planted N] [--burst M] [--country-factor F] [--seed N]\n");
 }
 
 int main(int argc, char **argv)
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
 		{ "factor", required_argument, NULL, 'F' },
 		{ "planted", required_argument, NULL, 'P' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "country-factor", required_argument, NULL, 'C' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -138,7 +143,7 @@ int main(int argc, char **argv)
 	const char *out = NULL, *tsv = NULL, *truth = NULL;
 	unsigned long gaps = 100000, asns = 50, per = 20, hours = 24, planted = 7;
 	unsigned long seed = 1, g, h, n, i;
-	double factor = 5.0, burst = 1.0, total = 0, x;
+	double factor = 5.0, burst = 1.0, country = 1.0, total = 0, x;
 	struct pfx *p;
 	FILE *f, *m;
 	char name[64], cl[64], t1[64], t2[64], hop[32];
@@ -159,6 +164,14 @@ int main(int argc, char **argv)
 			burst = strtod(optarg, NULL);
 			if (!(burst >= 1.0)) {
 				fprintf(stderr, "mkwhere: --burst: '%s' is not 1 or more\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'C':
+			country = strtod(optarg, NULL);
+			if (!(country > 0)) {
+				fprintf(stderr, "mkwhere: --country-factor: '%s' is not above 0\n",
 					optarg);
 				return 2;
 			}
@@ -197,7 +210,8 @@ int main(int argc, char **argv)
 		p[i].idx = (unsigned int)(i % per);
 		p[i].v6 = (p[i].asn & 1) && p[i].idx % 2;
 		p[i].players = size * (0.5 + unif());
-		total += p[i].players * (p[i].asn == planted ? factor : 1.0);
+		total += p[i].players * (p[i].asn == planted ? factor : 1.0) *
+			 (p[i].asn % 10 == COUNTRY_PLANTED ? country : 1.0);
 		p[i].weight = total;
 		pfx_name(&p[i], name, sizeof(name));
 		fprintf(m, "%s\t%lu\tCarrier %lu\t%s\n", name, ASN_BASE + (unsigned long)p[i].asn,

@@ -2,7 +2,9 @@
 # t-report-where - gapwatch report's "where": on the planted dataset
 # (rigs/mkwhere: 100k gaps over 50 carriers, one carrier and its border
 # hop at 5x the base rate) it names exactly that carrier and that hop as
-# outliers, and says where that carrier's ladders stop; on null datasets
+# outliers, says where that carrier's ladders stop, and that the outlying
+# networks and country are that carrier's (but not a country whose
+# carriers are all worse); on null datasets
 # (gaps in proportion to exposure) it flags nothing, also when a player's
 # gaps come in runs (more spread than Poisson's, measured). The MMDB files are
 # built here (rigs/mkmmdb): IPv4 and IPv6 lookups, an address no file
@@ -54,6 +56,25 @@ grep -q '<section id="where"><h2>Where</h2>' "$W/planted.html" ||
 	gw_fail "no Where section in the page" "$W/planted.html"
 grep -q 'aria-label="rate by network"' "$W/planted.html" ||
 	gw_fail "no chart of rate by network" "$W/planted.html"
+
+# What one carrier explains: its own networks, and its country (PL: an
+# ordinary rate without it).
+gw_check "the outlying networks and country are the planted carrier's" \
+	"$(jq -c .where.by "$W/planted.json")" \
+	'.prefix.explained == .prefix.outliers and
+	 all(.prefix.top[] | select(.outlier); .explained_by | startswith($asn + " ")) and
+	 ([.country.top[] | select(.outlier) | [.name, (.explained_by | split(" ")[0])]] ==
+	  [["PL", $asn]])' --arg asn "$truth_asn"
+# A country whose carriers are all worse (US at 2x, all five of its
+# carriers): an outlier that no one carrier explains; PL still is.
+"$GW_BUILD/rigs/mkwhere" -o "$W/country.jsonl" --mmdb-tsv "$W/country.tsv" \
+	--country-factor 2
+"$GAPWATCH" report --json --mmdb "$W/asn.mmdb" --mmdb "$W/country.mmdb" \
+	"$W/country.jsonl" >"$W/country.json" || gw_fail "report --json (US at 2x) failed"
+gw_check "US at 2x: an outlier of its own; PL explained by $truth_asn" \
+	"$(jq -c .where.by.country "$W/country.json")" \
+	'[.top[] | select(.outlier) | [.name, (.explained_by // "-" | split(" ")[0])]] ==
+	 [["US", "-"], ["PL", $asn]]' --arg asn "$truth_asn"
 
 # Null datasets: nothing flagged, whatever the seed; with the players'
 # gaps in runs (--burst 4: the networks' counts spread 7 times Poisson's,
