@@ -34,6 +34,7 @@
 #define START_S		1795000000LL	/* 2026-11-18T... */
 #define ASN_BASE	64500
 #define COUNTRY_PLANTED	3		/* --country-factor's: US */
+#define FACTOR_MIN	0.01		/* a rate 100 times below the base */
 
 /* Ten countries, a carrier's by its number. */
 static const char *const countries[10] = {
@@ -116,6 +117,20 @@ static unsigned long num(const char *opt, const char *v)
 	return n;
 }
 
+/* A number of at least min. */
+static double real(const char *opt, const char *v, double min)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v || *end || !(x >= min)) {
+		fprintf(stderr, "mkwhere: %s: '%s' is not a number of at least %g\n",
+			opt, v, min);
+		exit(2);
+	}
+	return x;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mkwhere -o FILE --mmdb-tsv FILE [--truth FILE] [--gaps N]\n"
@@ -160,30 +175,9 @@ int main(int argc, char **argv)
 		case 'H': hours = num("--hours", optarg); break;
 		case 'P': planted = num("--planted", optarg); break;
 		case 's': seed = num("--seed", optarg); break;
-		case 'b':
-			burst = strtod(optarg, NULL);
-			if (!(burst >= 1.0)) {
-				fprintf(stderr, "mkwhere: --burst: '%s' is not 1 or more\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			country = strtod(optarg, NULL);
-			if (!(country > 0)) {
-				fprintf(stderr, "mkwhere: --country-factor: '%s' is not above 0\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'F':
-			factor = strtod(optarg, NULL);
-			if (factor <= 0) {
-				fprintf(stderr, "mkwhere: --factor: '%s' is not above 0\n",
-					optarg);
-				return 2;
-			}
-			break;
+		case 'b': burst = real("--burst", optarg, 1.0); break;
+		case 'C': country = real("--country-factor", optarg, FACTOR_MIN); break;
+		case 'F': factor = real("--factor", optarg, FACTOR_MIN); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -156,14 +156,22 @@ static void sim_start(struct sim *s)
 	ck_assert_ptr_nonnull(s->e);
 }
 
-static struct sim *sim_new(void)
+/* The wall clock wall_off ahead of mono (a live source's), or the same
+ * (replay's: 0). */
+static struct sim *sim_new_wall(uint64_t wall_off)
 {
 	struct sim *s = malloc(sizeof(*s));
 
 	ck_assert_ptr_nonnull(s);
 	sim_config(s);
+	s->wall_off = wall_off;
 	sim_start(s);
 	return s;
+}
+
+static struct sim *sim_new(void)
+{
+	return sim_new_wall(0);
 }
 
 static void sim_free(struct sim *s)
@@ -534,6 +542,20 @@ START_TEST(test_tcp_gap_reconnect)
 }
 END_TEST
 
+/* The lost client of scenario 1, back from port 40001 at at_ms: its
+ * gap's two records. */
+static void lost_and_back(struct sim *s, uint64_t at_ms)
+{
+	struct conv c, c2;
+
+	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
+	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
+	scenario_lost_client(s, &c);
+	plan(s, &c2, MS(at_ms), C_SYN, 0);
+	sim_run(s);
+	ck_assert_int_eq(s->nrec, 2);
+}
+
 /*
  * A live source: the monotonic clock counts from boot, the wall clock
  * from 1970. Timers follow mono; every time in the record is wall.
@@ -541,21 +563,10 @@ END_TEST
 #define WALL_OFF	(1699999000ULL * USEC_PER_SEC)
 START_TEST(test_wall_clock_in_records)
 {
-	struct sim *s = malloc(sizeof(*s));
-	struct conv c, c2;
+	struct sim *s = sim_new_wall(WALL_OFF);
 	const struct gap_record *r;
 
-	ck_assert_ptr_nonnull(s);
-	sim_config(s);
-	s->wall_off = WALL_OFF;
-	sim_start(s);
-	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
-	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
-	scenario_lost_client(s, &c);
-	plan(s, &c2, MS(8000), C_SYN, 0);
-	sim_run(s);
-
-	ck_assert_int_eq(s->nrec, 2);
+	lost_and_back(s, 8000);
 	r = &s->rec[0];
 	ck_assert_uint_eq(r->start_us, WALL_OFF + T0 + MS(S1_CLIENT_LAST));
 	ck_assert_uint_ge(r->detected_us, WALL_OFF + T0 + MS(6100));
@@ -582,37 +593,20 @@ END_TEST
  */
 START_TEST(test_wall_clock_step_and_blip)
 {
-	struct sim *s = malloc(sizeof(*s));
-	struct conv c, c2;
+	struct sim *s = sim_new_wall(WALL_OFF);
 
-	ck_assert_ptr_nonnull(s);
-	sim_config(s);
-	s->wall_off = WALL_OFF;
 	s->blip_at = T0 + MS(8005);	/* the reconnect's reading */
 	s->blip_us = MS(5);
-	sim_start(s);
-	conv_init(&c, AF_INET, IPPROTO_TCP, 40000);
-	conv_init(&c2, AF_INET, IPPROTO_TCP, 40001);
-	scenario_lost_client(s, &c);
-	plan(s, &c2, MS(8005), C_SYN, 0);
-	sim_run(s);
-	ck_assert_int_eq(s->nrec, 2);
+	lost_and_back(s, 8005);
 	ck_assert_uint_eq(s->rec[0].start_us, WALL_OFF + T0 + MS(S1_CLIENT_LAST));
 	ck_assert_uint_eq(s->rec[1].start_us, s->rec[0].start_us);
 	ck_assert_uint_eq(s->rec[1].end_us, WALL_OFF + T0 + MS(8005));
 	sim_free(s);
 
-	s = malloc(sizeof(*s));
-	ck_assert_ptr_nonnull(s);
-	sim_config(s);
-	s->wall_off = WALL_OFF;
+	s = sim_new_wall(WALL_OFF);
 	s->step_at = T0 + MS(7000);
 	s->step_us = 2 * USEC_PER_SEC;
-	sim_start(s);
-	scenario_lost_client(s, &c);
-	plan(s, &c2, MS(8000), C_SYN, 0);
-	sim_run(s);
-	ck_assert_int_eq(s->nrec, 2);
+	lost_and_back(s, 8000);
 	ck_assert_uint_eq(s->rec[0].start_us, WALL_OFF + T0 + MS(S1_CLIENT_LAST));
 	ck_assert_uint_eq(s->rec[1].start_us,
 			  WALL_OFF + 2 * USEC_PER_SEC + T0 + MS(S1_CLIENT_LAST));
