@@ -256,15 +256,24 @@ static unsigned int intern(struct agg_name *names, unsigned int *n,
 	char buf[64];
 	const char *name;
 	unsigned int k;
+	int fixed = 0;
 
 	if (s->p != NULL && s->len > 0 && s->len < sizeof(buf)) {
-		name = printable_fix(span_copy(s, buf, sizeof(buf)));
+		name = span_copy(s, buf, sizeof(buf));
 	} else {
 		name = dflt;
 	}
+again:
 	for (k = 0; k < *n; k++)
 		if (strcmp(names[k].name, name) == 0)
 			return k;
+	/* Names are kept printable, made so when not found as they are:
+	 * every gap comes here three times, and its names are seldom new. */
+	if (name == buf && !fixed) {
+		fixed = 1;
+		printable_fix(buf);
+		goto again;
+	}
 	if (*n == AGG_MAX_NAMES - 1) {
 		/* The last slot collects every name past the others. */
 		name = AGG_OTHER_NAME;
