@@ -55,7 +55,7 @@
 #define FOLLOW_TOP		5	/* prefixes shown */
 #define FOLLOW_LAST		10	/* latest gaps shown */
 #define FOLLOW_RECENT_S		600	/* per-second counts: 10 minutes */
-#define FOLLOW_OPEN		65536	/* open gaps tracked: ~5 MB */
+#define FOLLOW_OPEN		16384	/* open gaps tracked: a table of ~5 MB */
 
 /* Causes or outcomes by name; past FOLLOW_NAMES names, "other". */
 struct fw_name {

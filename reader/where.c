@@ -416,13 +416,25 @@ double where_dispersion(double *z, size_t n)
 
 /* ---- the groups ---- */
 
-static struct grp_entry *grp_get(struct where *w, struct htab *t, uint64_t key)
+/* A group's key (an ASN, a country, a hop's index, a prefix's hash)
+ * spread over the table, never one of its two marks. */
+static uint64_t grp_hash(uint64_t key)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+
+	return h <= HTAB_DELETED ? h + 2 : h;
+}
+
+static struct grp_entry *grp_find(struct htab *t, uint64_t key)
+{
+	return htab_find(t, grp_hash(key), NULL, NULL);
+}
+
+static struct grp_entry *grp_get(struct where *w, struct htab *t, uint64_t key)
+{
+	uint64_t h = grp_hash(key);
 	struct grp_entry *e;
 
-	if (h <= HTAB_DELETED)
-		h += 2;
 	e = htab_find(t, h, NULL, NULL);
 	if (e == NULL) {
 		e = htab_insert(t, h);
@@ -526,13 +538,6 @@ static void keep_top(struct htab *t, struct where_kind_result *k)
 		memmove(&k->rows[i + 1], &k->rows[i], (j - i) * sizeof(k->rows[0]));
 		k->rows[i] = *r;
 	}
-}
-
-static struct grp_entry *grp_find(struct htab *t, uint64_t key)
-{
-	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-
-	return htab_find(t, h <= HTAB_DELETED ? h + 2 : h, NULL, NULL);
 }
 
 /* The kinds a carrier can explain: its own networks, and the countries
