@@ -610,6 +610,18 @@ static void where_section(FILE *f, const struct where_result *w)
 				out_count(r->flows, b, sizeof(b)), r->player_hours,
 				r->rate, r->excess, r->outlier ? "<b>yes</b>" :
 				r->tested ? "no" : "too few players");
+			if (k == WHERE_HOP && r->ladders) {
+				fprintf(f, "<tr><td colspan=\"7\" class=\"small\">%s ladders: "
+					"%.0f %% this flow's state lost, %.0f %% the path down; "
+					"%" PRIu64 " network%s", out_count(r->ladders, a, sizeof(a)),
+					100.0 * (double)r->state_lost / (double)r->ladders,
+					100.0 * (double)r->path_down / (double)r->ladders,
+					r->prefixes, r->prefixes == 1 ? "" : "s");
+				if (w->have_asn)
+					fprintf(f, ", %" PRIu64 " carrier%s", r->asns,
+						r->asns == 1 ? "" : "s");
+				fputs("</td></tr>\n", f);
+			}
 			if (r->explained_by[0]) {
 				fputs("<tr><td colspan=\"7\" class=\"small\">explained by ", f);
 				esc(f, r->explained_by);

@@ -129,6 +129,22 @@ static const char *const where_plurals[WHERE_KINDS] = {
 };
 
 /* Where: each kind's rows, the most excess gaps first, outliers marked. */
+/* What a hop explains beyond its gaps: its ladders by verdict, its
+ * networks and carriers. */
+static void hop_line(FILE *f, const struct where_result *w,
+		     const struct where_row *r)
+{
+	char a[32];
+
+	fprintf(f, "  %s ladders: %.0f %% this flow's state lost, %.0f %% the path "
+		"down; %" PRIu64 " network%s", out_count(r->ladders, a, sizeof(a)),
+		pct(r->state_lost, r->ladders), pct(r->path_down, r->ladders),
+		r->prefixes, r->prefixes == 1 ? "" : "s");
+	if (w->have_asn)
+		fprintf(f, ", %" PRIu64 " carrier%s", r->asns, r->asns == 1 ? "" : "s");
+	fputc('\n', f);
+}
+
 static void where_text(FILE *f, const struct where_result *w)
 {
 	char a[32], b[32], c[32];
@@ -175,6 +191,8 @@ static void where_text(FILE *f, const struct where_result *w)
 				fprintf(f, "  explained by %.60s: %.1f without it (x ALL %.2f)\n",
 					r->explained_by, r->rest_rate,
 					w->rate > 0 ? r->rest_rate / w->rate : 0.0);
+			if (k == WHERE_HOP && r->ladders)
+				hop_line(f, w, r);
 			if (k == WHERE_ASN && r->outlier && r->asn_ladders)
 				fprintf(f, "  %.0f %% of %.40s's ladders stop after %s\n",
 					pct(r->top_hop_ladders, r->asn_ladders),
@@ -236,10 +254,12 @@ static json_t *where_json(const struct where_result *w)
 					"rate_without_per_1000_player_hours",
 					r->rest_hours > 0 ? json_real(r->rest_rate) : json_null()));
 			if (row && k == WHERE_HOP)
-				json_object_update_new(row, json_pack("{s:I,s:I,s:I}",
+				json_object_update_new(row, json_pack("{s:I,s:I,s:I,s:o}",
 					"ladders", (json_int_t)r->ladders,
 					"state_lost", (json_int_t)r->state_lost,
-					"path_down", (json_int_t)r->path_down));
+					"path_down", (json_int_t)r->path_down,
+					"asns", w->have_asn ? json_integer((json_int_t)r->asns) :
+							      json_null()));
 			if (row && k == WHERE_ASN && r->asn_ladders)
 				json_object_update_new(row, json_pack("{s:I,s:s,s:I}",
 					"ladders", (json_int_t)r->asn_ladders,

@@ -772,9 +772,13 @@ const struct where_result *where_finish(struct where *w,
 		while ((ah = htab_next(&asnhop, &pos)) != NULL) {
 			struct grp_entry *e = grp_get(w, &groups[WHERE_ASN], ah->key >> 32);
 			uint32_t hop = (uint32_t)(ah->key & 0xffffffffu);
+			struct grp_entry *he = grp_find(&groups[WHERE_HOP], hop + 1);
 
 			if (e == NULL)
 				goto out;
+			/* The carriers whose ladders stop at the hop. */
+			if (he != NULL && ah->key >> 32)
+				he->row.asns++;
 			if (ah->row.ladders > e->row.top_hop_ladders ||
 			    (ah->row.ladders == e->row.top_hop_ladders &&
 			     strcmp(w->hops[hop], e->row.top_hop) < 0)) {

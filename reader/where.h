@@ -62,6 +62,7 @@ struct where_row {
 	uint64_t prefixes;		/* prefixes in the group */
 	uint64_t ladders;		/* hops: ladders that stopped there */
 	uint64_t state_lost, path_down;	/* hops: the verdicts' split */
+	uint64_t asns;			/* hops: carriers whose ladders did */
 	/* networks, countries: an outlier no more without the outlying
 	 * carrier named here ("" none), and its player-hours and rate
 	 * without them (a network of that carrier: 0 hours) */

@@ -42,6 +42,11 @@ outliers() {	# kind -> the names of its outliers, one a line
 	gw_fail "more than one hop flagged" "$W/planted.json"
 [ "$(jq '.where.by.asn.top[0].top_hop' -r "$W/planted.json")" = "$truth_hop" ] ||
 	gw_fail "the carrier's ladders do not stop at its hop" "$W/planted.json"
+gw_check "the hop's ladders by verdict, its networks and its one carrier" \
+	"$(jq -c '.where.by.hop.top[0]' "$W/planted.json")" \
+	'.name == $hop and .ladders > 0 and .state_lost + .path_down == .ladders and
+	 .state_lost > 0 and .path_down > 0 and .prefixes == 20 and .asns == 1' \
+	--arg hop "$truth_hop"
 [ "$(jq '.where.asn_unknown + .where.country_unknown' "$W/planted.json")" -eq 0 ] ||
 	gw_fail "prefixes unknown to databases that have them all" "$W/planted.json"
 
@@ -50,6 +55,8 @@ outliers() {	# kind -> the names of its outliers, one a line
 grep -q "^ *100 % of $truth_asn .*'s ladders stop after $truth_hop\$" "$W/planted.txt" ||
 	gw_fail "no line on where the carrier's ladders stop" "$W/planted.txt"
 grep -q '^CARRIER ' "$W/planted.txt" || gw_fail "no carrier table" "$W/planted.txt"
+grep -q "^  [0-9,]* ladders: [0-9]* % this flow's state lost, [0-9]* % the path down; 20 networks, 1 carrier\$" \
+	"$W/planted.txt" || gw_fail "no line of the hop's ladders by verdict" "$W/planted.txt"
 "$GAPWATCH" report --html "$W/planted.html" --mmdb "$W/asn.mmdb" \
 	"$W/planted.jsonl" 2>/dev/null || gw_fail "report --html failed"
 grep -q '<section id="where"><h2>Where</h2>' "$W/planted.html" ||
