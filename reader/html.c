@@ -567,7 +567,7 @@ static void where_chart(FILE *f, const struct where_result *w,
 
 static void where_section(FILE *f, const struct where_result *w)
 {
-	char a[32], b[32];
+	char a[32], b[32], line[200];
 	unsigned int k, i;
 
 	if (w == NULL)
@@ -611,15 +611,8 @@ static void where_section(FILE *f, const struct where_result *w)
 				r->rate, r->excess, r->outlier ? "<b>yes</b>" :
 				r->tested ? "no" : "too few players");
 			if (k == WHERE_HOP && r->ladders) {
-				fprintf(f, "<tr><td colspan=\"7\" class=\"small\">%s ladders: "
-					"%.0f %% this flow's state lost, %.0f %% the path down; "
-					"%" PRIu64 " network%s", out_count(r->ladders, a, sizeof(a)),
-					100.0 * (double)r->state_lost / (double)r->ladders,
-					100.0 * (double)r->path_down / (double)r->ladders,
-					r->prefixes, r->prefixes == 1 ? "" : "s");
-				if (w->have_asn)
-					fprintf(f, ", %" PRIu64 " carrier%s", r->asns,
-						r->asns == 1 ? "" : "s");
+				fputs("<tr><td colspan=\"7\" class=\"small\">", f);
+				esc(f, out_hop_line(w, r, line, sizeof(line)));
 				fputs("</td></tr>\n", f);
 			}
 			if (r->explained_by[0]) {

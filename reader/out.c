@@ -128,26 +128,27 @@ static const char *const where_plurals[WHERE_KINDS] = {
 	[WHERE_COUNTRY] = "countries", [WHERE_HOP] = "hops",
 };
 
-/* Where: each kind's rows, the most excess gaps first, outliers marked. */
-/* What a hop explains beyond its gaps: its ladders by verdict, its
- * networks and carriers. */
-static void hop_line(FILE *f, const struct where_result *w,
-		     const struct where_row *r)
+char *out_hop_line(const struct where_result *w, const struct where_row *r,
+		   char *buf, size_t len)
 {
 	char a[32];
+	int n;
 
-	fprintf(f, "  %s ladders: %.0f %% this flow's state lost, %.0f %% the path "
-		"down; %" PRIu64 " network%s", out_count(r->ladders, a, sizeof(a)),
-		pct(r->state_lost, r->ladders), pct(r->path_down, r->ladders),
-		r->prefixes, r->prefixes == 1 ? "" : "s");
-	if (w->have_asn)
-		fprintf(f, ", %" PRIu64 " carrier%s", r->asns, r->asns == 1 ? "" : "s");
-	fputc('\n', f);
+	n = snprintf(buf, len, "%s ladders: %.0f %% this flow's state lost, %.0f %% "
+		     "the path down; %" PRIu64 " network%s",
+		     out_count(r->ladders, a, sizeof(a)),
+		     pct(r->state_lost, r->ladders), pct(r->path_down, r->ladders),
+		     r->prefixes, r->prefixes == 1 ? "" : "s");
+	if (w->have_asn && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", %" PRIu64 " carrier%s",
+			 r->asns, r->asns == 1 ? "" : "s");
+	return buf;
 }
 
+/* Where: each kind's rows, the most excess gaps first, outliers marked. */
 static void where_text(FILE *f, const struct where_result *w)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], line[200];
 	unsigned int k, i;
 
 	if (w == NULL)
@@ -192,7 +193,7 @@ static void where_text(FILE *f, const struct where_result *w)
 					r->explained_by, r->rest_rate,
 					w->rate > 0 ? r->rest_rate / w->rate : 0.0);
 			if (k == WHERE_HOP && r->ladders)
-				hop_line(f, w, r);
+				fprintf(f, "  %s\n", out_hop_line(w, r, line, sizeof(line)));
 			if (k == WHERE_ASN && r->outlier && r->asn_ladders)
 				fprintf(f, "  %.0f %% of %.40s's ladders stop after %s\n",
 					pct(r->top_hop_ladders, r->asn_ladders),

@@ -46,6 +46,12 @@ struct out_csv {
  */
 void out_csv_row(void *ctx, const struct gw_rec *r, int open);
 
+/* out_hop_line - what a hop of the where analysis explains beyond its
+ * gaps: its ladders by verdict, its networks and carriers, into buf.
+ * Returns buf. */
+char *out_hop_line(const struct where_result *w, const struct where_row *r,
+		   char *buf, size_t len);
+
 /* out_count - "1,234,567" into buf. Returns buf. */
 char *out_count(uint64_t n, char *buf, size_t len);
 

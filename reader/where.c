@@ -60,10 +60,8 @@ struct grp_entry {
 	uint64_t h;
 	uint64_t key;
 	struct where_row row;
-	/* The outlying carrier with the most of its gaps, and its part
-	 * (explain()). */
-	uint64_t by_key, by_gaps, by_prefixes;
-	double by_hours;
+	/* The outlying carrier with the most of its gaps (explain()). */
+	uint64_t by_key, by_gaps;
 };
 
 struct where {
@@ -362,25 +360,25 @@ static double gamma_p(double a, double x)
 	return 1.0 - exp(-x + a * log(x) - lg) * h;
 }
 
-double where_poisson_tail(uint64_t k, double mu)
+/* P(X >= k) = P(k, mu) for the gamma function's a = k; k need not be
+ * whole (a count over phi). */
+static double tail(double k, double mu)
 {
-	/* P(X >= k) = P(k, mu) for the gamma function's a = k. */
-	if (k == 0)
+	if (k <= 0)
 		return 1.0;
 	if (mu <= 0)
 		return 0.0;
-	return gamma_p((double)k, mu);
+	return gamma_p(k, mu);
+}
+
+double where_poisson_tail(uint64_t k, double mu)
+{
+	return tail((double)k, mu);
 }
 
 double where_quasi_tail(uint64_t k, double mu, double phi)
 {
-	if (phi <= 1.0)
-		return where_poisson_tail(k, mu);
-	if (k == 0)
-		return 1.0;
-	if (mu <= 0)
-		return 0.0;
-	return gamma_p((double)k / phi, mu / phi);
+	return phi > 1.0 ? tail((double)k / phi, mu / phi) : tail((double)k, mu);
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -553,11 +551,17 @@ static const int explained_kinds[] = { WHERE_PREFIX, WHERE_COUNTRY };
  * country whose carriers are all worse is not explained by any one of
  * them. 0, or -1 on ENOMEM.
  */
+static uint64_t part_key(int kind, uint64_t group, uint64_t asn)
+{
+	return htab_hash(&(uint64_t[3]){ (uint64_t)kind, group, asn }, 24);
+}
+
 static int explain(struct where *w, struct htab groups[WHERE_KINDS])
 {
 	double lambda = w->res.rate / 1000.0;
-	struct htab by;			/* (kind, group, carrier) */
+	struct htab by;			/* part_key(kind, group, carrier) */
 	struct pfx_entry *p;
+	const struct grp_entry *part;
 	struct grp_entry *g, *a, *pair;
 	size_t pos = 0, k;
 	int rc = -1;
@@ -574,19 +578,12 @@ static int explain(struct where *w, struct htab groups[WHERE_KINDS])
 
 			if ((g = grp_find(&groups[kind], key)) == NULL)
 				continue;
-			pair = grp_get(w, &by, htab_hash(&(uint64_t[3]){ (uint64_t)kind,
-							     key, p->asn }, 24));
-			if (pair == NULL)
+			if ((pair = grp_get(w, &by, part_key(kind, key, p->asn))) == NULL)
 				goto out;
 			grp_add(&pair->row, p);
 			if (pair->row.gaps > g->by_gaps) {
 				g->by_key = p->asn;
 				g->by_gaps = pair->row.gaps;
-				g->by_hours = pair->row.player_hours;
-				g->by_prefixes = pair->row.prefixes;
-			} else if (g->by_key == p->asn) {
-				g->by_hours = pair->row.player_hours;
-				g->by_prefixes = pair->row.prefixes;
 			}
 		}
 	}
@@ -597,13 +594,18 @@ static int explain(struct where *w, struct htab groups[WHERE_KINDS])
 		pos = 0;
 		while ((g = htab_next(&groups[kind], &pos)) != NULL) {
 			struct where_row *r = &g->row;
-			int none_left = g->by_prefixes >= r->prefixes;
-			uint64_t gaps = none_left ? 0 : r->gaps - g->by_gaps;
-			double hours = none_left ? 0 : r->player_hours - g->by_hours;
-			double mu = lambda * hours;
+			int none_left;
+			uint64_t gaps;
+			double hours, mu;
 
 			if (!r->outlier || g->by_gaps == 0 ||
-			    is_outlier(mu >= WHERE_MIN_EXPECTED,
+			    (part = grp_find(&by, part_key(kind, g->key, g->by_key))) == NULL)
+				continue;
+			none_left = part->row.prefixes >= r->prefixes;
+			gaps = none_left ? 0 : r->gaps - part->row.gaps;
+			hours = none_left ? 0 : r->player_hours - part->row.player_hours;
+			mu = lambda * hours;
+			if (is_outlier(mu >= WHERE_MIN_EXPECTED,
 				       where_quasi_tail(gaps, mu, kr->dispersion), kr))
 				continue;
 			kr->explained++;

@@ -46,7 +46,6 @@
  * give-up delay this much better than the next one's, and 3 times. */
 #define RECONNECT_MARGIN_US	(250 * USEC_PER_MSEC)
 
-
 /* Samples of the inspector's loss counters kept, oldest overwritten: at
  * the daemon's one per 100 ms, the last 13 minutes; a gap that began
  * earlier is measured from the oldest sample. */

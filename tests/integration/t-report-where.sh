@@ -4,11 +4,11 @@
 # hop at 5x the base rate) it names exactly that carrier and that hop as
 # outliers, says where that carrier's ladders stop, and that the outlying
 # networks and country are that carrier's (but not a country whose
-# carriers are all worse); on null datasets
-# (gaps in proportion to exposure) it flags nothing, also when a player's
-# gaps come in runs (more spread than Poisson's, measured). The MMDB files are
-# built here (rigs/mkmmdb): IPv4 and IPv6 lookups, an address no file
-# knows (unknown, counted), an IPv6 client in an IPv4-only file; a
+# carriers are all worse); on null datasets (gaps in proportion to
+# exposure) it flags nothing, also when a player's gaps come in runs (more
+# spread than Poisson's, measured). The MMDB files are built here
+# (rigs/mkmmdb): IPv4 and IPv6 lookups, an address no file knows
+# (unknown, counted), an IPv6 client in an IPv4-only file; a
 # missing, a corrupt and a truncated file exit 2 naming the file. A
 # replay's own exposure records give the rates (gapwatchd --read).
 set -eu
